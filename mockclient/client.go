@@ -1,0 +1,128 @@
+package mockclient
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"google.golang.org/grpc"
+)
+
+// DefaultCallTimeout bounds every call when Config.CallTimeout is zero. GOST
+// itself sets no deadline on gRPC plugin calls; plugincheck must never hang.
+const DefaultCallTimeout = 5 * time.Second
+
+// MaxReplyBytes caps how much of an HTTP reply plugincheck will read. GOST
+// reads without a limit; a larger reply is reported as a failure instead of
+// exhausting the harness's memory. gRPC replies are capped at 4 MiB by
+// grpc-go's default receive limit, exactly as in GOST.
+const MaxReplyBytes = 32 << 20
+
+// Config mirrors a GOST plugin block (type, addr, tls, token, timeout) plus
+// plugincheck's own per-call deadline.
+type Config struct {
+	// Addr is the plugin address exactly as GOST's `addr`: a gRPC target
+	// (host:port, dns:///…, unix:///…) or, for HTTP, the full URL used verbatim.
+	Addr string
+	// Transport selects gRPC or HTTP; empty means DetectTransport(Addr).
+	Transport Transport
+	// Token is GOST's `token`: gRPC metadata "token", or HTTP
+	// "Authorization: Bearer <token>".
+	Token string
+	// TLS is GOST's `tls` block; nil means the block is absent.
+	TLS *TLSConfig
+	// Timeout is GOST's `timeout`. GOST applies it to HTTP plugins only (as
+	// http.Client.Timeout); gRPC plugins ignore it.
+	Timeout time.Duration
+	// CallTimeout is plugincheck's own bound on each call, which GOST lacks;
+	// zero means DefaultCallTimeout.
+	CallTimeout time.Duration
+
+	// dialer replaces the network dialer in this package's tests (bufconn).
+	dialer func(context.Context, string) (net.Conn, error)
+}
+
+// TLSConfig holds the only two fields of a GOST plugin `tls` block that GOST
+// uses; caFile, certFile and keyFile are ignored for plugins.
+type TLSConfig struct {
+	// Secure verifies the server against the system roots (`secure: true`).
+	// Without it GOST skips verification entirely.
+	Secure bool
+	// ServerName sets SNI and, for gRPC, the :authority header.
+	ServerName string
+}
+
+// clientTLS builds the tls.Config GOST builds from a plugin's tls block.
+func (t *TLSConfig) clientTLS() *tls.Config {
+	if t == nil {
+		return nil
+	}
+	return &tls.Config{
+		ServerName:         t.ServerName,
+		InsecureSkipVerify: !t.Secure, //nolint:gosec // GOST's semantics: `tls: {}` means no verification.
+	}
+}
+
+// Client plays GOST's side of one plugin: one gRPC ClientConn or one
+// http.Client shared by every call, as GOST shares one per plugin instance.
+type Client struct {
+	cfg         Config
+	transport   Transport
+	callTimeout time.Duration
+
+	conn *grpc.ClientConn // gRPC transport
+	hc   *http.Client     // HTTP transport
+	tr   *http.Transport  // HTTP transport, for CloseIdleConnections
+}
+
+// ErrInvalidTarget reports an address GOST could not build a client for. GOST
+// then runs the plugin with a nil client, see NilClientVerdict.
+var ErrInvalidTarget = errors.New("invalid plugin address")
+
+// New builds GOST's client for cfg. Like GOST it does not connect until the
+// first call.
+func New(cfg Config) (*Client, error) {
+	transport := cfg.Transport
+	if transport == "" {
+		transport = DetectTransport(cfg.Addr)
+	}
+	c := &Client{cfg: cfg, transport: transport, callTimeout: cfg.CallTimeout}
+	if c.callTimeout <= 0 {
+		c.callTimeout = DefaultCallTimeout
+	}
+	switch transport {
+	case GRPC:
+		conn, err := newGRPCConn(cfg)
+		if err != nil {
+			return nil, fmt.Errorf("%w %q: %w", ErrInvalidTarget, cfg.Addr, err)
+		}
+		c.conn = conn
+	case HTTP:
+		c.hc, c.tr = newHTTPClient(cfg)
+	default:
+		return nil, fmt.Errorf("%w %q", ErrUnknownTransport, transport)
+	}
+	return c, nil
+}
+
+// Transport reports which transport the client speaks.
+func (c *Client) Transport() Transport { return c.transport }
+
+// Config returns the configuration the client was built from.
+func (c *Client) Config() Config { return c.cfg }
+
+// Close releases the gRPC connection or the idle HTTP connections, as GOST
+// does when a plugin is replaced on reload.
+func (c *Client) Close() error {
+	if c.conn != nil {
+		return c.conn.Close()
+	}
+	if c.tr != nil {
+		c.tr.CloseIdleConnections()
+	}
+	return nil
+}

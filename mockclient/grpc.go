@@ -1,0 +1,96 @@
+package mockclient
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/peer"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+)
+
+// newGRPCConn dials exactly as x/internal/plugin.NewGRPCConn: lazy
+// grpc.NewClient, default backoff, TLS with WithAuthority(serverName) when a
+// tls block exists, and the token as per-RPC metadata.
+func newGRPCConn(cfg Config) (*grpc.ClientConn, error) {
+	opts := []grpc.DialOption{
+		grpc.WithConnectParams(grpc.ConnectParams{Backoff: backoff.DefaultConfig}),
+	}
+	if tc := cfg.TLS.clientTLS(); tc != nil {
+		opts = append(opts,
+			grpc.WithAuthority(tc.ServerName),
+			grpc.WithTransportCredentials(credentials.NewTLS(tc)),
+		)
+	} else {
+		opts = append(opts, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	}
+	if cfg.dialer != nil {
+		opts = append(opts, grpc.WithContextDialer(cfg.dialer))
+	}
+	if cfg.Token != "" {
+		opts = append(opts, grpc.WithPerRPCCredentials(tokenCredentials{token: cfg.Token}))
+	}
+	return grpc.NewClient(cfg.Addr, opts...)
+}
+
+// tokenCredentials is GOST's rpcCredentials: metadata "token" carrying the
+// raw token, sent over plaintext too.
+type tokenCredentials struct{ token string }
+
+func (t tokenCredentials) GetRequestMetadata(context.Context, ...string) (map[string]string, error) {
+	return map[string]string{"token": t.token}, nil
+}
+
+func (tokenCredentials) RequireTransportSecurity() bool { return false }
+
+// protoNames renders messages with proto field names, which grpcurl accepts
+// and which match the fixture format.
+var protoNames = protojson.MarshalOptions{UseProtoNames: true}
+
+// callGRPC makes one unary call through a v0.5.0 stub and records it. The
+// stub call receives the bounded context and the observation call options.
+func callGRPC[Rep proto.Message](ctx context.Context, c *Client, method string, req proto.Message,
+	call func(context.Context, ...grpc.CallOption) (Rep, error),
+) (Rep, Observation) {
+	obs := Observation{Transport: GRPC, Method: method, Target: c.cfg.Addr, Sent: true}
+	obs.Request, _ = protoNames.Marshal(req)
+	if c.cfg.Token != "" {
+		obs.Header = http.Header{"Token": {c.cfg.Token}}
+	}
+
+	ctx, done := c.bound(ctx)
+	defer done()
+	var p peer.Peer
+	start := time.Now()
+	reply, err := call(ctx, grpc.Peer(&p))
+	obs.Latency = time.Since(start)
+	if info, ok := p.AuthInfo.(credentials.TLSInfo); ok {
+		state := info.State
+		obs.TLS = &state
+	}
+	obs.Code = status.Code(err)
+	if err != nil {
+		obs.Err = err
+		switch {
+		case timedOut(ctx):
+			obs.Failure = FailureTimeout
+			obs.Err = fmt.Errorf("%w after %s (GOST sets no deadline and would keep waiting)", ErrCallTimeout, c.callTimeout)
+		case obs.Code == codes.Unavailable:
+			obs.Failure = FailureTransport
+		default:
+			obs.Failure = FailureStatus
+		}
+		var zero Rep
+		return zero, obs
+	}
+	obs.Reply, _ = protoNames.Marshal(reply)
+	return reply, obs
+}

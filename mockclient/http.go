@@ -1,0 +1,173 @@
+package mockclient
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+)
+
+// newHTTPClient builds the client of x/internal/plugin.NewHTTPClient: a fresh
+// http.Transport whose only setting is the tls.Config (so no proxy, and no
+// HTTP/2 when a tls block is present), the plugin timeout as
+// http.Client.Timeout, and the bearer token injected by a wrapping
+// RoundTripper.
+func newHTTPClient(cfg Config) (*http.Client, *http.Transport) {
+	tr := &http.Transport{TLSClientConfig: cfg.TLS.clientTLS()}
+	var rt http.RoundTripper = headerRecorder{base: tr}
+	if cfg.Token != "" {
+		rt = &tokenTransport{base: rt, token: cfg.Token}
+	}
+	return &http.Client{Timeout: cfg.Timeout, Transport: rt}, tr
+}
+
+// tokenTransport is GOST's: it adds "Authorization: Bearer <token>" unless
+// the request already has an Authorization header.
+type tokenTransport struct {
+	base  http.RoundTripper
+	token string
+}
+
+func (t *tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Header.Get("Authorization") != "" {
+		return t.base.RoundTrip(req)
+	}
+	r := req.Clone(req.Context())
+	r.Header.Set("Authorization", "Bearer "+t.token)
+	return t.base.RoundTrip(r)
+}
+
+// headerRecorder sits below tokenTransport and copies the final request
+// headers into the observation carried by the request context.
+type headerRecorder struct{ base http.RoundTripper }
+
+type headerSlot struct{}
+
+func (h headerRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	if slot, ok := req.Context().Value(headerSlot{}).(*http.Header); ok {
+		*slot = req.Header.Clone()
+	}
+	return h.base.RoundTrip(req)
+}
+
+// httpCall describes one HTTP exchange the way a GOST plugin client makes it.
+type httpCall struct {
+	method string
+	url    string
+	// query parameters set with URL.Query().Set, then re-encoded (sorted),
+	// as GOST's GET calls do; nil for POST/PUT/DELETE.
+	query [][2]string
+	// body is marshalled with encoding/json; nil sends no body.
+	body any
+	// reply receives the first JSON value of a 200 reply; nil means GOST
+	// does not read the body.
+	reply any
+	// drain reads non-200 bodies to the end, as the auth and rewriter
+	// clients do.
+	drain bool
+}
+
+// keptReplyBytes bounds the copy of an HTTP reply kept for reports.
+const keptReplyBytes = 64 << 10
+
+// callHTTP performs one exchange and records it. The verdict is left to the
+// caller, who knows the module's rules.
+func (c *Client) callHTTP(ctx context.Context, call httpCall) Observation {
+	obs := Observation{Transport: HTTP, Method: call.method, Target: call.url, Sent: true}
+	var body io.Reader
+	if call.body != nil {
+		v, err := json.Marshal(call.body)
+		if err != nil {
+			obs.Failure, obs.Err = FailureRequest, fmt.Errorf("encode request: %w", err)
+			return obs
+		}
+		obs.Request = v
+		body = bytes.NewReader(v)
+	}
+
+	ctx, done := c.bound(ctx)
+	defer done()
+	var sentHeader http.Header
+	req, err := http.NewRequestWithContext(context.WithValue(ctx, headerSlot{}, &sentHeader), call.method, call.url, body)
+	if err != nil {
+		obs.Failure, obs.Err = FailureRequest, fmt.Errorf("build request: %w", err)
+		return obs
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if call.query != nil {
+		q := req.URL.Query()
+		for _, kv := range call.query {
+			q.Set(kv[0], kv[1])
+		}
+		req.URL.RawQuery = q.Encode()
+		obs.Target = req.URL.String()
+	}
+
+	start := time.Now()
+	resp, err := c.hc.Do(req)
+	obs.Header = sentHeader
+	if err != nil {
+		obs.Latency = time.Since(start)
+		obs.Err = err
+		obs.Failure = FailureTransport
+		if timedOut(ctx) {
+			obs.Failure = FailureTimeout
+			obs.Err = fmt.Errorf("%w after %s", ErrCallTimeout, c.callTimeout)
+		}
+		return obs
+	}
+	defer resp.Body.Close()
+	obs.HTTPStatus = resp.StatusCode
+	obs.TLS = resp.TLS
+
+	kept := &cappedBuffer{limit: keptReplyBytes}
+	limited := &io.LimitedReader{R: resp.Body, N: MaxReplyBytes + 1}
+	r := io.TeeReader(limited, kept)
+	switch {
+	case resp.StatusCode != http.StatusOK:
+		if call.drain {
+			_, _ = io.Copy(io.Discard, r)
+		} else {
+			// Not GOST's behaviour, which leaves the body unread; a little
+			// of it is read so that the report can show what came back.
+			_, _ = io.Copy(io.Discard, io.LimitReader(r, 4<<10))
+		}
+		obs.Failure = FailureStatus
+		obs.Err = fmt.Errorf("HTTP status %s (GOST accepts only 200)", resp.Status)
+	case call.reply != nil:
+		if err := json.NewDecoder(r).Decode(call.reply); err != nil {
+			obs.Failure = FailureDecode
+			obs.Err = fmt.Errorf("decode reply: %w", err)
+			if limited.N <= 0 {
+				obs.Err = fmt.Errorf("reply exceeds plugincheck's %d-byte cap: %w", MaxReplyBytes, err)
+			}
+		}
+	}
+	obs.Latency = time.Since(start)
+	obs.Reply = kept.Bytes()
+	if obs.Failure != FailureNone && timedOut(ctx) {
+		obs.Failure = FailureTimeout
+		obs.Err = fmt.Errorf("%w after %s while reading the reply", ErrCallTimeout, c.callTimeout)
+	}
+	return obs
+}
+
+// cappedBuffer keeps the first limit bytes written to it and discards the rest.
+type cappedBuffer struct {
+	bytes.Buffer
+	limit int
+}
+
+func (b *cappedBuffer) Write(p []byte) (int, error) {
+	if room := b.limit - b.Len(); room > 0 {
+		if len(p) > room {
+			b.Buffer.Write(p[:room])
+		} else {
+			b.Buffer.Write(p)
+		}
+	}
+	return len(p), nil
+}
