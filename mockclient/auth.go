@@ -50,7 +50,11 @@ type httpAuthReply struct {
 const methodAuthenticate = "/proto.Authenticator/Authenticate"
 
 func init() {
-	register(Auth, "authenticate", methodAuthenticate, "POST", (*Client).Authenticate)
+	register(opSpec[AuthRequest, AuthVerdict]{
+		module: Auth, name: "authenticate", grpcMethod: methodAuthenticate, httpMethod: "POST",
+		call:            (*Client).Authenticate,
+		nilClientEffect: "GOST denies every request",
+	})
 }
 
 // Authenticate asks the plugin whether a user/password pair is valid. Every

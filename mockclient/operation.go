@@ -23,6 +23,11 @@ type Operation struct {
 	NewRequest func() any
 	// Do makes the call with a request from NewRequest.
 	Do func(ctx context.Context, c *Client, req any) Outcome
+	// NilClientVerdict is the verdict GOST returns without calling when its
+	// gRPC client could not be built (a malformed target).
+	NilClientVerdict any
+	// NilClientEffect says, in GOST's terms, what that verdict means.
+	NilClientEffect string
 }
 
 // Outcome is a Result with its verdict type erased.
@@ -38,20 +43,32 @@ var ErrUnknownOperation = errors.New("unknown operation")
 
 var operations = map[Module][]Operation{}
 
+// opSpec describes a typed operation for register.
+type opSpec[Req, V any] struct {
+	module     Module
+	name       string
+	grpcMethod string
+	httpMethod string
+	call       func(c *Client, ctx context.Context, req Req) Result[V]
+	// nilClient and nilClientEffect: GOST's answer when its gRPC client is nil.
+	nilClient       V
+	nilClientEffect string
+}
+
 // register adds a typed operation to the registry at init time.
-func register[Req, V any](m Module, name, grpcMethod, httpMethod string,
-	call func(c *Client, ctx context.Context, req Req) Result[V],
-) {
-	operations[m] = append(operations[m], Operation{
-		Module:     m,
-		Name:       name,
-		GRPCMethod: grpcMethod,
-		HTTPMethod: httpMethod,
+func register[Req, V any](s opSpec[Req, V]) {
+	operations[s.module] = append(operations[s.module], Operation{
+		Module:     s.module,
+		Name:       s.name,
+		GRPCMethod: s.grpcMethod,
+		HTTPMethod: s.httpMethod,
 		NewRequest: func() any { return new(Req) },
 		Do: func(ctx context.Context, c *Client, req any) Outcome {
-			r := call(c, ctx, *req.(*Req))
+			r := s.call(c, ctx, *req.(*Req))
 			return Outcome{Observation: r.Observation, Verdict: r.Verdict, Notes: r.Notes}
 		},
+		NilClientVerdict: s.nilClient,
+		NilClientEffect:  s.nilClientEffect,
 	})
 }
 
