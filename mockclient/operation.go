@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 )
 
@@ -21,6 +22,9 @@ type Operation struct {
 	// NewRequest returns a pointer to a zero request value of the
 	// operation's request type, for decoding fixtures into.
 	NewRequest func() any
+	// VerdictType is the type of the operation's verdict (for example
+	// AuthVerdict), for validating expectations.
+	VerdictType reflect.Type
 	// Do makes the call with a request from NewRequest.
 	Do func(ctx context.Context, c *Client, req any) Outcome
 	// NilClientVerdict is the verdict GOST returns without calling when its
@@ -58,11 +62,12 @@ type opSpec[Req, V any] struct {
 // register adds a typed operation to the registry at init time.
 func register[Req, V any](s opSpec[Req, V]) {
 	operations[s.module] = append(operations[s.module], Operation{
-		Module:     s.module,
-		Name:       s.name,
-		GRPCMethod: s.grpcMethod,
-		HTTPMethod: s.httpMethod,
-		NewRequest: func() any { return new(Req) },
+		Module:      s.module,
+		Name:        s.name,
+		GRPCMethod:  s.grpcMethod,
+		HTTPMethod:  s.httpMethod,
+		NewRequest:  func() any { return new(Req) },
+		VerdictType: reflect.TypeFor[V](),
 		Do: func(ctx context.Context, c *Client, req any) Outcome {
 			r := s.call(c, ctx, *req.(*Req))
 			return Outcome{Observation: r.Observation, Verdict: r.Verdict, Notes: r.Notes}

@@ -1,0 +1,296 @@
+// Package report is plugincheck's result model and its renderers (text, JSON,
+// JUnit XML). It never runs anything: suites fill a Report, renderers format it.
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+)
+
+// SchemaVersion identifies the JSON report format; it changes only when a
+// field is removed or changes meaning (docs/report-schema.md).
+const SchemaVersion = "plugincheck.report/v1"
+
+// Status is the outcome of a check, step, case or run.
+type Status string
+
+// Outcomes, from best to worst; Worse orders them.
+const (
+	Pass Status = "pass"
+	Skip Status = "skip"
+	Warn Status = "warn"
+	Fail Status = "fail"
+)
+
+func (s Status) rank() int {
+	switch s {
+	case Pass:
+		return 0
+	case Skip:
+		return 1
+	case Warn:
+		return 2
+	case Fail:
+		return 3
+	}
+	return -1
+}
+
+// Worse returns the worse of s and o.
+func (s Status) Worse(o Status) Status {
+	if o.rank() > s.rank() {
+		return o
+	}
+	return s
+}
+
+// Duration is a time.Duration that appears in JSON as milliseconds.
+type Duration time.Duration
+
+// MarshalJSON renders the duration as fractional milliseconds.
+func (d Duration) MarshalJSON() ([]byte, error) {
+	ms := float64(d) / float64(time.Millisecond)
+	return json.Marshal(math.Round(ms*1000) / 1000)
+}
+
+// UnmarshalJSON reads fractional milliseconds.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var ms float64
+	if err := json.Unmarshal(b, &ms); err != nil {
+		return fmt.Errorf("duration: %w", err)
+	}
+	*d = Duration(ms * float64(time.Millisecond))
+	return nil
+}
+
+// String formats like time.Duration, rounded for people.
+func (d Duration) String() string {
+	t := time.Duration(d)
+	switch {
+	case t >= time.Second:
+		return t.Round(time.Millisecond).String()
+	case t >= time.Millisecond:
+		return t.Round(10 * time.Microsecond).String()
+	default:
+		return t.Round(time.Microsecond).String()
+	}
+}
+
+// Report is everything one plugincheck invocation found.
+type Report struct {
+	Schema    string    `json:"schema"`
+	Tool      Tool      `json:"tool"`
+	StartedAt time.Time `json:"startedAt"`
+	Duration  Duration  `json:"durationMs"`
+	Runs      []*Run    `json:"runs"`
+	Totals    Totals    `json:"totals"`
+}
+
+// Tool names the harness and the GOST version its verdicts follow.
+type Tool struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	// GOST is the go-gost/x version whose plugin clients the verdicts follow.
+	GOST string `json:"gost"`
+	// Plugin is the go-gost/plugin protocol version spoken.
+	Plugin string `json:"plugin"`
+}
+
+// Run is one module checked over one transport against one address.
+type Run struct {
+	Module    string  `json:"module"`
+	Transport string  `json:"transport"`
+	Target    Target  `json:"target"`
+	TLS       TLS     `json:"tls"`
+	Latency   Latency `json:"latency"`
+	Cases     []*Case `json:"cases"`
+	Totals    Totals  `json:"totals"`
+	Status    Status  `json:"status"`
+	// Notes are run-level remarks, such as where plugincheck deliberately
+	// differs from GOST.
+	Notes []string `json:"notes,omitempty"`
+	// Diagnosis explains, in one line, why the plugin could not be reached
+	// or spoken to; empty when it could.
+	Diagnosis string `json:"diagnosis,omitempty"`
+}
+
+// Target is the plugin configuration the run used, GOST's plugin block.
+type Target struct {
+	Addr string `json:"addr"`
+	// Token is "" when none was given, "<redacted>" unless revealed.
+	Token string `json:"token,omitempty"`
+	// TLS is nil when the config has no tls block.
+	TLS         *TargetTLS `json:"tls,omitempty"`
+	Timeout     Duration   `json:"timeoutMs,omitempty"`
+	CallTimeout Duration   `json:"callTimeoutMs"`
+}
+
+// TargetTLS is the GOST tls block as configured.
+type TargetTLS struct {
+	Secure     bool   `json:"secure"`
+	ServerName string `json:"serverName,omitempty"`
+}
+
+// TLS is what was negotiated with the plugin.
+type TLS struct {
+	Enabled     bool          `json:"enabled"`
+	Version     string        `json:"version,omitempty"`
+	CipherSuite string        `json:"cipherSuite,omitempty"`
+	ALPN        string        `json:"alpn,omitempty"`
+	ServerName  string        `json:"serverName,omitempty"`
+	Peer        []Certificate `json:"peerCertificates,omitempty"`
+	// Note explains the TLS outcome in GOST's terms.
+	Note string `json:"note,omitempty"`
+}
+
+// Certificate summarises one certificate of the plugin's chain.
+type Certificate struct {
+	Subject  string    `json:"subject"`
+	Issuer   string    `json:"issuer"`
+	DNSNames []string  `json:"dnsNames,omitempty"`
+	IPs      []string  `json:"ips,omitempty"`
+	NotAfter time.Time `json:"notAfter"`
+}
+
+// Latency summarises every call's latency in a run.
+type Latency struct {
+	Count  int      `json:"count"`
+	P50    Duration `json:"p50Ms"`
+	P90    Duration `json:"p90Ms"`
+	P99    Duration `json:"p99Ms"`
+	Max    Duration `json:"maxMs"`
+	Mean   Duration `json:"meanMs"`
+	Budget Duration `json:"budgetMs"`
+}
+
+// Summarize computes nearest-rank percentiles over samples.
+func Summarize(samples []time.Duration, budget time.Duration) Latency {
+	l := Latency{Count: len(samples), Budget: Duration(budget)}
+	if len(samples) == 0 {
+		return l
+	}
+	s := slices.Clone(samples)
+	slices.Sort(s)
+	rank := func(p float64) Duration {
+		i := int(math.Ceil(p/100*float64(len(s)))) - 1
+		return Duration(s[max(i, 0)])
+	}
+	var sum time.Duration
+	for _, v := range s {
+		sum += v
+	}
+	l.P50, l.P90, l.P99 = rank(50), rank(90), rank(99)
+	l.Max = Duration(s[len(s)-1])
+	l.Mean = Duration(sum / time.Duration(len(s)))
+	return l
+}
+
+// Totals counts cases by outcome.
+type Totals struct {
+	Cases int `json:"cases"`
+	Pass  int `json:"pass"`
+	Warn  int `json:"warn"`
+	Fail  int `json:"fail"`
+	Skip  int `json:"skip"`
+}
+
+// Add counts one case outcome.
+func (t *Totals) Add(s Status) {
+	t.Cases++
+	switch s {
+	case Pass:
+		t.Pass++
+	case Warn:
+		t.Warn++
+	case Fail:
+		t.Fail++
+	case Skip:
+		t.Skip++
+	}
+}
+
+// Merge adds o's counts to t.
+func (t *Totals) Merge(o Totals) {
+	t.Cases += o.Cases
+	t.Pass += o.Pass
+	t.Warn += o.Warn
+	t.Fail += o.Fail
+	t.Skip += o.Skip
+}
+
+// Case is one fixture case on one transport.
+type Case struct {
+	// ID is "<suite>/<transport>/<case>", the name --run and --skip match.
+	ID     string  `json:"id"`
+	Suite  string  `json:"suite"`
+	Name   string  `json:"name"`
+	Doc    string  `json:"doc,omitempty"`
+	File   string  `json:"file,omitempty"`
+	Line   int     `json:"line,omitempty"`
+	Status Status  `json:"status"`
+	Steps  []*Step `json:"steps"`
+	// SkipReason says why a skipped case did not run.
+	SkipReason string `json:"skipReason,omitempty"`
+}
+
+// Step is one call of a case, with its checks.
+type Step struct {
+	Op          string          `json:"op"`
+	Request     json.RawMessage `json:"request"`
+	Expected    map[string]any  `json:"expected,omitempty"`
+	Actual      any             `json:"actual"`
+	Status      Status          `json:"status"`
+	Checks      []Check         `json:"checks"`
+	Notes       []Note          `json:"notes,omitempty"`
+	Observation Observation     `json:"observation"`
+	// Reproducer is a copy-paste grpcurl or curl line for this call.
+	Reproducer string `json:"reproducer"`
+}
+
+// Check is one named assertion about a step.
+type Check struct {
+	Name    string `json:"name"`
+	Status  Status `json:"status"`
+	Message string `json:"message,omitempty"`
+}
+
+// Note is a GOST-level fact about a verdict.
+type Note struct {
+	Code string `json:"code"`
+	Text string `json:"text"`
+}
+
+// Observation summarises the wire exchange of a step.
+type Observation struct {
+	Method     string   `json:"method"`
+	Target     string   `json:"target"`
+	Sent       bool     `json:"sent"`
+	Code       string   `json:"code,omitempty"`
+	HTTPStatus int      `json:"httpStatus,omitempty"`
+	Failure    string   `json:"failure,omitempty"`
+	Error      string   `json:"error,omitempty"`
+	Reply      string   `json:"reply,omitempty"`
+	Latency    Duration `json:"latencyMs"`
+}
+
+// Finish computes the totals and status of each run and of the report.
+func (r *Report) Finish() {
+	r.Totals = Totals{}
+	for _, run := range r.Runs {
+		run.Totals = Totals{}
+		run.Status = Pass
+		for _, c := range run.Cases {
+			run.Totals.Add(c.Status)
+			if c.Status != Skip {
+				run.Status = run.Status.Worse(c.Status)
+			}
+		}
+		if run.Diagnosis != "" {
+			run.Status = Fail
+		}
+		r.Totals.Merge(run.Totals)
+	}
+}

@@ -1,0 +1,631 @@
+package suites
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/plugincheck/plugincheck/mockclient"
+)
+
+// ParseError is a problem in a fixture file, located by file, line and field.
+type ParseError struct {
+	File  string
+	Line  int
+	Field string
+	Err   error
+}
+
+func (e *ParseError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d", e.Line)
+	}
+	if e.Field != "" {
+		fmt.Fprintf(&b, ": %s", e.Field)
+	}
+	fmt.Fprintf(&b, ": %v", e.Err)
+	return b.String()
+}
+
+func (e *ParseError) Unwrap() error { return e.Err }
+
+// ErrNoSuites is returned when a directory holds no fixture files.
+var ErrNoSuites = errors.New("no .yaml or .yml fixture files")
+
+// Parse reads fixture files from fsys. A name that is a directory contributes
+// every .yaml/.yml file in it, in lexical order.
+func Parse(fsys fs.FS, names ...string) ([]*Suite, error) {
+	var out []*Suite
+	for _, name := range names {
+		files, err := expand(fsys, name)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range files {
+			data, err := fs.ReadFile(fsys, f)
+			if err != nil {
+				return nil, &ParseError{File: f, Err: unwrapPathError(err)}
+			}
+			s, err := ParseBytes(f, data)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+func unwrapPathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func expand(fsys fs.FS, name string) ([]string, error) {
+	info, err := fs.Stat(fsys, name)
+	if err != nil {
+		return nil, &ParseError{File: name, Err: unwrapPathError(err)}
+	}
+	if !info.IsDir() {
+		return []string{name}, nil
+	}
+	entries, err := fs.ReadDir(fsys, name)
+	if err != nil {
+		return nil, &ParseError{File: name, Err: unwrapPathError(err)}
+	}
+	var files []string
+	for _, e := range entries {
+		if ext := path.Ext(e.Name()); !e.IsDir() && (ext == ".yaml" || ext == ".yml") {
+			files = append(files, path.Join(name, e.Name()))
+		}
+	}
+	if len(files) == 0 {
+		return nil, &ParseError{File: name, Err: ErrNoSuites}
+	}
+	return files, nil
+}
+
+// ParseBytes parses one fixture file; file names it in errors.
+func ParseBytes(file string, data []byte) (*Suite, error) {
+	p := &parser{file: file}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, &ParseError{File: file, Err: err}
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
+		return nil, &ParseError{File: file, Err: errors.New("empty fixture file")}
+	}
+	return p.suite(doc.Content[0])
+}
+
+type parser struct{ file string }
+
+func (p *parser) errorf(n *yaml.Node, field, format string, args ...any) error {
+	line := 0
+	if n != nil {
+		line = n.Line
+	}
+	return &ParseError{File: p.file, Line: line, Field: field, Err: fmt.Errorf(format, args...)}
+}
+
+// fields checks that n is a mapping whose keys are all in allowed, and
+// returns the value node of each key.
+func (p *parser) fields(n *yaml.Node, field string, allowed ...string) (map[string]*yaml.Node, error) {
+	n = resolve(n)
+	if n.Kind != yaml.MappingNode {
+		return nil, p.errorf(n, field, "want a mapping, got %s", kindName(n))
+	}
+	out := make(map[string]*yaml.Node, len(n.Content)/2)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if !slices.Contains(allowed, k.Value) {
+			return nil, p.errorf(k, join(field, k.Value), "unknown field (want one of %s)", strings.Join(allowed, ", "))
+		}
+		if _, dup := out[k.Value]; dup {
+			return nil, p.errorf(k, join(field, k.Value), "field given twice")
+		}
+		out[k.Value] = v
+	}
+	return out, nil
+}
+
+func (p *parser) str(n *yaml.Node, field string) (string, error) {
+	n = resolve(n)
+	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
+		return "", p.errorf(n, field, "want a string, got %s", kindName(n))
+	}
+	return n.Value, nil
+}
+
+func (p *parser) strings(n *yaml.Node, field string) ([]string, error) {
+	n = resolve(n)
+	if n.Kind != yaml.SequenceNode {
+		return nil, p.errorf(n, field, "want a list, got %s", kindName(n))
+	}
+	out := make([]string, 0, len(n.Content))
+	for i, c := range n.Content {
+		s, err := p.str(c, fmt.Sprintf("%s[%d]", field, i))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+func (p *parser) transports(n *yaml.Node, field string) ([]mockclient.Transport, error) {
+	names, err := p.strings(n, field)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]mockclient.Transport, 0, len(names))
+	for i, name := range names {
+		t, err := mockclient.ParseTransport(name)
+		if err != nil || t == "" {
+			return nil, p.errorf(resolve(n).Content[i], fmt.Sprintf("%s[%d]", field, i), "unknown transport %q (want grpc or http)", name)
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+func (p *parser) checks(n *yaml.Node, field string) ([]string, error) {
+	names, err := p.strings(n, field)
+	if err != nil {
+		return nil, err
+	}
+	for i, name := range names {
+		if !slices.Contains(selectableChecks, name) {
+			return nil, p.errorf(resolve(n).Content[i], fmt.Sprintf("%s[%d]", field, i), "unknown check %q (want one of %s)", name, strings.Join(selectableChecks, ", "))
+		}
+	}
+	return names, nil
+}
+
+func (p *parser) suite(root *yaml.Node) (*Suite, error) {
+	f, err := p.fields(root, "", "name", "module", "description", "transports", "checks", "cases")
+	if err != nil {
+		return nil, err
+	}
+	s := &Suite{File: p.file}
+	for _, req := range []string{"name", "module", "cases"} {
+		if f[req] == nil {
+			return nil, p.errorf(root, req, "required field is missing")
+		}
+	}
+	if s.Name, err = p.str(f["name"], "name"); err != nil {
+		return nil, err
+	}
+	if s.Slug() == "" {
+		return nil, p.errorf(f["name"], "name", "must contain a letter or digit")
+	}
+	moduleName, err := p.str(f["module"], "module")
+	if err != nil {
+		return nil, err
+	}
+	if s.Module, err = mockclient.ParseModule(moduleName); err != nil {
+		return nil, p.errorf(f["module"], "module", "%w", err)
+	}
+	if n := f["description"]; n != nil {
+		if s.Description, err = p.str(n, "description"); err != nil {
+			return nil, err
+		}
+	}
+	if n := f["transports"]; n != nil {
+		if s.Transports, err = p.transports(n, "transports"); err != nil {
+			return nil, err
+		}
+	}
+	if n := f["checks"]; n != nil {
+		if s.Checks, err = p.checks(n, "checks"); err != nil {
+			return nil, err
+		}
+	}
+	cases := resolve(f["cases"])
+	if cases.Kind != yaml.SequenceNode || len(cases.Content) == 0 {
+		return nil, p.errorf(cases, "cases", "want a non-empty list of cases")
+	}
+	seen := map[string]int{}
+	for i, cn := range cases.Content {
+		c, err := p.caseNode(s, cn, fmt.Sprintf("cases[%d]", i))
+		if err != nil {
+			return nil, err
+		}
+		if line, dup := seen[c.Name]; dup {
+			return nil, p.errorf(cn, fmt.Sprintf("cases[%d].name", i), "case %q already defined on line %d", c.Name, line)
+		}
+		seen[c.Name] = c.Line
+		s.Cases = append(s.Cases, c)
+	}
+	return s, nil
+}
+
+var stepFields = []string{"op", "request", "expect", "warn_if", "warning", "checks"}
+
+func (p *parser) caseNode(s *Suite, n *yaml.Node, field string) (*Case, error) {
+	allowed := append([]string{"name", "doc", "transports", "steps"}, stepFields...)
+	f, err := p.fields(n, field, allowed...)
+	if err != nil {
+		return nil, err
+	}
+	c := &Case{Line: resolve(n).Line}
+	if f["name"] == nil {
+		return nil, p.errorf(n, join(field, "name"), "required field is missing")
+	}
+	if c.Name, err = p.str(f["name"], join(field, "name")); err != nil {
+		return nil, err
+	}
+	if c.Name == "" || strings.ContainsAny(c.Name, "/ \t") {
+		return nil, p.errorf(f["name"], join(field, "name"), "case names are non-empty and contain no '/' or spaces (got %q)", c.Name)
+	}
+	if nd := f["doc"]; nd != nil {
+		if c.Doc, err = p.str(nd, join(field, "doc")); err != nil {
+			return nil, err
+		}
+	}
+	if nd := f["transports"]; nd != nil {
+		if c.Transports, err = p.transports(nd, join(field, "transports")); err != nil {
+			return nil, err
+		}
+	}
+
+	if steps := f["steps"]; steps != nil {
+		for _, k := range stepFields {
+			if f[k] != nil {
+				return nil, p.errorf(f[k], join(field, k), "a case has either steps or a single call (%s), not both", k)
+			}
+		}
+		steps = resolve(steps)
+		if steps.Kind != yaml.SequenceNode || len(steps.Content) == 0 {
+			return nil, p.errorf(steps, join(field, "steps"), "want a non-empty list of steps")
+		}
+		for i, sn := range steps.Content {
+			sf, err := p.fields(sn, fmt.Sprintf("%s.steps[%d]", field, i), stepFields...)
+			if err != nil {
+				return nil, err
+			}
+			st, err := p.step(s, sn, sf, fmt.Sprintf("%s.steps[%d]", field, i))
+			if err != nil {
+				return nil, err
+			}
+			c.Steps = append(c.Steps, st)
+		}
+		return c, nil
+	}
+	st, err := p.step(s, n, f, field)
+	if err != nil {
+		return nil, err
+	}
+	c.Steps = []*Step{st}
+	return c, nil
+}
+
+func (p *parser) step(s *Suite, n *yaml.Node, f map[string]*yaml.Node, field string) (*Step, error) {
+	st := &Step{Line: resolve(n).Line}
+	var opName string
+	var err error
+	if on := f["op"]; on != nil {
+		if opName, err = p.str(on, join(field, "op")); err != nil {
+			return nil, err
+		}
+	}
+	if st.Op, err = mockclient.LookupOperation(s.Module, opName); err != nil {
+		return nil, p.errorf(orNode(f["op"], n), join(field, "op"), "%w", err)
+	}
+	rn := f["request"]
+	if rn == nil {
+		return nil, p.errorf(n, join(field, "request"), "required field is missing")
+	}
+	st.Request = st.Op.NewRequest()
+	if err := p.decode(rn, reflect.ValueOf(st.Request).Elem(), join(field, "request")); err != nil {
+		return nil, err
+	}
+	if en := f["expect"]; en != nil {
+		if st.Expect, err = p.verdictPattern(en, st.Op, join(field, "expect")); err != nil {
+			return nil, err
+		}
+	}
+	if wn := f["warn_if"]; wn != nil {
+		if st.WarnIf, err = p.verdictPattern(wn, st.Op, join(field, "warn_if")); err != nil {
+			return nil, err
+		}
+		if f["warning"] == nil {
+			return nil, p.errorf(wn, join(field, "warning"), "warn_if needs a warning message")
+		}
+	}
+	if wn := f["warning"]; wn != nil {
+		if f["warn_if"] == nil {
+			return nil, p.errorf(wn, join(field, "warning"), "warning needs a warn_if condition")
+		}
+		if st.Warning, err = p.str(wn, join(field, "warning")); err != nil {
+			return nil, err
+		}
+	}
+	st.Checks = defaultChecks(st.Op)
+	if len(s.Checks) > 0 {
+		st.Checks = s.Checks
+	}
+	if cn := f["checks"]; cn != nil {
+		if st.Checks, err = p.checks(cn, join(field, "checks")); err != nil {
+			return nil, err
+		}
+	}
+	return st, nil
+}
+
+// verdictPattern reads an expect or warn_if block: a partial verdict whose
+// fields must exist in the operation's verdict type and have its types.
+func (p *parser) verdictPattern(n *yaml.Node, op mockclient.Operation, field string) (map[string]any, error) {
+	probe := reflect.New(op.VerdictType)
+	if err := p.decode(n, probe.Elem(), field); err != nil {
+		return nil, err
+	}
+	var raw any
+	if err := n.Decode(&raw); err != nil {
+		return nil, p.errorf(n, field, "%w", err)
+	}
+	canon, err := canonical(raw)
+	if err != nil {
+		return nil, p.errorf(n, field, "%w", err)
+	}
+	m, ok := canon.(map[string]any)
+	if !ok {
+		return nil, p.errorf(n, field, "want a mapping of verdict fields")
+	}
+	return m, nil
+}
+
+// decode fills v from n by the JSON field names of v's type, rejecting
+// unknown fields and wrong types with the line and field path. Strings are
+// taken as text for []byte fields unless tagged !!binary (base64).
+func (p *parser) decode(n *yaml.Node, v reflect.Value, field string) error {
+	n = resolve(n)
+	isNull := n.Kind == yaml.ScalarNode && n.Tag == "!!null"
+	switch v.Kind() {
+	case reflect.Pointer:
+		if isNull {
+			return nil
+		}
+		v.Set(reflect.New(v.Type().Elem()))
+		return p.decode(n, v.Elem(), field)
+	case reflect.Struct:
+		names := jsonFields(v.Type())
+		allowed := make([]string, 0, len(names))
+		for name := range names {
+			allowed = append(allowed, name)
+		}
+		slices.Sort(allowed)
+		if isNull {
+			return nil
+		}
+		f, err := p.fields(n, field, allowed...)
+		if err != nil {
+			return err
+		}
+		for name, vn := range f {
+			if err := p.decode(vn, v.FieldByIndex(names[name]), join(field, name)); err != nil {
+				return err
+			}
+		}
+		return nil
+	case reflect.String:
+		if isNull {
+			return nil
+		}
+		if n.Kind != yaml.ScalarNode {
+			return p.errorf(n, field, "want a string, got %s", kindName(n))
+		}
+		v.SetString(n.Value)
+		return nil
+	case reflect.Bool:
+		b, err := strconv.ParseBool(n.Value)
+		if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" || err != nil {
+			return p.errorf(n, field, "want true or false, got %s", kindName(n))
+		}
+		v.SetBool(b)
+		return nil
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		i, err := strconv.ParseInt(n.Value, 0, v.Type().Bits())
+		if n.Kind != yaml.ScalarNode || n.Tag != "!!int" || err != nil {
+			return p.errorf(n, field, "want an integer, got %s", kindName(n))
+		}
+		v.SetInt(i)
+		return nil
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		u, err := strconv.ParseUint(n.Value, 0, v.Type().Bits())
+		if n.Kind != yaml.ScalarNode || n.Tag != "!!int" || err != nil {
+			return p.errorf(n, field, "want a non-negative integer, got %s", kindName(n))
+		}
+		v.SetUint(u)
+		return nil
+	case reflect.Slice:
+		if v.Type().Elem().Kind() == reflect.Uint8 {
+			return p.decodeBytes(n, v, field)
+		}
+		if isNull {
+			return nil
+		}
+		if n.Kind != yaml.SequenceNode {
+			return p.errorf(n, field, "want a list, got %s", kindName(n))
+		}
+		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
+		for i, c := range n.Content {
+			if err := p.decode(c, s.Index(i), fmt.Sprintf("%s[%d]", field, i)); err != nil {
+				return err
+			}
+		}
+		v.Set(s)
+		return nil
+	case reflect.Map, reflect.Interface:
+		if isNull {
+			return nil
+		}
+		if v.Kind() == reflect.Map && n.Kind != yaml.MappingNode {
+			return p.errorf(n, field, "want a mapping, got %s", kindName(n))
+		}
+		var raw any
+		if err := n.Decode(&raw); err != nil {
+			return p.errorf(n, field, "%w", err)
+		}
+		canon, err := canonical(raw)
+		if err != nil {
+			return p.errorf(n, field, "%w", err)
+		}
+		target := reflect.New(v.Type())
+		b, _ := json.Marshal(canon)
+		if err := json.Unmarshal(b, target.Interface()); err != nil {
+			return p.errorf(n, field, "%w", err)
+		}
+		v.Set(target.Elem())
+		return nil
+	}
+	return p.errorf(n, field, "unsupported field type %s", v.Type())
+}
+
+func (p *parser) decodeBytes(n *yaml.Node, v reflect.Value, field string) error {
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return nil
+	}
+	if n.Kind != yaml.ScalarNode {
+		return p.errorf(n, field, "want text, or base64 tagged !!binary, got %s", kindName(n))
+	}
+	if n.Tag == "!!binary" {
+		b, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(n.Value), ""))
+		if err != nil {
+			return p.errorf(n, field, "invalid !!binary base64: %w", err)
+		}
+		v.SetBytes(b)
+		return nil
+	}
+	v.SetBytes([]byte(n.Value))
+	return nil
+}
+
+// jsonFields maps JSON field names of struct type t to field indexes.
+func jsonFields(t reflect.Type) map[string][]int {
+	out := map[string][]int{}
+	for _, f := range reflect.VisibleFields(t) {
+		if !f.IsExported() || f.Anonymous {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		out[name] = f.Index
+	}
+	return out
+}
+
+// canonical converts YAML-decoded values to the shapes encoding/json
+// produces (map[string]any, []any, float64, string, bool, nil), so that
+// expectations compare equal to marshalled verdicts.
+func canonical(v any) (any, error) {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			c, err := canonical(e)
+			if err != nil {
+				return nil, err
+			}
+			out[k] = c
+		}
+		return out, nil
+	case map[any]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			ks, ok := k.(string)
+			if !ok {
+				return nil, fmt.Errorf("mapping key %v is not a string", k)
+			}
+			c, err := canonical(e)
+			if err != nil {
+				return nil, err
+			}
+			out[ks] = c
+		}
+		return out, nil
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			c, err := canonical(e)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = c
+		}
+		return out, nil
+	case int:
+		return float64(x), nil
+	case int64:
+		return float64(x), nil
+	case uint64:
+		return float64(x), nil
+	case float64, string, bool, nil:
+		return x, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("value %v: %w", v, err)
+	}
+	var out any
+	err = json.Unmarshal(b, &out)
+	return out, err
+}
+
+func resolve(n *yaml.Node) *yaml.Node {
+	for n != nil && n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	return n
+}
+
+func orNode(a, b *yaml.Node) *yaml.Node {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		switch n.Tag {
+		case "!!null":
+			return "null"
+		case "!!str":
+			return fmt.Sprintf("the string %q", n.Value)
+		}
+		return fmt.Sprintf("%s %s", strings.TrimPrefix(n.Tag, "!!"), n.Value)
+	}
+	return "nothing"
+}
+
+func join(field, name string) string {
+	if field == "" {
+		return name
+	}
+	return field + "." + name
+}

@@ -1,0 +1,389 @@
+package suites
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"google.golang.org/grpc/codes"
+
+	"github.com/plugincheck/plugincheck/mockclient"
+	"github.com/plugincheck/plugincheck/report"
+)
+
+// Defaults for RunOptions.
+const (
+	// DefaultLatencyBudget is generous on purpose: GOST calls admission, the
+	// recorder and the service limiter inside its accept loop, but a budget
+	// that flakes on a loaded CI machine teaches people to ignore it.
+	DefaultLatencyBudget = 500 * time.Millisecond
+	// DefaultConcurrency is how many identical calls the concurrent check
+	// makes at once.
+	DefaultConcurrency = 8
+)
+
+// RunOptions tune a run.
+type RunOptions struct {
+	Filter        Filter
+	LatencyBudget time.Duration
+	Concurrency   int
+	// ShowToken puts the real token into reports and reproducers.
+	ShowToken bool
+}
+
+// Run runs every case of module m in ss against c and returns the run's
+// report. Failed checks are report data; an error means the run could not
+// be done (no case selected, or ctx ended, in which case the partial run is
+// returned too).
+func Run(ctx context.Context, c *mockclient.Client, m mockclient.Module, ss []*Suite, opts RunOptions) (*report.Run, error) {
+	if opts.LatencyBudget <= 0 {
+		opts.LatencyBudget = DefaultLatencyBudget
+	}
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = DefaultConcurrency
+	}
+	r := &runner{c: c, opts: opts}
+	t := c.Transport()
+	run := &report.Run{Module: string(m), Transport: string(t), Target: target(c.Config(), opts.ShowToken)}
+	for _, s := range ss {
+		if s.Module != m {
+			continue
+		}
+		for _, cs := range s.Cases {
+			id := s.Slug() + "/" + string(t) + "/" + cs.Name
+			if !opts.Filter.Selected(id) {
+				continue
+			}
+			rc := &report.Case{ID: id, Suite: s.Name, Name: cs.Name, Doc: cs.Doc, File: s.File, Line: cs.Line}
+			run.Cases = append(run.Cases, rc)
+			switch {
+			case !appliesTo(s.Transports, t) || !appliesTo(cs.Transports, t):
+				rc.Status = report.Skip
+				rc.SkipReason = "case does not apply to " + string(t)
+				continue
+			case ctx.Err() != nil:
+				rc.Status = report.Skip
+				rc.SkipReason = "interrupted"
+				continue
+			}
+			rc.Status = report.Pass
+			for _, st := range cs.Steps {
+				rs := r.step(ctx, st)
+				rc.Steps = append(rc.Steps, rs)
+				rc.Status = rc.Status.Worse(rs.Status)
+			}
+		}
+	}
+	if len(run.Cases) == 0 {
+		return nil, fmt.Errorf("%w for module %s over %s", ErrNoMatch, m, t)
+	}
+	run.Latency = report.Summarize(r.latencies, opts.LatencyBudget)
+	run.TLS = tlsSection(c.Config(), r.tls)
+	if t == mockclient.GRPC {
+		run.Notes = append(run.Notes, fmt.Sprintf(
+			"plugincheck ends each call after %s; GOST sets no deadline on gRPC plugin calls, so a plugin that never answers blocks GOST's caller for good",
+			time.Duration(run.Target.CallTimeout)))
+	}
+	return run, ctx.Err()
+}
+
+type runner struct {
+	c    *mockclient.Client
+	opts RunOptions
+
+	mu        sync.Mutex
+	latencies []time.Duration
+	tls       *tls.ConnectionState
+}
+
+func (r *runner) call(ctx context.Context, st *Step) mockclient.Outcome {
+	out := st.Op.Do(ctx, r.c, st.Request)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if out.Sent && out.Failure != mockclient.FailureRequest {
+		r.latencies = append(r.latencies, out.Latency)
+	}
+	if r.tls == nil && out.TLS != nil {
+		r.tls = out.TLS
+	}
+	return out
+}
+
+func (r *runner) step(ctx context.Context, st *Step) *report.Step {
+	out := r.call(ctx, st)
+	verdict := toJSONValue(out.Verdict)
+	rs := &report.Step{
+		Op:          st.Op.Name,
+		Request:     st.RequestJSON(),
+		Expected:    st.Expect,
+		Actual:      verdict,
+		Observation: observation(&out.Observation),
+		Reproducer:  r.c.Reproducer(&out.Observation, r.opts.ShowToken),
+	}
+	for _, n := range out.Notes {
+		rs.Notes = append(rs.Notes, report.Note{Code: n.Code, Text: n.Text})
+	}
+	latencies := []time.Duration{out.Latency}
+	add := func(ch report.Check) { rs.Checks = append(rs.Checks, ch) }
+
+	if slices.Contains(st.Checks, CheckReply) {
+		add(r.replyCheck(&out))
+	}
+	if st.Expect != nil {
+		ch := report.Check{Name: CheckExpect, Status: report.Pass}
+		if diffs := diff("", st.Expect, verdict); len(diffs) > 0 {
+			ch.Status, ch.Message = report.Fail, strings.Join(diffs, "; ")
+		}
+		add(ch)
+	}
+	if st.WarnIf != nil {
+		ch := report.Check{Name: CheckPolicy, Status: report.Pass}
+		if len(diff("", st.WarnIf, verdict)) == 0 {
+			ch.Status, ch.Message = report.Warn, st.Warning
+		}
+		add(ch)
+	}
+	if ch, ok := sanityCheck(&out); ok {
+		add(ch)
+	}
+	if slices.Contains(st.Checks, CheckStable) && out.OK() && out.Sent {
+		again := r.call(ctx, st)
+		latencies = append(latencies, again.Latency)
+		add(r.sameCheck(CheckStable, st, verdict, []mockclient.Outcome{again}))
+	}
+	if slices.Contains(st.Checks, CheckConcurrent) && out.OK() && out.Sent {
+		outs := make([]mockclient.Outcome, r.opts.Concurrency)
+		var wg sync.WaitGroup
+		for i := range outs {
+			wg.Go(func() { outs[i] = r.call(ctx, st) })
+		}
+		wg.Wait()
+		for _, o := range outs {
+			latencies = append(latencies, o.Latency)
+		}
+		add(r.sameCheck(CheckConcurrent, st, verdict, outs))
+	}
+	if slices.Contains(st.Checks, CheckLatency) && out.Sent && out.Failure != mockclient.FailureTimeout {
+		add(latencyCheck(slices.Max(latencies), r.opts.LatencyBudget, len(latencies)))
+	}
+
+	rs.Status = report.Pass
+	for _, ch := range rs.Checks {
+		rs.Status = rs.Status.Worse(ch.Status)
+	}
+	return rs
+}
+
+// replyCheck passes when the plugin replied and GOST could decode the reply;
+// otherwise it says what failed and what GOST does about it.
+func (r *runner) replyCheck(out *mockclient.Outcome) report.Check {
+	ch := report.Check{Name: CheckReply, Status: report.Pass}
+	if !out.Sent {
+		ch.Message = "GOST sends no call for this request"
+		return ch
+	}
+	if out.OK() {
+		return ch
+	}
+	ch.Status = report.Fail
+	msg := []string{fmt.Sprintf("%s failure: %s", out.Failure, out.Error())}
+	if out.Code == codes.Unauthenticated || out.HTTPStatus == http.StatusUnauthorized {
+		if r.c.Config().Token == "" {
+			msg = append(msg, "the plugin answered Unauthenticated: does it need --token?")
+		} else {
+			msg = append(msg, "the plugin rejected the token given with --token")
+		}
+	}
+	if out.Code == codes.Unimplemented {
+		msg = append(msg, "the server does not implement this service: is --addr the right plugin?")
+	}
+	msg = append(msg, fmt.Sprintf("GOST's verdict: %s", compactJSON(out.Verdict)))
+	for _, n := range out.Notes {
+		msg = append(msg, n.Text)
+	}
+	ch.Message = strings.Join(msg, "; ")
+	return ch
+}
+
+func (r *runner) sameCheck(name string, st *Step, first any, outs []mockclient.Outcome) report.Check {
+	ch := report.Check{Name: name, Status: report.Pass}
+	keys := stableKeys(st.Op)
+	want := project(first, keys)
+	for i, o := range outs {
+		if !o.OK() {
+			ch.Status = report.Fail
+			ch.Message = fmt.Sprintf("call %d of %d failed: %s failure: %s", i+1, len(outs), o.Failure, o.Error())
+			return ch
+		}
+		got := project(toJSONValue(o.Verdict), keys)
+		if d := diff("", want, got); len(d) > 0 {
+			ch.Status = report.Fail
+			ch.Message = fmt.Sprintf("call %d of %d gave a different verdict: %s", i+1, len(outs), strings.Join(d, "; "))
+			return ch
+		}
+	}
+	return ch
+}
+
+func latencyCheck(worst, budget time.Duration, calls int) report.Check {
+	ch := report.Check{Name: CheckLatency, Status: report.Pass}
+	if worst > budget {
+		ch.Status = report.Fail
+		ch.Message = fmt.Sprintf("slowest of %d calls took %s, over the %s budget", calls, report.Duration(worst), report.Duration(budget))
+	}
+	return ch
+}
+
+func observation(o *mockclient.Observation) report.Observation {
+	ro := report.Observation{
+		Method:     o.Method,
+		Target:     o.Target,
+		Sent:       o.Sent,
+		HTTPStatus: o.HTTPStatus,
+		Failure:    string(o.Failure),
+		Error:      o.Error(),
+		Reply:      string(o.Reply),
+		Latency:    report.Duration(o.Latency),
+	}
+	if o.Transport == mockclient.GRPC && o.Sent {
+		ro.Code = o.Code.String()
+	}
+	return ro
+}
+
+func target(cfg mockclient.Config, showToken bool) report.Target {
+	t := report.Target{Addr: cfg.Addr, Timeout: report.Duration(cfg.Timeout), CallTimeout: report.Duration(cfg.CallTimeout)}
+	if cfg.CallTimeout <= 0 {
+		t.CallTimeout = report.Duration(mockclient.DefaultCallTimeout)
+	}
+	if cfg.Token != "" {
+		t.Token = "<redacted>"
+		if showToken {
+			t.Token = cfg.Token
+		}
+	}
+	if cfg.TLS != nil {
+		t.TLS = &report.TargetTLS{Secure: cfg.TLS.Secure, ServerName: cfg.TLS.ServerName}
+	}
+	return t
+}
+
+func tlsSection(cfg mockclient.Config, st *tls.ConnectionState) report.TLS {
+	if st == nil {
+		switch {
+		case cfg.TLS != nil:
+			return report.TLS{Note: "no TLS handshake completed"}
+		case strings.HasPrefix(strings.ToLower(cfg.Addr), "https://"):
+			return report.TLS{Note: "no TLS handshake completed (https:// without a tls block: Go's default verification)"}
+		}
+		return report.TLS{Note: "plaintext: the GOST config has no tls block"}
+	}
+	out := report.TLS{
+		Enabled:     true,
+		Version:     tls.VersionName(st.Version),
+		CipherSuite: tls.CipherSuiteName(st.CipherSuite),
+		ALPN:        st.NegotiatedProtocol,
+		ServerName:  st.ServerName,
+	}
+	for _, cert := range st.PeerCertificates {
+		c := report.Certificate{Subject: cert.Subject.String(), Issuer: cert.Issuer.String(), DNSNames: cert.DNSNames, NotAfter: cert.NotAfter.UTC()}
+		for _, ip := range cert.IPAddresses {
+			c.IPs = append(c.IPs, ip.String())
+		}
+		out.Peer = append(out.Peer, c)
+	}
+	switch {
+	case cfg.TLS == nil:
+		out.Note = "https:// without a tls block: verified with Go's default roots"
+	case cfg.TLS.Secure:
+		out.Note = "secure: true: verified against the system roots only (GOST ignores caFile for plugins)"
+	default:
+		out.Note = "tls without secure: GOST does not verify the plugin's certificate"
+	}
+	return out
+}
+
+// toJSONValue converts v to the generic shapes encoding/json produces.
+func toJSONValue(v any) any {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	var out any
+	_ = json.Unmarshal(b, &out)
+	return out
+}
+
+func compactJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}
+
+// project keeps only keys of a verdict object; nil keys keep everything.
+func project(v any, keys []string) any {
+	m, ok := v.(map[string]any)
+	if !ok || keys == nil {
+		return v
+	}
+	out := make(map[string]any, len(keys))
+	for _, k := range keys {
+		out[k] = m[k]
+	}
+	return out
+}
+
+// diff compares an expected pattern with an actual value. Objects match
+// partially (only the expected keys), lists element by element.
+func diff(path string, want, got any) []string {
+	label := path
+	if label == "" {
+		label = "verdict"
+	}
+	switch w := want.(type) {
+	case map[string]any:
+		g, ok := got.(map[string]any)
+		if !ok {
+			return []string{fmt.Sprintf("%s: got %s, want an object", label, compactJSON(got))}
+		}
+		var out []string
+		keys := make([]string, 0, len(w))
+		for k := range w {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			out = append(out, diff(joinPath(path, k), w[k], g[k])...)
+		}
+		return out
+	case []any:
+		g, ok := got.([]any)
+		if !ok || len(g) != len(w) {
+			return []string{fmt.Sprintf("%s: got %s, want %s", label, compactJSON(got), compactJSON(want))}
+		}
+		var out []string
+		for i := range w {
+			out = append(out, diff(fmt.Sprintf("%s[%d]", label, i), w[i], g[i])...)
+		}
+		return out
+	}
+	if compactJSON(want) != compactJSON(got) {
+		return []string{fmt.Sprintf("%s: got %s, want %s", label, compactJSON(got), compactJSON(want))}
+	}
+	return nil
+}
+
+func joinPath(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
