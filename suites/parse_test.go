@@ -1,0 +1,113 @@
+package suites
+
+import (
+	"errors"
+	"testing"
+	"testing/fstest"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/plugincheck/plugincheck/mockclient"
+)
+
+func TestParseBytes(t *testing.T) {
+	t.Parallel()
+	s, err := ParseBytes("auth.yaml", []byte(`
+name: My Auth Suite
+module: auth
+transports: [grpc]
+cases:
+  - name: one
+    doc: a single call
+    request: {username: u, password: p, client_san: [a, b]}
+    expect: {ok: true, id: u}
+  - name: two
+    transports: [http]
+    checks: [reply]
+    request: {username: x}
+    warn_if: {ok: true}
+    warning: allow-all
+`))
+	require.NoError(t, err)
+	assert.Equal(t, "my-auth-suite", s.Slug())
+	assert.Equal(t, mockclient.Auth, s.Module)
+	assert.Equal(t, []mockclient.Transport{mockclient.GRPC}, s.Transports)
+	require.Len(t, s.Cases, 2)
+
+	one := s.Cases[0]
+	assert.Equal(t, 6, one.Line)
+	require.Len(t, one.Steps, 1)
+	assert.Equal(t, "authenticate", one.Steps[0].Op.Name)
+	assert.Equal(t, &mockclient.AuthRequest{Username: "u", Password: "p", ClientSAN: []string{"a", "b"}}, one.Steps[0].Request)
+	assert.Equal(t, map[string]any{"ok": true, "id": "u"}, one.Steps[0].Expect)
+	assert.Equal(t, selectableChecks, one.Steps[0].Checks)
+
+	two := s.Cases[1]
+	assert.Equal(t, []mockclient.Transport{mockclient.HTTP}, two.Transports)
+	assert.Equal(t, []string{CheckReply}, two.Steps[0].Checks)
+	assert.Equal(t, "allow-all", two.Steps[0].Warning)
+}
+
+func TestParseBytesErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		yaml string
+		want string
+	}{
+		{name: "not yaml", yaml: "name: [", want: "f.yaml: yaml: line 1: did not find expected node content"},
+		{name: "empty", yaml: "", want: "f.yaml: empty fixture file"},
+		{name: "missing module", yaml: "name: A\ncases: []\n", want: "f.yaml:1: module: required field is missing"},
+		{name: "unknown module", yaml: "name: A\nmodule: nope\ncases: [x]\n", want: `f.yaml:2: module: unknown module "nope"`},
+		{name: "unknown top field", yaml: "name: A\nmodule: auth\nkases: []\n", want: "f.yaml:3: kases: unknown field (want one of name, module, description, transports, checks, cases)"},
+		{name: "no cases", yaml: "name: A\nmodule: auth\ncases: []\n", want: "f.yaml:3: cases: want a non-empty list of cases"},
+		{name: "unknown request field", yaml: "name: A\nmodule: auth\ncases:\n  - name: c\n    request:\n      user: x\n", want: "f.yaml:6: cases[0].request.user: unknown field (want one of client, client_cert_fingerprint, client_cn, client_san, password, service, username)"},
+		{name: "wrong request type", yaml: "name: A\nmodule: auth\ncases:\n  - name: c\n    request: {username: [a]}\n", want: "f.yaml:5: cases[0].request.username: want a string, got a list"},
+		{name: "wrong expect type", yaml: "name: A\nmodule: auth\ncases:\n  - name: c\n    request: {}\n    expect: {ok: \"yes\"}\n", want: `f.yaml:6: cases[0].expect.ok: want true or false, got the string "yes"`},
+		{name: "unknown expect field", yaml: "name: A\nmodule: auth\ncases:\n  - name: c\n    request: {}\n    expect: {allowed: true}\n", want: "f.yaml:6: cases[0].expect.allowed: unknown field (want one of id, ok)"},
+		{name: "missing request", yaml: "name: A\nmodule: auth\ncases:\n  - name: c\n", want: "f.yaml:4: cases[0].request: required field is missing"},
+		{name: "duplicate case", yaml: "name: A\nmodule: auth\ncases:\n  - {name: c, request: {}}\n  - {name: c, request: {}}\n", want: `f.yaml:5: cases[1].name: case "c" already defined on line 4`},
+		{name: "bad case name", yaml: "name: A\nmodule: auth\ncases:\n  - {name: a/b, request: {}}\n", want: `f.yaml:4: cases[0].name: case names are non-empty and contain no '/' or spaces (got "a/b")`},
+		{name: "unknown op", yaml: "name: A\nmodule: sd\ncases:\n  - {name: c, op: put, request: {}}\n", want: `f.yaml:4: cases[0].op: unknown operation "put" for sd`},
+		{name: "steps and request", yaml: "name: A\nmodule: sd\ncases:\n  - name: c\n    request: {}\n    steps: [{request: {}}]\n", want: "f.yaml:5: cases[0].request: a case has either steps or a single call (request), not both"},
+		{name: "bad step field", yaml: "name: A\nmodule: sd\ncases:\n  - name: c\n    steps:\n      - op: get\n        request: {nam: x}\n", want: "f.yaml:7: cases[0].steps[0].request.nam: unknown field (want one of name)"},
+		{name: "unknown check", yaml: "name: A\nmodule: auth\nchecks: [fast]\ncases: [{name: c, request: {}}]\n", want: `f.yaml:3: checks[0]: unknown check "fast"`},
+		{name: "unknown transport", yaml: "name: A\nmodule: auth\ntransports: [tcp]\ncases: [{name: c, request: {}}]\n", want: `f.yaml:3: transports[0]: unknown transport "tcp" (want grpc or http)`},
+		{name: "warn_if without warning", yaml: "name: A\nmodule: auth\ncases: [{name: c, request: {}, warn_if: {ok: true}}]\n", want: "f.yaml:3: cases[0].warning: warn_if needs a warning message"},
+		{name: "bad integer", yaml: "name: A\nmodule: auth\ncases:\n  - name: c\n    request: {events: [{stats: {totalConns: -1}}]}\n", want: "f.yaml:5: cases[0].request.events[0].stats.totalConns: want a non-negative integer, got int -1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := ParseBytes("f.yaml", []byte(tt.yaml))
+			require.Error(t, err)
+			var pe *ParseError
+			require.True(t, errors.As(err, &pe), "got %T", err)
+			assert.Contains(t, err.Error(), tt.want)
+		})
+	}
+}
+
+func TestParseFS(t *testing.T) {
+	t.Parallel()
+	suite := "name: A\nmodule: auth\ncases: [{name: c, request: {}}]\n"
+	fsys := fstest.MapFS{
+		"dir/a.yaml":  {Data: []byte(suite)},
+		"dir/b.yml":   {Data: []byte(suite)},
+		"dir/c.txt":   {Data: []byte("ignored")},
+		"empty/x.txt": {Data: []byte("x")},
+		"bad.yaml":    {Data: []byte("name: A\n")},
+	}
+	ss, err := Parse(fsys, "dir")
+	require.NoError(t, err)
+	require.Len(t, ss, 2)
+	assert.Equal(t, "dir/a.yaml", ss[0].File)
+
+	_, err = Parse(fsys, "missing.yaml")
+	assert.EqualError(t, err, "missing.yaml: file does not exist")
+	_, err = Parse(fsys, "empty")
+	assert.ErrorIs(t, err, ErrNoSuites)
+	_, err = Parse(fsys, "bad.yaml")
+	assert.EqualError(t, err, "bad.yaml:1: module: required field is missing")
+}
