@@ -129,7 +129,17 @@ const (
 	NoteGOSTPanics = "gost-panics"
 	// NoteEmptyReply: the reply carries nothing GOST can use.
 	NoteEmptyReply = "empty-reply"
+	// NoteDroppedEvent: an observer event whose type is neither "status"
+	// nor "stats"; GOST drops it with a warning and sends the rest.
+	NoteDroppedEvent = "dropped-event"
 )
+
+// unsent is the observation of a call GOST decides not to make (Sent is
+// false): method is the gRPC full method or the HTTP method, target the
+// address GOST would have used.
+func (c *Client) unsent(method, target string) Observation {
+	return Observation{Transport: c.transport, Method: method, Target: target}
+}
 
 // Result is one call's observation together with GOST's verdict.
 type Result[V any] struct {

@@ -75,7 +75,7 @@ func TestParseBytesErrors(t *testing.T) {
 		{name: "unknown check", yaml: "name: A\nmodule: auth\nchecks: [fast]\ncases: [{name: c, request: {}}]\n", want: `f.yaml:3: checks[0]: unknown check "fast"`},
 		{name: "unknown transport", yaml: "name: A\nmodule: auth\ntransports: [tcp]\ncases: [{name: c, request: {}}]\n", want: `f.yaml:3: transports[0]: unknown transport "tcp" (want grpc or http)`},
 		{name: "warn_if without warning", yaml: "name: A\nmodule: auth\ncases: [{name: c, request: {}, warn_if: {ok: true}}]\n", want: "f.yaml:3: cases[0].warning: warn_if needs a warning message"},
-		{name: "bad integer", yaml: "name: A\nmodule: auth\ncases:\n  - name: c\n    request: {events: [{stats: {totalConns: -1}}]}\n", want: "f.yaml:5: cases[0].request.events[0].stats.totalConns: want a non-negative integer, got int -1"},
+		{name: "bad integer", yaml: "name: A\nmodule: observer\ncases:\n  - name: c\n    request: {events: [{stats: {totalConns: -1}}]}\n", want: "f.yaml:5: cases[0].request.events[0].stats.totalConns: want a non-negative integer, got int -1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -87,6 +87,24 @@ func TestParseBytesErrors(t *testing.T) {
 			assert.Contains(t, err.Error(), tt.want)
 		})
 	}
+}
+
+func TestParseBytesData(t *testing.T) {
+	t.Parallel()
+	s, err := ParseBytes("r.yaml", []byte(`
+name: Recorder Data
+module: recorder
+cases:
+  - {name: text, request: {data: "hello", metadata: {a: 1, b: [x]}}}
+  - {name: binary, request: {data: !!binary "AAEC"}}
+  - {name: absent, request: {}}
+`))
+	require.NoError(t, err)
+	text := s.Cases[0].Steps[0].Request.(*mockclient.RecorderRequest)
+	assert.Equal(t, []byte("hello"), text.Data)
+	assert.Equal(t, map[string]any{"a": float64(1), "b": []any{"x"}}, text.Metadata)
+	assert.Equal(t, []byte{0, 1, 2}, s.Cases[1].Steps[0].Request.(*mockclient.RecorderRequest).Data)
+	assert.Nil(t, s.Cases[2].Steps[0].Request.(*mockclient.RecorderRequest).Data)
 }
 
 func TestParseFS(t *testing.T) {

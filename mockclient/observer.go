@@ -1,0 +1,241 @@
+package mockclient
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/go-gost/plugin/observer/proto"
+	"google.golang.org/grpc"
+)
+
+// ObserverRequest is the batch of events GOST hands its observer
+// (x/observer/plugin). GOST sends one batch per status change or per stats
+// tick; an empty batch is never sent.
+type ObserverRequest struct {
+	Events []ObserverEvent `json:"events"`
+}
+
+// Observer event types GOST knows. Any other type is dropped before sending.
+const (
+	ObserverEventStatus = "status"
+	ObserverEventStats  = "stats"
+)
+
+// ObserverEvent is one GOST event. GOST builds the wire event from it by
+// type: a "status" event carries kind, service, type and status (never
+// client or stats); a "stats" event carries kind, service, client, type and
+// stats (never status).
+type ObserverEvent struct {
+	// Kind is "service" for service events and "handler" for handler stats.
+	Kind string `json:"kind"`
+	// Service is the GOST service name.
+	Service string `json:"service"`
+	// Client is the ClientID of handler stats ("" without auth); GOST sends
+	// it only with "stats" events.
+	Client string `json:"client"`
+	// Type is "status" or "stats"; GOST drops any other type.
+	Type string `json:"type"`
+	// Stats is sent with "stats" events; nil sends zero counters, as GOST
+	// always fills them.
+	Stats *ObserverStats `json:"stats"`
+	// Status is sent with "status" events; nil sends an empty state and
+	// message, as GOST always fills them.
+	Status *ObserverStatus `json:"status"`
+}
+
+// ObserverStats are the cumulative counters of a "stats" event (deltas for
+// the byte counters when GOST's observer.resetTraffic is set).
+type ObserverStats struct {
+	TotalConns   uint64 `json:"totalConns"`
+	CurrentConns uint64 `json:"currentConns"`
+	InputBytes   uint64 `json:"inputBytes"`
+	OutputBytes  uint64 `json:"outputBytes"`
+	TotalErrs    uint64 `json:"totalErrs"`
+}
+
+// ObserverStatus is the service state of a "status" event: state is one of
+// running, ready, failed, closed, and msg is "service <name> is <state>".
+type ObserverStatus struct {
+	State string `json:"state"`
+	Msg   string `json:"msg"`
+}
+
+// ObserverVerdict is whether Observe returned nil. A failed stats batch is
+// resent by GOST on the next tick; a failed status event is lost.
+type ObserverVerdict struct {
+	OK bool `json:"ok"`
+}
+
+// httpObserveRequest and its parts are x's body: client, stats and status
+// are omitempty.
+type httpObserveRequest struct {
+	Events []httpObserverEvent `json:"events"`
+}
+
+type httpObserverEvent struct {
+	Kind    string                  `json:"kind"`
+	Service string                  `json:"service"`
+	Client  string                  `json:"client,omitempty"`
+	Type    string                  `json:"type"`
+	Stats   *httpObserverStatsEvent `json:"stats,omitempty"`
+	Status  *httpObserverStatus     `json:"status,omitempty"`
+}
+
+type httpObserverStatsEvent struct {
+	TotalConns   uint64 `json:"totalConns"`
+	CurrentConns uint64 `json:"currentConns"`
+	InputBytes   uint64 `json:"inputBytes"`
+	OutputBytes  uint64 `json:"outputBytes"`
+	TotalErrs    uint64 `json:"totalErrs"`
+}
+
+type httpObserverStatus struct {
+	State string `json:"state"`
+	Msg   string `json:"msg"`
+}
+
+type httpObserverReply struct {
+	OK bool `json:"ok"`
+}
+
+const methodObserve = "/proto.Observer/Observe"
+
+func init() {
+	register(opSpec[ObserverRequest, ObserverVerdict]{
+		module: Observer, name: "observe", grpcMethod: methodObserve, httpMethod: "POST",
+		call:            (*Client).Observe,
+		nilClient:       ObserverVerdict{OK: true},
+		nilClientEffect: "GOST observes nothing (no-op)",
+	})
+}
+
+// observerURL is the URL GOST's HTTP observer posts to: the only plugin
+// client that prepends "http://" to an addr not starting with "http".
+func observerURL(addr string) string {
+	if !strings.HasPrefix(addr, "http") {
+		return "http://" + addr
+	}
+	return addr
+}
+
+// Observe sends a batch of events. With no events GOST makes no call and
+// returns nil. Events of an unknown type are dropped; if all are dropped the
+// empty batch is still sent, as GOST checks only the input length.
+func (c *Client) Observe(ctx context.Context, req ObserverRequest) Result[ObserverVerdict] {
+	var res Result[ObserverVerdict]
+	if len(req.Events) == 0 {
+		target := c.cfg.Addr
+		method := methodObserve
+		if c.transport == HTTP {
+			target, method = observerURL(c.cfg.Addr), "POST"
+		}
+		res.Observation = c.unsent(method, target)
+		res.Verdict = ObserverVerdict{OK: true}
+		res.note(NoteNotSent, "GOST never sends an empty event batch")
+		return res
+	}
+	for i, ev := range req.Events {
+		if ev.Type != ObserverEventStatus && ev.Type != ObserverEventStats {
+			res.note(NoteDroppedEvent, fmt.Sprintf("event %d has type %q; GOST drops it with the warning \"unknown event type\"", i, ev.Type))
+		}
+	}
+
+	if c.transport == GRPC {
+		msg := &proto.ObserveRequest{}
+		for _, ev := range req.Events {
+			switch ev.Type {
+			case ObserverEventStatus:
+				st := ev.Status
+				if st == nil {
+					st = &ObserverStatus{}
+				}
+				msg.Events = append(msg.Events, &proto.Event{
+					Kind:    ev.Kind,
+					Service: ev.Service,
+					Type:    ev.Type,
+					Status:  &proto.ServiceStatus{State: st.State, Msg: st.Msg},
+				})
+			case ObserverEventStats:
+				s := ev.Stats
+				if s == nil {
+					s = &ObserverStats{}
+				}
+				msg.Events = append(msg.Events, &proto.Event{
+					Kind:    ev.Kind,
+					Service: ev.Service,
+					Client:  ev.Client,
+					Type:    ev.Type,
+					Stats: &proto.Stats{
+						TotalConns:   s.TotalConns,
+						CurrentConns: s.CurrentConns,
+						InputBytes:   s.InputBytes,
+						OutputBytes:  s.OutputBytes,
+						TotalErrs:    s.TotalErrs,
+					},
+				})
+			}
+		}
+		stub := proto.NewObserverClient(c.conn)
+		reply, obs := callGRPC(ctx, c, methodObserve, msg,
+			func(ctx context.Context, opts ...grpc.CallOption) (*proto.ObserveReply, error) {
+				return stub.Observe(ctx, msg, opts...)
+			})
+		res.Observation = obs
+		res.Verdict = ObserverVerdict{OK: obs.OK() && reply != nil && reply.Ok}
+		observerNotes(&res)
+		return res
+	}
+
+	var body httpObserveRequest
+	for _, ev := range req.Events {
+		switch ev.Type {
+		case ObserverEventStatus:
+			st := ev.Status
+			if st == nil {
+				st = &ObserverStatus{}
+			}
+			body.Events = append(body.Events, httpObserverEvent{
+				Kind:    ev.Kind,
+				Service: ev.Service,
+				Type:    ev.Type,
+				Status:  &httpObserverStatus{State: st.State, Msg: st.Msg},
+			})
+		case ObserverEventStats:
+			s := ev.Stats
+			if s == nil {
+				s = &ObserverStats{}
+			}
+			body.Events = append(body.Events, httpObserverEvent{
+				Kind:    ev.Kind,
+				Service: ev.Service,
+				Client:  ev.Client,
+				Type:    ev.Type,
+				Stats: &httpObserverStatsEvent{
+					TotalConns:   s.TotalConns,
+					CurrentConns: s.CurrentConns,
+					InputBytes:   s.InputBytes,
+					OutputBytes:  s.OutputBytes,
+					TotalErrs:    s.TotalErrs,
+				},
+			})
+		}
+	}
+	var reply httpObserverReply
+	res.Observation = c.callHTTP(ctx, httpCall{
+		method: "POST",
+		url:    observerURL(c.cfg.Addr),
+		body:   body,
+		reply:  &reply,
+	})
+	res.Verdict = ObserverVerdict{OK: res.OK() && reply.OK}
+	observerNotes(&res)
+	return res
+}
+
+// observerNotes explains what GOST does with an undelivered batch.
+func observerNotes(res *Result[ObserverVerdict]) {
+	if !res.Verdict.OK {
+		res.note(NoteNotDelivered, "GOST resends handler and service stats batches on the next tick; status events are never retried")
+	}
+}
