@@ -4,6 +4,7 @@ go 1.26.0
 
 require (
 	github.com/go-gost/plugin v0.5.0
+	github.com/google/uuid v1.6.0
 	github.com/stretchr/testify v1.12.1
 	go.yaml.in/yaml/v3 v3.0.5
 	google.golang.org/grpc v1.82.1

@@ -108,6 +108,14 @@ const (
 	NoteHopDirect = "hop-direct"
 	// NoteHopEmptyNode: the node has no address; GOST would dial "".
 	NoteHopEmptyNode = "hop-empty-node"
+	// NoteHopUnusable: the reply carried a node that GOST's node parser
+	// rejects (JSON that does not decode as a NodeConfig, an unregistered
+	// connector or dialer type, …), so GOST uses no node.
+	NoteHopUnusable = "hop-unusable"
+	// NoteHopFileRef: the node names a file (a TLS certFile, keyFile or
+	// caFile) that GOST loads on its own host; if it is missing there, GOST
+	// drops the node.
+	NoteHopFileRef = "hop-file-ref"
 	// NoteNotDelivered: the observer or recorder did not answer ok:true;
 	// GOST logs it, and resends observer stats batches on the next tick.
 	NoteNotDelivered = "not-delivered"

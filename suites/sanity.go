@@ -17,7 +17,7 @@ var noteSeverity = map[string]report.Status{
 	mockclient.NoteDroppedIP:    report.Fail,
 	mockclient.NoteBadRoute:     report.Fail,
 	mockclient.NoteHopEmptyNode: report.Fail,
-	"hop-unusable":              report.Fail,
+	mockclient.NoteHopUnusable:  report.Fail,
 	mockclient.NoteBadEndpoint:  report.Fail,
 	mockclient.NoteNotDelivered: report.Fail,
 	mockclient.NoteGOSTPanics:   report.Fail,
@@ -25,7 +25,7 @@ var noteSeverity = map[string]report.Status{
 	mockclient.NoteUnlimited:    report.Warn,
 	mockclient.NoteHopDirect:    report.Warn,
 	mockclient.NoteReplyIgnored: report.Warn,
-	"hop-file-ref":              report.Warn,
+	mockclient.NoteHopFileRef:   report.Warn,
 }
 
 // sanityCheck turns the notes of a call that got a reply into the sanity

@@ -1,0 +1,138 @@
+package mockclient
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/go-gost/plugin/limiter/traffic/proto"
+	"google.golang.org/grpc"
+)
+
+// LimiterRequest is what GOST's traffic limiter plugin client sends
+// (x/limiter/traffic/plugin). Scope is "service", "conn" or "client"; the
+// limiter key GOST caches by is never sent.
+type LimiterRequest struct {
+	Network string `json:"network"`
+	Addr    string `json:"addr"`
+	Client  string `json:"client"`
+	Src     string `json:"src"`
+	Service string `json:"service"`
+	Scope   string `json:"scope"`
+}
+
+// LimiterVerdict is the pair of rates GOST applies, in bytes per second; 0
+// means unlimited.
+type LimiterVerdict struct {
+	// In limits reads from the connection (GOST's In()).
+	In int64 `json:"in"`
+	// Out limits writes to the connection (GOST's Out()).
+	Out int64 `json:"out"`
+	// Cached is true when GOST caches the result for the key (30 s by
+	// default): only successful calls are cached.
+	Cached bool `json:"cached"`
+}
+
+// httpLimiterRequest is x's body: service, scope, network, addr, client, src.
+type httpLimiterRequest struct {
+	Service string `json:"service"`
+	Scope   string `json:"scope"`
+	Network string `json:"network"`
+	Addr    string `json:"addr"`
+	Client  string `json:"client"`
+	Src     string `json:"src"`
+}
+
+type httpLimiterReply struct {
+	In  int64 `json:"in"`
+	Out int64 `json:"out"`
+}
+
+const methodLimiterLimit = "/proto.Limiter/Limit"
+
+func init() {
+	register(opSpec[LimiterRequest, LimiterVerdict]{
+		module: Limiter, name: "limit", grpcMethod: methodLimiterLimit, httpMethod: "POST",
+		call:            (*Client).Limit,
+		nilClientEffect: "GOST applies no traffic limit",
+	})
+}
+
+// Limit asks the plugin for a connection's rates. GOST makes two identical
+// calls, In() keeping the reply's in and Out() its out; Limit makes one call
+// and reports both. A rate ≤ 0 means unlimited. A failure also means
+// unlimited, and is not cached, so GOST calls the plugin again on every Read
+// and Write.
+func (c *Client) Limit(ctx context.Context, req LimiterRequest) Result[LimiterVerdict] {
+	var res Result[LimiterVerdict]
+	var in, out int64
+	if c.transport == GRPC {
+		msg := &proto.LimitRequest{
+			Service: req.Service,
+			Scope:   req.Scope,
+			Network: req.Network,
+			Addr:    req.Addr,
+			Client:  req.Client,
+			Src:     req.Src,
+		}
+		stub := proto.NewLimiterClient(c.conn)
+		reply, obs := callGRPC(ctx, c, methodLimiterLimit, msg,
+			func(ctx context.Context, opts ...grpc.CallOption) (*proto.LimitReply, error) {
+				return stub.Limit(ctx, msg, opts...)
+			})
+		res.Observation = obs
+		if obs.OK() {
+			in, out = reply.In, reply.Out
+		}
+	} else {
+		var reply httpLimiterReply
+		res.Observation = c.callHTTP(ctx, httpCall{
+			method: "POST",
+			url:    c.cfg.Addr,
+			body: httpLimiterRequest{
+				Service: req.Service,
+				Scope:   req.Scope,
+				Network: req.Network,
+				Addr:    req.Addr,
+				Client:  req.Client,
+				Src:     req.Src,
+			},
+			reply: &reply,
+		})
+		if res.OK() {
+			in, out = reply.In, reply.Out
+		}
+	}
+
+	if !res.OK() {
+		res.note(NoteUnlimited, "no limiter: GOST applies no limit")
+		res.note(NoteNotCached, "the failure is not cached: GOST calls the plugin again on every Read and Write "+
+			"(a rate cached from an earlier successful call stays in force instead)")
+		res.note(NoteFailOpen, "a failed limiter call lets traffic through unlimited")
+		return res
+	}
+	res.Verdict = LimiterVerdict{
+		In:     appliedRate(&res, "in", in),
+		Out:    appliedRate(&res, "out", out),
+		Cached: true,
+	}
+	return res
+}
+
+// appliedRate is the rate GOST's limiter enforces for value v, or 0 for
+// unlimited. x's NewLimiter(int(v)) stores rate.Limit (a float64) and the
+// connection wrapper reads it back as int(Limit()), skipping the limit when
+// that is ≤ 0; the same conversions are made here, so a value too large for
+// them turns out as GOST sees it on this platform.
+func appliedRate(res *Result[LimiterVerdict], name string, v int64) int64 {
+	limit := float64(int(v)) // rate.Limit(r) in x's NewLimiter
+	applied := int64(int(limit))
+	switch {
+	case v <= 0:
+		res.note(NoteUnlimited, fmt.Sprintf("%s=%d ≤ 0: GOST applies no limit", name, v))
+		return 0
+	case applied <= 0:
+		res.note(NoteUnlimited, fmt.Sprintf("%s=%d becomes %d in GOST's float64 conversion: GOST applies no limit", name, v, applied))
+		return 0
+	}
+	return applied
+}
