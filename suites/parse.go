@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strconv"
@@ -628,4 +630,32 @@ func join(field, name string) string {
 		return name
 	}
 	return field + "." + name
+}
+
+// ParseFiles reads fixture files or directories from the operating system;
+// errors name each path as given.
+func ParseFiles(paths ...string) ([]*Suite, error) {
+	var out []*Suite
+	for _, p := range paths {
+		dir, name := filepath.Split(filepath.Clean(p))
+		if dir == "" {
+			dir = "."
+		}
+		ss, err := Parse(os.DirFS(dir), name)
+		if err != nil {
+			var pe *ParseError
+			if errors.As(err, &pe) {
+				pe.File = filepath.Join(dir, pe.File)
+				if !filepath.IsAbs(p) && dir == "." {
+					pe.File = filepath.Clean(pe.File)
+				}
+			}
+			return nil, err
+		}
+		for _, s := range ss {
+			s.File = filepath.Join(dir, s.File)
+		}
+		out = append(out, ss...)
+	}
+	return out, nil
 }
