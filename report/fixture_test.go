@@ -1,0 +1,318 @@
+package report_test
+
+import (
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/plugincheck/plugincheck/report"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// golden compares got with testdata/<TestName>/<case>.golden, or rewrites
+// the file under -update.
+func golden(t *testing.T, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", filepath.FromSlash(t.Name())+".golden")
+	if *update {
+		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+		require.NoError(t, os.WriteFile(path, got, 0o644))
+		return
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "missing golden file: go test ./report -update")
+	assert.Equal(t, string(want), string(got))
+}
+
+// secretToken is the token the fixture's target was configured with; it
+// must never reach any output, only "<redacted>" and $PLUGIN_TOKEN may.
+const secretToken = "hunter2-s3cr3t"
+
+func us(n int) report.Duration { return report.Duration(time.Duration(n) * time.Microsecond) }
+
+// startedAt is not in UTC so the renderers' UTC conversion is exercised.
+var startedAt = time.Date(2026, 8, 1, 12, 30, 0, 0, time.FixedZone("CEST", 2*60*60))
+
+func ok(names ...string) []report.Check {
+	out := make([]report.Check, 0, len(names))
+	for _, n := range names {
+		out = append(out, report.Check{Name: n, Status: report.Pass})
+	}
+	return out
+}
+
+// fixtureReport returns a finished report with every status, a multi-step
+// case, TLS on and off, notes, a diagnosis, quoting and unicode in
+// reproducers, and a redacted token; every optional field is set somewhere,
+// which the schema test relies on.
+func fixtureReport() *report.Report {
+	grpcRepro := func(req string) string {
+		return `grpcurl -plaintext -H "token: $PLUGIN_TOKEN" -emit-defaults -protoset <(plugincheck protoset) -d '` +
+			req + `' 127.0.0.1:8000 proto.Authenticator/Authenticate`
+	}
+	authObs := func(lat int, reply string) report.Observation {
+		return report.Observation{
+			Method: "/proto.Authenticator/Authenticate", Target: "127.0.0.1:8000", Sent: true,
+			Code: "OK", Reply: reply, Latency: us(lat),
+		}
+	}
+	authGRPC := &report.Run{
+		Module:    "auth",
+		Transport: "grpc",
+		Target: report.Target{
+			Addr: "127.0.0.1:8000", Token: "<redacted>",
+			Timeout: report.Duration(10 * time.Second), CallTimeout: report.Duration(5 * time.Second),
+		},
+		TLS: report.TLS{Note: "plaintext: the GOST config has no tls block"},
+		Latency: report.Summarize([]time.Duration{
+			1236 * time.Microsecond, 2500 * time.Microsecond, 900 * time.Microsecond, 3100 * time.Microsecond,
+		}, 500*time.Millisecond),
+		Notes: []string{"plugincheck ends each call after 5s; GOST sets no deadline on gRPC plugin calls, so a plugin that never answers blocks GOST's caller for good"},
+		Cases: []*report.Case{
+			{
+				ID: "auth-request-shapes/grpc/http-proxy-basic", Suite: "Auth Request Shapes", Name: "http-proxy-basic",
+				Doc: "HTTP proxy handler, Basic pair from Proxy-Authorization", File: "builtin/auth.yaml", Line: 12,
+				Status: report.Pass,
+				Steps: []*report.Step{{
+					Op:          "authenticate",
+					Request:     json.RawMessage(`{"username":"plugincheck-user","password":"plugincheck-pass","client":"192.0.2.10:51234","service":"http-proxy"}`),
+					Actual:      map[string]any{"ok": true, "id": "plugincheck-user"},
+					Status:      report.Pass,
+					Checks:      ok("reply", "stable", "concurrent", "latency"),
+					Observation: authObs(1236, `{"ok":true,"id":"plugincheck-user"}`),
+					Reproducer:  grpcRepro(`{"username":"plugincheck-user","password":"plugincheck-pass","client":"192.0.2.10:51234","service":"http-proxy"}`),
+				}},
+			},
+			{
+				ID: "auth-basic/grpc/rejects-unknown-user", Suite: "Auth Basic", Name: "rejects-unknown-user",
+				File: "auth_basic.yaml", Line: 7, Status: report.Fail,
+				Steps: []*report.Step{{
+					Op:       "authenticate",
+					Request:  json.RawMessage(`{"username":"o'brien","password":"pässwörd ✓ <&>","client":"[2001:db8::10]:40000"}`),
+					Expected: map[string]any{"ok": false},
+					Actual:   map[string]any{"ok": true, "id": "o'brien"},
+					Status:   report.Fail,
+					Checks: []report.Check{
+						{Name: "reply", Status: report.Pass},
+						{Name: "expect", Status: report.Fail, Message: "ok: got true, want false"},
+						{Name: "latency", Status: report.Pass},
+					},
+					Observation: authObs(2500, `{"ok":true,"id":"o'brien"}`),
+					Reproducer:  grpcRepro(`{"username":"o'\''brien","password":"pässwörd ✓ <&>","client":"[2001:db8::10]:40000"}`),
+				}},
+			},
+			{
+				ID: "auth-request-shapes/grpc/random-credentials", Suite: "Auth Request Shapes", Name: "random-credentials",
+				Status: report.Warn,
+				Steps: []*report.Step{{
+					Op:      "authenticate",
+					Request: json.RawMessage(`{"username":"pc-7f3a9c-no-such-user","password":"pc-0b52e1-wrong"}`),
+					Actual:  map[string]any{"ok": true},
+					Status:  report.Warn,
+					Checks: []report.Check{
+						{Name: "reply", Status: report.Pass},
+						{Name: "policy", Status: report.Warn, Message: "accepted random credentials (allow-all auth)"},
+					},
+					Observation: authObs(900, `{"ok":true}`),
+					Reproducer:  grpcRepro(`{"username":"pc-7f3a9c-no-such-user","password":"pc-0b52e1-wrong"}`),
+				}},
+			},
+			{
+				ID: "auth-request-shapes/grpc/http-only", Suite: "Auth Request Shapes", Name: "http-only",
+				Status: report.Skip, SkipReason: "case does not apply to grpc",
+			},
+			{
+				ID: "auth-basic/grpc/accepts-gost", Suite: "Auth Basic", Name: "accepts-gost", Status: report.Fail,
+				Steps: []*report.Step{{
+					Op:       "authenticate",
+					Request:  json.RawMessage(`{"username":"gost","password":"gost"}`),
+					Expected: map[string]any{"ok": true},
+					Actual:   map[string]any{"ok": false},
+					Status:   report.Fail,
+					Checks: []report.Check{{
+						Name: "reply", Status: report.Fail,
+						Message: `status failure: rpc error: code = Unauthenticated desc = bad token; the plugin rejected the token given with --token; GOST's verdict: {"ok":false}`,
+					}},
+					Observation: report.Observation{
+						Method: "/proto.Authenticator/Authenticate", Target: "127.0.0.1:8000", Sent: true,
+						Code: "Unauthenticated", Failure: "status",
+						// A hostile plugin: a line break and ANSI codes in its status message.
+						Error:   "rpc error: code = Unauthenticated desc = bad token\n\x1b[31mgo away\x1b[0m",
+						Latency: us(3100),
+					},
+					Reproducer: grpcRepro(`{"username":"gost","password":"gost"}`),
+				}},
+			},
+		},
+	}
+
+	curl := func(method, body string) string {
+		return `curl -sS -i -X ` + method + ` --http1.1 -k --connect-to plugin.example:8443:plugin.example:8443 ` +
+			`-H 'Content-Type: application/json' -H "Authorization: Bearer $PLUGIN_TOKEN" --data-binary '` + body +
+			`' https://plugin.example:8443/sd`
+	}
+	sdObs := func(method string, lat int, reply string) report.Observation {
+		return report.Observation{
+			Method: method, Target: "https://plugin.example:8443/sd", Sent: true, HTTPStatus: 200, Reply: reply, Latency: us(lat),
+		}
+	}
+	sdHTTP := &report.Run{
+		Module:    "sd",
+		Transport: "http",
+		Target: report.Target{
+			Addr: "https://plugin.example:8443/sd", Token: "<redacted>",
+			TLS:         &report.TargetTLS{Secure: false, ServerName: "plugin.example"},
+			CallTimeout: report.Duration(5 * time.Second),
+		},
+		TLS: report.TLS{
+			Enabled: true, Version: "TLS 1.3", CipherSuite: "TLS_AES_128_GCM_SHA256", ALPN: "http/1.1", ServerName: "plugin.example",
+			Peer: []report.Certificate{
+				{
+					Subject: "CN=plugin.example,O=Plugincheck Tëst", Issuer: "CN=plugincheck test CA",
+					DNSNames: []string{"plugin.example", "localhost"}, IPs: []string{"127.0.0.1", "::1"},
+					NotAfter: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC),
+				},
+				{Subject: "CN=plugincheck test CA", Issuer: "CN=plugincheck test CA", NotAfter: time.Date(2036, 1, 1, 0, 0, 0, 0, time.UTC)},
+			},
+			Note: "tls without secure: GOST does not verify the plugin's certificate",
+		},
+		Latency: report.Summarize([]time.Duration{
+			4 * time.Millisecond, 6500 * time.Microsecond, 2 * time.Millisecond, 750 * time.Millisecond,
+		}, 500*time.Millisecond),
+		Cases: []*report.Case{
+			{
+				ID: "sd-lifecycle/http/register-get-deregister", Suite: "SD Lifecycle", Name: "register-get-deregister",
+				File: "sd_lifecycle.yaml", Line: 4, Status: report.Fail,
+				Steps: []*report.Step{
+					{
+						Op:          "register",
+						Request:     json.RawMessage(`{"id":"svc-1","name":"名前-svc","node":"n1","network":"tcp","address":"10.0.0.1:80"}`),
+						Actual:      map[string]any{"ok": true},
+						Status:      report.Pass,
+						Checks:      ok("reply", "latency"),
+						Observation: sdObs("POST", 4000, `{"ok":true}`),
+						Reproducer:  curl("POST", `{"id":"svc-1","name":"名前-svc","node":"n1","network":"tcp","address":"10.0.0.1:80"}`),
+					},
+					{
+						Op:       "get",
+						Request:  json.RawMessage(`{"name":"名前-svc"}`),
+						Expected: map[string]any{"services": []any{map[string]any{"id": "svc-1"}}},
+						Actual:   map[string]any{"services": []any{}},
+						Status:   report.Fail,
+						Checks: []report.Check{
+							{Name: "reply", Status: report.Pass},
+							{Name: "expect", Status: report.Fail, Message: `services: got [], want [{"id":"svc-1"}]`},
+							{Name: "latency", Status: report.Fail, Message: "slowest of 1 calls took 750ms, over the 500ms budget"},
+						},
+						Notes:       []report.Note{{Code: "empty-reply", Text: "the reply carries nothing GOST can use"}},
+						Observation: sdObs("GET", 750000, `{"services":[]}`),
+						Reproducer:  curl("GET", `{"name":"名前-svc"}`),
+					},
+					{
+						Op:          "deregister",
+						Request:     json.RawMessage(`{"id":"svc-1"}`),
+						Actual:      map[string]any{"ok": true},
+						Status:      report.Pass,
+						Checks:      ok("reply", "latency"),
+						Observation: sdObs("DELETE", 2000, `{"ok":true}`),
+						Reproducer:  curl("DELETE", `{"id":"svc-1"}`),
+					},
+				},
+			},
+			{
+				ID: "sd-lifecycle/http/renew", Suite: "SD Lifecycle", Name: "renew", Status: report.Pass,
+				Steps: []*report.Step{{
+					Op:          "renew",
+					Request:     json.RawMessage(`{"id":"svc-1"}`),
+					Actual:      map[string]any{"ok": true},
+					Status:      report.Pass,
+					Checks:      ok("reply", "latency"),
+					Observation: sdObs("PUT", 6500, `{"ok":true}`),
+					Reproducer:  curl("PUT", `{"id":"svc-1"}`),
+				}},
+			},
+		},
+	}
+
+	hostsGRPC := &report.Run{
+		Module:    "hosts",
+		Transport: "grpc",
+		Target: report.Target{
+			Addr: "127.0.0.1:9", TLS: &report.TargetTLS{Secure: true},
+			CallTimeout: report.Duration(5 * time.Second),
+		},
+		TLS:       report.TLS{Note: "no TLS handshake completed"},
+		Latency:   report.Summarize([]time.Duration{300 * time.Microsecond}, 500*time.Millisecond),
+		Diagnosis: "nothing listens on 127.0.0.1:9 (connection refused): is the plugin running, and is --addr right?",
+		Cases: []*report.Case{
+			{
+				ID: "hosts-basic/grpc/lookup-ipv4", Suite: "Hosts Basic", Name: "lookup-ipv4", Status: report.Fail,
+				Steps: []*report.Step{{
+					Op:       "lookup",
+					Request:  json.RawMessage(`{"network":"ip4","host":"example.org"}`),
+					Expected: map[string]any{"ips": []any{"192.0.2.1"}},
+					Actual:   map[string]any{"ips": nil, "ok": false},
+					Status:   report.Fail,
+					Checks: []report.Check{{
+						Name: "reply", Status: report.Fail,
+						Message: `transport failure: rpc error: code = Unavailable desc = connection error: desc = "transport: Error while dialing: dial tcp 127.0.0.1:9: connect: connection refused"; GOST's verdict: {"ips":null,"ok":false}`,
+					}},
+					Observation: report.Observation{
+						Method: "/proto.HostMapper/Lookup", Target: "127.0.0.1:9", Sent: true, Code: "Unavailable",
+						Failure: "transport",
+						Error:   `rpc error: code = Unavailable desc = connection error: desc = "transport: Error while dialing: dial tcp 127.0.0.1:9: connect: connection refused"`,
+						Latency: us(300),
+					},
+					Reproducer: `grpcurl -servername '' -emit-defaults -protoset <(plugincheck protoset) -d '{"network":"ip4","host":"example.org"}' 127.0.0.1:9 proto.HostMapper/Lookup`,
+				}},
+			},
+			{
+				ID: "hosts-basic/grpc/empty-host", Suite: "Hosts Basic", Name: "empty-host", Status: report.Pass,
+				Steps: []*report.Step{{
+					Op:      "lookup",
+					Request: json.RawMessage(`{"network":"ip4","host":""}`),
+					Actual:  map[string]any{"ips": nil, "ok": false},
+					Status:  report.Pass,
+					Checks:  []report.Check{{Name: "reply", Status: report.Pass, Message: "GOST sends no call for this request"}},
+					Notes:   []report.Note{{Code: "not-sent", Text: "GOST would not send this call at all"}},
+					Observation: report.Observation{
+						Method: "/proto.HostMapper/Lookup", Target: "127.0.0.1:9",
+					},
+				}},
+			},
+			{
+				ID: "hosts-basic/grpc/lookup-ipv6", Suite: "Hosts Basic", Name: "lookup-ipv6",
+				Status: report.Skip, SkipReason: "interrupted",
+			},
+		},
+	}
+
+	r := &report.Report{
+		Schema:    report.SchemaVersion,
+		Tool:      report.Tool{Name: "plugincheck", Version: "v0.1.0", GOST: "v0.15.2", Plugin: "v0.5.0"},
+		StartedAt: startedAt,
+		Duration:  report.Duration(1234567 * time.Microsecond),
+		Runs:      []*report.Run{authGRPC, sdHTTP, hostsGRPC},
+	}
+	r.Finish()
+	return r
+}
+
+// emptyReport is what an invocation that selected nothing would render.
+func emptyReport() *report.Report {
+	r := &report.Report{
+		Schema:    report.SchemaVersion,
+		Tool:      report.Tool{Name: "plugincheck", Version: "v0.1.0", GOST: "v0.15.2", Plugin: "v0.5.0"},
+		StartedAt: startedAt,
+		Duration:  us(1500),
+	}
+	r.Finish()
+	return r
+}

@@ -1,0 +1,209 @@
+package report
+
+import (
+	"bytes"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// JUnit writes r as JUnit XML for CI test reporters (Jenkins, GitLab,
+// GitHub actions): one testsuite per run, one testcase per case. A failed
+// case carries a <failure> whose body is the text report's explanation of
+// it; a warned case passes with its warnings in <system-out>, because CI
+// gates on failures and a warning must not break the build; a skipped case
+// carries <skipped>.
+func JUnit(w io.Writer, r *Report) error {
+	r = orEmpty(r)
+	doc := junitSuites{Name: "plugincheck", Time: seconds(r.Duration)}
+	for _, run := range r.Runs {
+		s := junitSuiteFor(run, r.StartedAt)
+		doc.Tests += s.Tests
+		doc.Failures += s.Failures
+		doc.Skipped += s.Skipped
+		doc.Suites = append(doc.Suites, s)
+	}
+	var buf bytes.Buffer
+	buf.WriteString(xml.Header)
+	enc := xml.NewEncoder(&buf)
+	enc.Indent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return fmt.Errorf("junit report: %w", err)
+	}
+	buf.WriteByte('\n')
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+type junitSuites struct {
+	XMLName  xml.Name     `xml:"testsuites"`
+	Name     string       `xml:"name,attr"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Errors   int          `xml:"errors,attr"`
+	Skipped  int          `xml:"skipped,attr"`
+	Time     string       `xml:"time,attr"`
+	Suites   []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name       string          `xml:"name,attr"`
+	Tests      int             `xml:"tests,attr"`
+	Failures   int             `xml:"failures,attr"`
+	Errors     int             `xml:"errors,attr"`
+	Skipped    int             `xml:"skipped,attr"`
+	Time       string          `xml:"time,attr"`
+	Timestamp  string          `xml:"timestamp,attr,omitempty"`
+	Properties []junitProperty `xml:"properties>property"`
+	Cases      []junitCase     `xml:"testcase"`
+	SystemOut  *junitText      `xml:"system-out,omitempty"`
+	SystemErr  *junitText      `xml:"system-err,omitempty"`
+}
+
+type junitProperty struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
+}
+
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	Classname string        `xml:"classname,attr"`
+	Time      string        `xml:"time,attr"`
+	Failure   *junitFailure `xml:"failure,omitempty"`
+	Skipped   *junitSkipped `xml:"skipped,omitempty"`
+	SystemOut *junitText    `xml:"system-out,omitempty"`
+}
+
+type junitFailure struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
+	Body    string `xml:",cdata"`
+}
+
+// junitText is element text kept in CDATA, so multi-line details stay
+// readable in the raw XML; text() has already made it safe for CDATA.
+type junitText struct {
+	Text string `xml:",cdata"`
+}
+
+// text returns s as CDATA content, or nil to leave the element out.
+func text(s string) *junitText {
+	if s == "" {
+		return nil
+	}
+	return &junitText{Text: s}
+}
+
+type junitSkipped struct {
+	Message string `xml:"message,attr"`
+}
+
+func junitSuiteFor(run *Run, started time.Time) junitSuite {
+	s := junitSuite{
+		Name: run.Module + "/" + run.Transport,
+		Properties: []junitProperty{
+			{Name: "addr", Value: run.Target.Addr},
+			{Name: "transport", Value: run.Transport},
+			{Name: "module", Value: run.Module},
+		},
+	}
+	if len(run.Notes) > 0 {
+		p := &printer{}
+		for _, n := range run.Notes {
+			p.field(0, "note:", "", n)
+		}
+		s.SystemOut = text(p.b.String())
+	}
+	if !started.IsZero() {
+		// JUnit's XSD timestamp has no zone; UTC is the only safe reading.
+		s.Timestamp = started.UTC().Format("2006-01-02T15:04:05")
+	}
+	if run.Diagnosis != "" {
+		s.SystemErr = text("diagnosis: " + clean(run.Diagnosis))
+	}
+	var total time.Duration
+	for _, c := range run.Cases {
+		d := caseTime(c)
+		total += d
+		jc := junitCase{
+			Name:      c.ID,
+			Classname: run.Module + "." + run.Transport + "." + suiteSlug(c),
+			Time:      seconds(Duration(d)),
+		}
+		s.Tests++
+		switch c.Status {
+		case Pass:
+		case Skip:
+			s.Skipped++
+			reason := c.SkipReason
+			if reason == "" {
+				reason = "skipped"
+			}
+			jc.Skipped = &junitSkipped{Message: reason}
+		case Warn:
+			jc.SystemOut = text(details(c))
+		default:
+			// Fail, and any status this version does not know: a gate
+			// must not pass what it cannot read.
+			s.Failures++
+			name, msg := firstFailure(c)
+			jc.Failure = &junitFailure{Message: msg, Type: name, Body: details(c)}
+		}
+		s.Cases = append(s.Cases, jc)
+	}
+	s.Time = seconds(Duration(total))
+	return s
+}
+
+// caseTime is the wall time of the case's calls as observed.
+func caseTime(c *Case) time.Duration {
+	var d time.Duration
+	for _, st := range c.Steps {
+		d += time.Duration(st.Observation.Latency)
+	}
+	return d
+}
+
+// suiteSlug is the suite part of the case ID, the same slug --run matches.
+func suiteSlug(c *Case) string {
+	if slug, _, ok := strings.Cut(c.ID, "/"); ok && slug != "" {
+		return slug
+	}
+	return strings.ReplaceAll(strings.ToLower(strings.TrimSpace(c.Suite)), " ", "-")
+}
+
+// firstFailure names the first failing check and its message, which CI
+// reporters show as the one-line reason.
+func firstFailure(c *Case) (check, message string) {
+	for _, st := range c.Steps {
+		for _, ch := range st.Checks {
+			if ch.Status != Fail {
+				continue
+			}
+			if ch.Message == "" {
+				return ch.Name, ch.Name + " check failed"
+			}
+			return ch.Name, ch.Message
+		}
+	}
+	if c.Status == Fail {
+		return string(Fail), "case failed"
+	}
+	return "status", "unknown case status " + strconv.Quote(string(c.Status))
+}
+
+// details is the plain-text explanation of a case, the same lines the text
+// report prints under it.
+func details(c *Case) string {
+	p := &printer{}
+	p.caseDetails(c, 0)
+	return p.b.String()
+}
+
+// seconds formats d as JUnit's decimal seconds.
+func seconds(d Duration) string {
+	return strconv.FormatFloat(time.Duration(d).Seconds(), 'f', 3, 64)
+}

@@ -1,0 +1,442 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// TextOptions tune the text renderer.
+type TextOptions struct {
+	// Color adds ANSI colours; the caller sets it only for a terminal, so CI
+	// logs and files stay free of escape codes.
+	Color bool
+	// Verbose prints the details of every case, not only of failures and
+	// warnings.
+	Verbose bool
+}
+
+// NewText returns the renderer for people: per run a header, then TLS,
+// latency and correctness sections, then notes and diagnosis, and a summary
+// line for the whole report. Strings that came from the plugin are printed
+// with control characters escaped, so a hostile reply cannot move the cursor
+// or recolour a terminal.
+func NewText(opts TextOptions) Renderer {
+	return func(w io.Writer, r *Report) error {
+		p := &printer{opts: opts}
+		p.report(orEmpty(r))
+		_, err := io.WriteString(w, p.b.String())
+		return err
+	}
+}
+
+// ANSI SGR sequences.
+const (
+	ansiReset   = "\x1b[0m"
+	ansiBold    = "\x1b[1m"
+	ansiDim     = "\x1b[2m"
+	ansiRed     = "\x1b[31m"
+	ansiGreen   = "\x1b[32m"
+	ansiYellow  = "\x1b[33m"
+	ansiBoldRed = "\x1b[1;31m"
+)
+
+// Layout of the correctness section: badge at bodyIndent, case ID after it,
+// details aligned under the ID. IDs are padded to the longest in the run, up
+// to maxIDWidth, so latencies form a column without one long ID pushing every
+// line off screen.
+const (
+	sectionIndent = 2
+	bodyIndent    = 4
+	detailIndent  = bodyIndent + 6
+	maxIDWidth    = 64
+)
+
+// printer builds text output; JUnit reuses it without colour for failure
+// details, so both formats describe a failure with the same words.
+type printer struct {
+	b    strings.Builder
+	opts TextOptions
+}
+
+func (p *printer) paint(code, s string) string {
+	if !p.opts.Color || code == "" || s == "" {
+		return s
+	}
+	return code + s + ansiReset
+}
+
+func statusColor(s Status) string {
+	switch s {
+	case Pass:
+		return ansiGreen
+	case Fail:
+		return ansiRed
+	case Warn:
+		return ansiYellow
+	case Skip:
+		return ansiDim
+	}
+	return ""
+}
+
+// badge is the four-letter status; unknown statuses keep the width so
+// columns stay aligned.
+func (p *printer) badge(s Status) string {
+	return p.paint(statusColor(s), fmt.Sprintf("%-4s", strings.ToUpper(clean(string(s)))))
+}
+
+func (p *printer) indent(n int) { p.b.WriteString(strings.Repeat(" ", n)) }
+
+func (p *printer) linef(n int, format string, args ...any) {
+	p.indent(n)
+	fmt.Fprintf(&p.b, format, args...)
+	p.b.WriteByte('\n')
+}
+
+// field writes "label value" at indent n. A multi-line value keeps its line
+// breaks, each continuation line aligned under the first, so a long error
+// or message stays inside its block.
+func (p *printer) field(n int, label, color, value string) {
+	p.indent(n)
+	if label != "" {
+		p.b.WriteString(p.paint(color, label))
+		p.b.WriteByte(' ')
+		n += utf8.RuneCountInString(label) + 1
+	}
+	for i, l := range strings.Split(strings.TrimRight(value, "\n"), "\n") {
+		if i > 0 {
+			p.b.WriteByte('\n')
+			p.indent(n)
+		}
+		p.b.WriteString(clean(strings.TrimRight(l, "\r")))
+	}
+	p.b.WriteByte('\n')
+}
+
+func (p *printer) section(title string) {
+	p.linef(sectionIndent, "%s", p.paint(ansiBold, title))
+}
+
+func (p *printer) report(r *Report) {
+	for _, run := range r.Runs {
+		p.run(run)
+		p.b.WriteByte('\n')
+	}
+	p.summary(r)
+}
+
+func (p *printer) run(run *Run) {
+	p.b.WriteString(p.badge(run.Status))
+	fmt.Fprintf(&p.b, "  %s/%s  addr %s", clean(run.Module), clean(run.Transport), clean(run.Target.Addr))
+	if run.Target.Token != "" {
+		fmt.Fprintf(&p.b, "  token %s", clean(run.Target.Token))
+	}
+	p.b.WriteByte('\n')
+
+	p.section("TLS")
+	p.tls(&run.TLS)
+	p.section("Latency")
+	p.latency(&run.Latency)
+	p.section("Correctness")
+	p.cases(run.Cases)
+	if len(run.Notes) > 0 {
+		p.section("Notes")
+		for _, n := range run.Notes {
+			p.field(bodyIndent, "-", "", n)
+		}
+	}
+	if run.Diagnosis != "" {
+		p.field(sectionIndent, "DIAGNOSIS:", ansiBoldRed, run.Diagnosis)
+	}
+}
+
+func (p *printer) tls(t *TLS) {
+	if !t.Enabled {
+		note := t.Note
+		if note == "" {
+			note = "plaintext"
+		}
+		p.field(bodyIndent, "", "", note)
+		return
+	}
+	alpn, sni := t.ALPN, t.ServerName
+	if alpn == "" {
+		alpn = "none"
+	}
+	if sni == "" {
+		sni = "none"
+	}
+	p.linef(bodyIndent, "%s  %s  ALPN %s  SNI %s", clean(t.Version), clean(t.CipherSuite), clean(alpn), clean(sni))
+	for i, c := range t.Peer {
+		label := "     "
+		if i == 0 {
+			label = "peer:"
+		}
+		line := fmt.Sprintf("%s → %s  not after %s", c.Subject, c.Issuer, c.NotAfter.UTC().Format(time.RFC3339))
+		if len(c.DNSNames) > 0 {
+			line += "  DNS " + strings.Join(c.DNSNames, ", ")
+		}
+		if len(c.IPs) > 0 {
+			line += "  IP " + strings.Join(c.IPs, ", ")
+		}
+		p.field(bodyIndent, label, "", line)
+	}
+	if t.Note != "" {
+		p.field(bodyIndent, "note:", "", t.Note)
+	}
+}
+
+func (p *printer) latency(l *Latency) {
+	calls := "calls"
+	if l.Count == 1 {
+		calls = "call"
+	}
+	if l.Count == 0 {
+		p.linef(bodyIndent, "no calls measured  budget %s", l.Budget)
+		return
+	}
+	line := fmt.Sprintf("%d %s  p50 %s  p90 %s  p99 %s  max %s  mean %s  budget %s",
+		l.Count, calls, l.P50, l.P90, l.P99, l.Max, l.Mean, l.Budget)
+	if l.Budget > 0 && l.Max > l.Budget {
+		line += "  " + p.paint(ansiYellow, "(max over budget)")
+	}
+	p.linef(bodyIndent, "%s", line)
+}
+
+func (p *printer) cases(cs []*Case) {
+	if len(cs) == 0 {
+		p.linef(bodyIndent, "no cases")
+		return
+	}
+	width := 0
+	for _, c := range cs {
+		width = max(width, min(utf8.RuneCountInString(clean(c.ID)), maxIDWidth))
+	}
+	for _, c := range cs {
+		id := clean(c.ID)
+		pad := strings.Repeat(" ", max(width-utf8.RuneCountInString(id), 0))
+		p.indent(bodyIndent)
+		fmt.Fprintf(&p.b, "%s  %s%s  %s\n", p.badge(c.Status), id, pad, p.caseColumn(c))
+		if c.Status == Fail || c.Status == Warn || p.opts.Verbose {
+			p.caseDetails(c, detailIndent)
+		}
+	}
+}
+
+// caseColumn is what follows the case ID: the skip reason, or the latency
+// of the first call, the one a single-step case is about.
+func (p *printer) caseColumn(c *Case) string {
+	switch {
+	case c.Status == Skip:
+		reason := c.SkipReason
+		if reason == "" {
+			reason = "skipped"
+		}
+		return p.paint(ansiDim, clean(reason))
+	case len(c.Steps) == 0:
+		return "-"
+	case !c.Steps[0].Observation.Sent:
+		return "not sent"
+	}
+	return c.Steps[0].Observation.Latency.String()
+}
+
+// caseDetails explains a case at indent n: what failed or warned, what was
+// expected, what GOST made of it and how to reproduce it.
+func (p *printer) caseDetails(c *Case, n int) {
+	if c.File != "" {
+		loc := c.File
+		if c.Line > 0 {
+			loc = fmt.Sprintf("%s:%d", c.File, c.Line)
+		}
+		p.field(n, "fixture:", "", loc)
+	}
+	if p.opts.Verbose && c.Doc != "" {
+		p.field(n, "doc:", "", c.Doc)
+	}
+	if len(c.Steps) == 1 {
+		p.stepDetails(c.Steps[0], n)
+		return
+	}
+	width := 0
+	for _, st := range c.Steps {
+		width = max(width, utf8.RuneCountInString(clean(st.Op)))
+	}
+	for i, st := range c.Steps {
+		op := clean(st.Op)
+		pad := strings.Repeat(" ", width-utf8.RuneCountInString(op))
+		lat := "not sent"
+		if st.Observation.Sent {
+			lat = st.Observation.Latency.String()
+		}
+		p.linef(n, "step %d/%d %s%s  %s  %s", i+1, len(c.Steps), op, pad, p.badge(st.Status), lat)
+		if st.Status != Pass || p.opts.Verbose {
+			p.stepDetails(st, n+2)
+		}
+	}
+}
+
+func (p *printer) stepDetails(st *Step, n int) {
+	var passed []string
+	for _, ch := range st.Checks {
+		if ch.Status == Pass {
+			passed = append(passed, ch.Name)
+			continue
+		}
+		label := ch.Name
+		if ch.Status != Fail {
+			label += " (" + string(ch.Status) + ")"
+		}
+		msg := ch.Message
+		if msg == "" {
+			msg = "(no message)"
+		}
+		p.field(n, clean(label)+":", statusColor(ch.Status), msg)
+	}
+	if st.Expected != nil && (st.Status == Fail || p.opts.Verbose) {
+		p.field(n, "expected:", "", compactJSON(st.Expected))
+		p.field(n, "actual:  ", "", compactJSON(st.Actual))
+	}
+	for _, note := range st.Notes {
+		p.field(n, "note "+clean(note.Code)+":", "", note.Text)
+	}
+	p.observation(&st.Observation, n)
+	if p.opts.Verbose {
+		if len(passed) > 0 {
+			p.field(n, "passed:", "", strings.Join(passed, ", "))
+		}
+		if len(st.Request) > 0 {
+			p.field(n, "request:", "", compactRaw(st.Request))
+		}
+		if st.Observation.Reply != "" {
+			p.field(n, "reply:", "", truncate(st.Observation.Reply, maxReplyText))
+		}
+	}
+	if st.Reproducer != "" {
+		p.field(n, "repro:", "", st.Reproducer)
+	}
+}
+
+// maxReplyText bounds a reply in verbose text; the JSON report has it whole.
+const maxReplyText = 512
+
+func (p *printer) observation(o *Observation, n int) {
+	call := strings.TrimSpace(o.Method + " " + o.Target)
+	if !o.Sent {
+		p.field(n, "call:", "", call+" → not sent: GOST makes no call here")
+		return
+	}
+	outcome := "no reply"
+	switch {
+	case o.Code != "":
+		outcome = "code " + o.Code
+	case o.HTTPStatus != 0:
+		outcome = fmt.Sprintf("HTTP %d", o.HTTPStatus)
+	}
+	p.field(n, "call:", "", fmt.Sprintf("%s → %s in %s", call, outcome, o.Latency))
+	switch {
+	case o.Failure != "" && o.Error != "":
+		p.field(n, "failure:", "", o.Failure+": "+o.Error)
+	case o.Failure != "":
+		p.field(n, "failure:", "", o.Failure)
+	case o.Error != "":
+		p.field(n, "error:", "", o.Error)
+	}
+}
+
+func (p *printer) summary(r *Report) {
+	t := r.Totals
+	var extra []string
+	if len(r.Runs) == 0 {
+		p.b.WriteString("no runs: nothing was checked")
+	} else {
+		status := Pass
+		for _, run := range r.Runs {
+			status = status.Worse(run.Status)
+		}
+		switch {
+		case t.Fail > 0:
+			status = Fail
+		case t.Warn > 0:
+			status = status.Worse(Warn)
+		}
+		fmt.Fprintf(&p.b, "%s  %d cases: %d pass, %d warn, %d fail, %d skip",
+			p.badge(status), t.Cases, t.Pass, t.Warn, t.Fail, t.Skip)
+		runs := fmt.Sprintf("%d runs", len(r.Runs))
+		if len(r.Runs) == 1 {
+			runs = "1 run"
+		}
+		extra = append(extra, runs)
+	}
+	extra = append(extra, r.Duration.String())
+	if !r.StartedAt.IsZero() {
+		extra = append(extra, "started "+r.StartedAt.UTC().Format(time.RFC3339))
+	}
+	fmt.Fprintf(&p.b, "  (%s)\n", strings.Join(extra, ", "))
+}
+
+// clean escapes control characters, which plugin-supplied text may carry,
+// so they cannot act on the terminal or break a CI log line, and replaces
+// invalid UTF-8 with U+FFFD.
+func clean(s string) string {
+	if utf8.ValidString(s) && strings.IndexFunc(s, unsafeRune) < 0 {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case !unsafeRune(r):
+			b.WriteRune(r)
+		case r < 0x100:
+			fmt.Fprintf(&b, "\\x%02x", r)
+		default:
+			fmt.Fprintf(&b, "\\u%04x", r)
+		}
+	}
+	return b.String()
+}
+
+// unsafeRune reports control characters other than tab; bidi controls,
+// which can make a log line read differently from what it says; and the two
+// non-characters XML forbids, so cleaned text is also valid XML CDATA.
+func unsafeRune(r rune) bool {
+	return r != '\t' && unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || r == 0xFFFE || r == 0xFFFF
+}
+
+// compactJSON renders v on one line without HTML escaping.
+func compactJSON(v any) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return fmt.Sprint(v)
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+func compactRaw(m json.RawMessage) string {
+	var b bytes.Buffer
+	if err := json.Compact(&b, m); err != nil {
+		return string(m)
+	}
+	return b.String()
+}
+
+// truncate shortens s to at most n bytes on a rune boundary and says how
+// much was cut.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (%d bytes in all)", s[:cut], len(s))
+}
