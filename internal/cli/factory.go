@@ -1,0 +1,23 @@
+package cli
+
+import (
+	"time"
+
+	"github.com/plugincheck/plugincheck/internal/iostreams"
+)
+
+// Version is plugincheck's version, set at build time with
+// -ldflags "-X github.com/plugincheck/plugincheck/internal/cli.Version=v1.2.3".
+var Version = "dev"
+
+// GOST versions whose behaviour plugincheck reproduces.
+const (
+	GOSTVersion   = "github.com/go-gost/x v0.15.2"
+	PluginVersion = "github.com/go-gost/plugin v0.5.0"
+)
+
+// Factory carries what every command needs, so tests can replace it.
+type Factory struct {
+	IO  *iostreams.IOStreams
+	Now func() time.Time
+}

@@ -1,0 +1,146 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/plugincheck/plugincheck/mockclient"
+	"github.com/plugincheck/plugincheck/report"
+	"github.com/plugincheck/plugincheck/suites"
+)
+
+// ConnOptions mirror a GOST plugin block: type, addr, token, tls, timeout.
+// The load and tls commands reuse them.
+type ConnOptions struct {
+	Addr          string
+	Transport     string
+	Token         string
+	TLS           bool
+	TLSSecure     bool
+	TLSServerName string
+	Timeout       time.Duration
+	CallTimeout   time.Duration
+}
+
+func (o *ConnOptions) addFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.Addr, "addr", "", "plugin address, as GOST's `addr`: host:port for gRPC, or the full http(s):// URL for HTTP")
+	fs.StringVar(&o.Transport, "transport", "", "grpc or http, as GOST's plugin `type` (default: http for an http(s):// addr, else grpc)")
+	fs.StringVar(&o.Token, "token", "", "GOST's `token`: gRPC metadata \"token\", HTTP \"Authorization: Bearer\"")
+	fs.BoolVar(&o.TLS, "tls", false, "the plugin block has `tls: {}`: TLS without verification")
+	fs.BoolVar(&o.TLSSecure, "tls-secure", false, "`secure: true`: verify against the system roots (implies --tls)")
+	fs.StringVar(&o.TLSServerName, "tls-server-name", "", "`serverName`: SNI and gRPC :authority (implies --tls)")
+	fs.DurationVar(&o.Timeout, "timeout", 0, "GOST's plugin `timeout`; GOST applies it to HTTP plugins only")
+	fs.DurationVar(&o.CallTimeout, "call-timeout", mockclient.DefaultCallTimeout, "plugincheck's own deadline for each call (GOST sets none for gRPC)")
+}
+
+// config validates the options and builds the GOST plugin config.
+func (o *ConnOptions) config(m mockclient.Module) (mockclient.Config, error) {
+	if o.Addr == "" {
+		return mockclient.Config{}, flagErrorf("--addr is required")
+	}
+	t, err := mockclient.ParseTransport(o.Transport)
+	if err != nil {
+		return mockclient.Config{}, &FlagError{Err: fmt.Errorf("--transport: %w", err)}
+	}
+	isURL := mockclient.DetectTransport(o.Addr) == mockclient.HTTP
+	if t == "" {
+		t = mockclient.DetectTransport(o.Addr)
+	}
+	switch {
+	case t == mockclient.GRPC && isURL:
+		return mockclient.Config{}, flagErrorf("--addr %s is a URL but the transport is grpc: GOST's gRPC client would resolve it as a host name and never connect; use host:port", o.Addr)
+	case t == mockclient.HTTP && !isURL && m != mockclient.Observer:
+		return mockclient.Config{}, flagErrorf("--addr %s has no http:// or https:// scheme: GOST uses an HTTP plugin's addr verbatim as the URL, so every %s call would fail", o.Addr, m)
+	case o.CallTimeout <= 0:
+		return mockclient.Config{}, flagErrorf("--call-timeout must be positive")
+	case o.Timeout < 0:
+		return mockclient.Config{}, flagErrorf("--timeout must not be negative")
+	}
+	cfg := mockclient.Config{Addr: o.Addr, Transport: t, Token: o.Token, Timeout: o.Timeout, CallTimeout: o.CallTimeout}
+	if o.TLS || o.TLSSecure || o.TLSServerName != "" {
+		cfg.TLS = &mockclient.TLSConfig{Secure: o.TLSSecure, ServerName: o.TLSServerName}
+	}
+	return cfg, nil
+}
+
+// CheckOptions select and tune the checks of a run.
+type CheckOptions struct {
+	Fixtures      []string
+	Builtin       bool
+	Run, Skip     []string
+	Strict        bool
+	ShowToken     bool
+	LatencyBudget time.Duration
+	Concurrency   int
+	Outputs       []string
+	Verbose       bool
+	NoColor       bool
+}
+
+func (o *CheckOptions) addFlags(fs *pflag.FlagSet, fixtures bool) {
+	if fixtures {
+		fs.StringArrayVar(&o.Fixtures, "fixtures", nil, "fixture file or directory to run besides the built-in suite (repeatable)")
+		fs.BoolVar(&o.Builtin, "builtin", true, "run the module's built-in suite (--builtin=false runs only --fixtures)")
+	}
+	fs.StringSliceVar(&o.Run, "run", nil, "run only cases whose ID matches a pattern (suite/transport/case; * and **; a bare pattern matches the case name)")
+	fs.StringSliceVar(&o.Skip, "skip", nil, "skip cases whose ID matches a pattern")
+	fs.BoolVar(&o.Strict, "strict", false, "treat warnings as failures (exit 1)")
+	fs.BoolVar(&o.ShowToken, "show-token", false, "show the token in reports and reproducers instead of <redacted>/$PLUGIN_TOKEN")
+	fs.DurationVar(&o.LatencyBudget, "latency-budget", suites.DefaultLatencyBudget, "slowest call allowed per case")
+	fs.IntVar(&o.Concurrency, "concurrency", suites.DefaultConcurrency, "identical calls made at once by the concurrent check")
+	fs.StringArrayVarP(&o.Outputs, "output", "o", []string{"text"}, "report format text, json or junit, optionally =FILE (repeatable)")
+	fs.BoolVarP(&o.Verbose, "verbose", "v", false, "text report: show every case's details, not only failures")
+	fs.BoolVar(&o.NoColor, "no-color", false, "never colour the text report")
+}
+
+// output is one requested rendering of the report.
+type output struct {
+	format string
+	file   string // "" means standard output
+}
+
+func (o *CheckOptions) outputs() ([]output, error) {
+	var out []output
+	stdout := 0
+	for _, spec := range o.Outputs {
+		format, file, _ := strings.Cut(spec, "=")
+		if _, err := report.RendererFor(format, report.TextOptions{}); err != nil {
+			return nil, flagErrorf("--output %q: %v", spec, err)
+		}
+		if file == "" || file == "-" {
+			file = ""
+			stdout++
+		}
+		out = append(out, output{format: format, file: file})
+	}
+	if stdout > 1 {
+		return nil, flagErrorf("--output: only one format can go to standard output; give the others a file (json=report.json)")
+	}
+	return out, nil
+}
+
+func (o *CheckOptions) validate() error {
+	if o.Concurrency < 1 {
+		return flagErrorf("--concurrency must be at least 1")
+	}
+	if o.LatencyBudget <= 0 {
+		return flagErrorf("--latency-budget must be positive")
+	}
+	if err := (suites.Filter{Run: o.Run, Skip: o.Skip}).Validate(); err != nil {
+		return &FlagError{Err: err}
+	}
+	_, err := o.outputs()
+	return err
+}
+
+func (o *CheckOptions) runOptions() suites.RunOptions {
+	return suites.RunOptions{
+		Filter:        suites.Filter{Run: o.Run, Skip: o.Skip},
+		LatencyBudget: o.LatencyBudget,
+		Concurrency:   o.Concurrency,
+		ShowToken:     o.ShowToken,
+	}
+}

@@ -1,0 +1,242 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/plugincheck/plugincheck/fixtures"
+	"github.com/plugincheck/plugincheck/internal/iostreams"
+	"github.com/plugincheck/plugincheck/internal/probe"
+	"github.com/plugincheck/plugincheck/mockclient"
+	"github.com/plugincheck/plugincheck/report"
+	"github.com/plugincheck/plugincheck/suites"
+)
+
+// ModuleOptions is one `plugincheck <module>` run.
+type ModuleOptions struct {
+	IO     *iostreams.IOStreams
+	Now    func() time.Time
+	Module mockclient.Module
+	Conn   ConnOptions
+	Checks CheckOptions
+}
+
+func newCmdModule(f *Factory, m mockclient.Module, runF func(context.Context, *ModuleOptions) error) *cobra.Command {
+	opts := &ModuleOptions{IO: f.IO, Now: f.Now, Module: m}
+	cmd := &cobra.Command{
+		Use:   string(m) + " --addr <plugin>",
+		Short: fmt.Sprintf("Check a %s plugin as GOST calls it", m),
+		Long: fmt.Sprintf(`Check a %s plugin: run the built-in %s suite (request shapes GOST really sends,
+consistency, latency, module sanity) plus any --fixtures, over the plugin's transport.`, m, m),
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := opts.Checks.validate(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return moduleRun(cmd.Context(), opts)
+		},
+	}
+	opts.Conn.addFlags(cmd.Flags())
+	opts.Checks.addFlags(cmd.Flags(), true)
+	return cmd
+}
+
+func moduleRun(ctx context.Context, opts *ModuleOptions) error {
+	cfg, err := opts.Conn.config(opts.Module)
+	if err != nil {
+		return err
+	}
+	ss, err := loadSuites(opts.Module, opts.Checks.Builtin, opts.Checks.Fixtures)
+	if err != nil {
+		return err
+	}
+	rep := newReport(opts.Now())
+	if opts.IO.IsStderrTTY() {
+		fmt.Fprintf(opts.IO.ErrOut, "checking %s over %s at %s …\n", opts.Module, cfg.Transport, cfg.Addr)
+	}
+	run, runErr := runOne(ctx, cfg, opts.Module, ss, &opts.Checks)
+	if run == nil {
+		return runErr
+	}
+	if cfg.Transport == mockclient.GRPC && cfg.Timeout > 0 {
+		run.Notes = append(run.Notes, "--timeout has no effect on gRPC plugins in GOST; calls were bounded by --call-timeout")
+	}
+	rep.Runs = append(rep.Runs, run)
+	return finish(ctx, opts.IO, opts.Now, rep, &opts.Checks, runErr)
+}
+
+// newClient builds GOST's client and explains an address GOST rejects.
+func newClient(cfg mockclient.Config, m mockclient.Module) (*mockclient.Client, error) {
+	c, err := mockclient.New(cfg)
+	if errors.Is(err, mockclient.ErrInvalidTarget) {
+		if op, lerr := mockclient.LookupOperation(m, ""); lerr == nil && op.NilClientEffect != "" {
+			return nil, fmt.Errorf("%w; GOST would run this %s plugin without a client: %s", err, m, op.NilClientEffect)
+		}
+	}
+	return c, err
+}
+
+// loadSuites returns the built-in suite of m (unless builtin is false) and
+// the suites of m found in the fixture paths.
+func loadSuites(m mockclient.Module, builtin bool, paths []string) ([]*suites.Suite, error) {
+	var out []*suites.Suite
+	if builtin {
+		ss, err := embeddedSuites(fixtures.BuiltinDir, m)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ss...)
+	}
+	if len(paths) > 0 {
+		ss, err := suites.ParseFiles(paths...)
+		if err != nil {
+			return nil, err
+		}
+		n := 0
+		for _, s := range ss {
+			if s.Module == m {
+				out = append(out, s)
+				n++
+			}
+		}
+		if n == 0 {
+			return nil, fmt.Errorf("%w: none of the --fixtures suites is for module %s", suites.ErrNoMatch, m)
+		}
+	}
+	if len(out) == 0 {
+		return nil, flagErrorf("nothing to run: --builtin=false and no --fixtures")
+	}
+	return out, nil
+}
+
+// embeddedSuites parses dir/<module>.yaml from the built-in fixtures, if
+// there is one.
+func embeddedSuites(dir string, m mockclient.Module) ([]*suites.Suite, error) {
+	name := path.Join(dir, string(m)+".yaml")
+	if _, err := fs.Stat(fixtures.FS, name); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	ss, err := suites.Parse(fixtures.FS, name)
+	if err != nil {
+		return nil, fmt.Errorf("built-in fixtures: %w", err)
+	}
+	return ss, nil
+}
+
+func newReport(now time.Time) *report.Report {
+	return &report.Report{
+		Schema:    report.SchemaVersion,
+		Tool:      report.Tool{Name: "plugincheck", Version: Version, GOST: GOSTVersion, Plugin: PluginVersion},
+		StartedAt: now.UTC(),
+	}
+}
+
+// diagnose sets run.Diagnosis when no call of the run got a usable answer
+// from the plugin: it could not be reached, GOST could not speak to it, or
+// it refused every call as unauthenticated.
+func diagnose(ctx context.Context, cfg mockclient.Config, run *report.Run) {
+	sent, unreachable, unauth := 0, 0, 0
+	var first string
+	for _, c := range run.Cases {
+		for _, st := range c.Steps {
+			o := st.Observation
+			if !o.Sent || o.Failure == string(mockclient.FailureRequest) {
+				continue
+			}
+			sent++
+			switch {
+			case o.Failure == string(mockclient.FailureTransport) || o.Failure == string(mockclient.FailureTimeout):
+				unreachable++
+				if first == "" {
+					first = o.Error
+				}
+			case o.Code == "Unauthenticated" || o.HTTPStatus == 401:
+				unauth++
+			}
+		}
+	}
+	switch {
+	case sent == 0:
+		return
+	case unreachable == sent:
+		msg := probe.Diagnose(ctx, cfg)
+		if msg == "" {
+			msg = first
+		}
+		run.Diagnosis = msg
+	case unauth == sent && cfg.Token == "":
+		run.Diagnosis = "the plugin answered Unauthenticated to every call: does it need --token?"
+	case unauth == sent:
+		run.Diagnosis = "the plugin answered Unauthenticated to every call: it rejects the --token given"
+	}
+}
+
+// finish renders the report and turns its outcome into the command's error.
+func finish(ctx context.Context, io *iostreams.IOStreams, now func() time.Time, rep *report.Report, checks *CheckOptions, runErr error) error {
+	rep.Duration = report.Duration(now().Sub(rep.StartedAt))
+	rep.Finish()
+	if err := render(io, rep, checks); err != nil {
+		return err
+	}
+	if runErr != nil {
+		return runErr
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	for _, run := range rep.Runs {
+		if run.Diagnosis != "" {
+			return fmt.Errorf("%w: %s over %s: %s", ErrTargetUnreachable, run.Module, run.Transport, run.Diagnosis)
+		}
+	}
+	if rep.Totals.Fail > 0 || (checks.Strict && rep.Totals.Warn > 0) {
+		return ErrChecksFailed
+	}
+	return nil
+}
+
+func render(io *iostreams.IOStreams, rep *report.Report, checks *CheckOptions) error {
+	outs, err := checks.outputs()
+	if err != nil {
+		return err
+	}
+	for _, o := range outs {
+		color := o.file == "" && io.ColorEnabled() && !checks.NoColor
+		r, err := report.RendererFor(o.format, report.TextOptions{Color: color, Verbose: checks.Verbose})
+		if err != nil {
+			return &FlagError{Err: err}
+		}
+		if o.file == "" {
+			if err := r(io.Out, rep); err != nil {
+				return fmt.Errorf("write %s report: %w", o.format, err)
+			}
+			continue
+		}
+		if err := writeFile(o.file, func(f *os.File) error { return r(f, rep) }); err != nil {
+			return fmt.Errorf("write %s report: %w", o.format, err)
+		}
+	}
+	return nil
+}
+
+func writeFile(name string, write func(*os.File) error) error {
+	f, err := os.Create(name)
+	if err != nil {
+		return err
+	}
+	if err := write(f); err != nil {
+		_ = f.Close()
+		return err
+	}
+	return f.Close()
+}

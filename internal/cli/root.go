@@ -1,0 +1,79 @@
+// Package cli wires plugincheck's commands together. It parses flags, calls
+// the libraries (mockclient, suites, report) and maps errors to exit codes;
+// it holds no checking logic of its own.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/plugincheck/plugincheck/internal/iostreams"
+	"github.com/plugincheck/plugincheck/mockclient"
+)
+
+// Main runs plugincheck with args and returns the exit code.
+func Main(ctx context.Context, args []string, io *iostreams.IOStreams) ExitCode {
+	f := &Factory{IO: io, Now: time.Now}
+	root := NewCmdRoot(f)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	code := exitCodeFor(ctx, err)
+	if err != nil && !errors.Is(err, ErrChecksFailed) {
+		fmt.Fprintf(io.ErrOut, "plugincheck: %s\n", oneLine(err))
+	}
+	return code
+}
+
+// NewCmdRoot builds the command tree.
+func NewCmdRoot(f *Factory) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "plugincheck <module> --addr <plugin>",
+		Short: "Test a GOST plugin the way GOST calls it",
+		Long: `plugincheck plays GOST's role against a GOST v3 plugin server, over gRPC or HTTP,
+runs fixture suites for the module, and reports TLS, latency and correctness.
+
+Verdicts follow ` + GOSTVersion + ` and ` + PluginVersion + `.
+Exit codes: 0 passed, 1 a check failed, 2 bad usage or fixture,
+3 plugin unreachable, 4 load threshold breached, 130 interrupted.`,
+		Example: `  plugincheck auth --addr 127.0.0.1:8000 --token gost
+  plugincheck bypass --addr http://127.0.0.1:8000/bypass --output junit=report.xml
+  plugincheck demo`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Args:          cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return cmd.Help()
+			}
+			hint := ""
+			if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+				hint = fmt.Sprintf(" (did you mean %s?)", strings.Join(s, " or "))
+			}
+			return flagErrorf("unknown module or command %q%s; modules: %s", args[0], hint, moduleNames())
+		},
+	}
+	root.SetOut(f.IO.Out)
+	root.SetErr(f.IO.ErrOut)
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return flagErrorf("%v (see %s --help)", err, cmd.CommandPath())
+	})
+	root.CompletionOptions.DisableDefaultCmd = true
+	for _, m := range mockclient.Modules() {
+		root.AddCommand(newCmdModule(f, m, nil))
+	}
+	root.AddCommand(newCmdDemo(f, nil), newCmdSuites(f), newCmdProtoset(f), newCmdVersion(f))
+	return root
+}
+
+func moduleNames() string {
+	names := make([]string, 0, len(mockclient.Modules()))
+	for _, m := range mockclient.Modules() {
+		names = append(names, string(m))
+	}
+	return strings.Join(names, ", ")
+}

@@ -1,0 +1,162 @@
+// Package upstream builds and runs the go-gost/plugin v0.5.0 example plugin
+// servers, so that tests can check plugincheck against real, independently
+// written plugins. The examples are built from the plugin module itself by
+// the nested module in testdata/examples, whose go.sum pins their sources.
+package upstream
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/plugincheck/plugincheck/mockclient"
+)
+
+// Example is one example server of the plugin module.
+type Example struct {
+	Module    mockclient.Module
+	Transport mockclient.Transport
+	// Package is the example's import path.
+	Package string
+	// Path is the URL path an HTTP example serves; empty for gRPC.
+	Path string
+	// Token is the token the example requires, if any.
+	Token string
+}
+
+// Name identifies the example in test names.
+func (e Example) Name() string { return string(e.Module) + "/" + string(e.Transport) }
+
+// Examples lists every example server in go-gost/plugin v0.5.0. The
+// rewriter has none.
+func Examples() []Example {
+	const root = "github.com/go-gost/plugin/"
+	both := func(m mockclient.Module, dir, path, token string) []Example {
+		return []Example{
+			{Module: m, Transport: mockclient.GRPC, Package: root + dir + "/example/grpc", Token: token},
+			{Module: m, Transport: mockclient.HTTP, Package: root + dir + "/example/http", Path: path},
+		}
+	}
+	grpcOnly := func(m mockclient.Module, dir string) Example {
+		return Example{Module: m, Transport: mockclient.GRPC, Package: root + dir + "/example"}
+	}
+	var out []Example
+	out = append(out, both(mockclient.Admission, "admission", "/admission", "")...)
+	out = append(out, both(mockclient.Auth, "auth", "/auth", "gost")...)
+	out = append(out, both(mockclient.Bypass, "bypass", "/bypass", "")...)
+	out = append(out, both(mockclient.Hop, "hop", "/hop", "")...)
+	out = append(out, grpcOnly(mockclient.Hosts, "hosts"), grpcOnly(mockclient.Ingress, "ingress"))
+	out = append(out, both(mockclient.Limiter, "limiter/traffic", "/limiter", "")...)
+	out = append(out, both(mockclient.Observer, "observer", "/observer", "")...)
+	out = append(out, both(mockclient.Recorder, "recorder", "/recorder", "")...)
+	out = append(out, grpcOnly(mockclient.Resolver, "resolver"), grpcOnly(mockclient.Router, "router"), grpcOnly(mockclient.SD, "sd"))
+	return out
+}
+
+// ModuleDir returns the directory of the nested module that builds the
+// examples.
+func ModuleDir() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "testdata", "examples")
+}
+
+// Build compiles the example into dir and returns the binary's path.
+func Build(ctx context.Context, e Example, dir string) (string, error) {
+	bin := filepath.Join(dir, strings.NewReplacer("/", "-").Replace(e.Name()))
+	cmd := exec.CommandContext(ctx, "go", "build", "-mod=mod", "-o", bin, e.Package)
+	cmd.Dir = ModuleDir()
+	cmd.Env = append(os.Environ(), "GOWORK=off")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build %s: %w\n%s", e.Package, err, out)
+	}
+	return bin, nil
+}
+
+// Server is a running example process.
+type Server struct {
+	// Addr is "127.0.0.1:port". The examples listen on every interface
+	// (":port", their code); plugincheck only ever targets loopback.
+	Addr string
+	cmd  *exec.Cmd
+	done chan struct{}
+	mu   sync.Mutex
+	logs strings.Builder
+}
+
+var listening = regexp.MustCompile(`server listening at .*:(\d+)$`)
+
+// Start runs bin on a free port (-port 0) and waits, at most 30 s, for the
+// example to log its address.
+func Start(ctx context.Context, bin string) (*Server, error) {
+	cmd := exec.Command(bin, "-port", "0")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		return nil, fmt.Errorf("stderr pipe: %w", err)
+	}
+	cmd.Stdout = io.Discard
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", bin, err)
+	}
+	s := &Server{cmd: cmd, done: make(chan struct{})}
+	port := make(chan string, 1)
+	go func() {
+		defer close(s.done)
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			line := sc.Text()
+			s.mu.Lock()
+			s.logs.WriteString(line + "\n")
+			s.mu.Unlock()
+			if m := listening.FindStringSubmatch(line); m != nil {
+				select {
+				case port <- m[1]:
+				default:
+				}
+			}
+		}
+		_ = cmd.Wait()
+	}()
+	timer := time.NewTimer(30 * time.Second)
+	defer timer.Stop()
+	select {
+	case p := <-port:
+		s.Addr = net.JoinHostPort("127.0.0.1", p)
+		return s, nil
+	case <-s.done:
+		return nil, fmt.Errorf("%s exited before listening:\n%s", bin, s.Logs())
+	case <-timer.C:
+		_ = s.Stop()
+		return nil, fmt.Errorf("%s did not report its address within 30s", bin)
+	case <-ctx.Done():
+		_ = s.Stop()
+		return nil, ctx.Err()
+	}
+}
+
+// Logs returns what the example has logged so far.
+func (s *Server) Logs() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.logs.String()
+}
+
+// Stop kills the example and waits for it to exit.
+func (s *Server) Stop() error {
+	err := s.cmd.Process.Kill()
+	<-s.done
+	if errors.Is(err, os.ErrProcessDone) {
+		return nil
+	}
+	return err
+}
