@@ -114,7 +114,7 @@ func loadSuites(m mockclient.Module, builtin bool, paths []string) ([]*suites.Su
 		}
 	}
 	if len(out) == 0 {
-		return nil, flagErrorf("nothing to run: --builtin=false and no --fixtures")
+		return nil, flagErrorf("nothing to run for module %s: no built-in suite and no --fixtures", m)
 	}
 	return out, nil
 }

@@ -57,6 +57,10 @@ Exit codes: 0 passed, 1 a check failed, 2 bad usage or fixture,
 			return flagErrorf("unknown module or command %q%s; modules: %s", args[0], hint, moduleNames())
 		},
 	}
+	// An unknown module name comes with module flags (--addr …); let the
+	// name reach RunE instead of failing on the flags.
+	root.FParseErrWhitelist.UnknownFlags = true
+	root.SuggestionsMinimumDistance = 2
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
