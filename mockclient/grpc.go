@@ -51,9 +51,13 @@ func (t tokenCredentials) GetRequestMetadata(context.Context, ...string) (map[st
 
 func (tokenCredentials) RequireTransportSecurity() bool { return false }
 
-// protoNames renders messages with proto field names, which grpcurl accepts
+// protoNames renders requests with proto field names, which grpcurl accepts
 // and which match the fixture format.
 var protoNames = protojson.MarshalOptions{UseProtoNames: true}
+
+// replyJSON renders replies with every field, so that a report shows
+// "ok": false rather than an empty object, as grpcurl -emit-defaults does.
+var replyJSON = protojson.MarshalOptions{UseProtoNames: true, EmitUnpopulated: true}
 
 // callGRPC makes one unary call through a v0.5.0 stub and records it. The
 // stub call receives the bounded context and the observation call options.
@@ -91,6 +95,6 @@ func callGRPC[Rep proto.Message](ctx context.Context, c *Client, method string, 
 		var zero Rep
 		return zero, obs
 	}
-	obs.Reply, _ = protoNames.Marshal(reply)
+	obs.Reply, _ = replyJSON.Marshal(reply)
 	return reply, obs
 }

@@ -64,21 +64,32 @@ func Examples() []Example {
 	return out
 }
 
-// ModuleDir returns the directory of the nested module that builds the
-// examples.
-func ModuleDir() string {
+// testdata returns the directory of one of the nested modules.
+func testdata(name string) string {
 	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "testdata", "examples")
+	return filepath.Join(filepath.Dir(file), "testdata", name)
 }
 
 // Build compiles the example into dir and returns the binary's path.
 func Build(ctx context.Context, e Example, dir string) (string, error) {
-	bin := filepath.Join(dir, strings.NewReplacer("/", "-").Replace(e.Name()))
-	cmd := exec.CommandContext(ctx, "go", "build", "-mod=mod", "-o", bin, e.Package)
-	cmd.Dir = ModuleDir()
+	return goBuild(ctx, testdata("examples"), e.Package, filepath.Join(dir, strings.ReplaceAll(e.Name(), "/", "-")))
+}
+
+// Grpcurl is the import path of the grpcurl command the tests run.
+const Grpcurl = "github.com/fullstorydev/grpcurl/cmd/grpcurl"
+
+// BuildTool compiles a pinned third-party command (such as Grpcurl) into dir
+// under its last path element and returns the binary's path.
+func BuildTool(ctx context.Context, pkg, dir string) (string, error) {
+	return goBuild(ctx, testdata("tools"), pkg, filepath.Join(dir, filepath.Base(pkg)))
+}
+
+func goBuild(ctx context.Context, moduleDir, pkg, bin string) (string, error) {
+	cmd := exec.CommandContext(ctx, "go", "build", "-mod=mod", "-o", bin, pkg)
+	cmd.Dir = moduleDir
 	cmd.Env = append(os.Environ(), "GOWORK=off")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build %s: %w\n%s", e.Package, err, out)
+		return "", fmt.Errorf("go build %s: %w\n%s", pkg, err, out)
 	}
 	return bin, nil
 }

@@ -1,0 +1,211 @@
+// Package e2e runs the plugincheck binary against real, independently
+// written plugins (the go-gost/plugin v0.5.0 examples) and runs its
+// reproducer lines with the real grpcurl and curl.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/plugincheck/plugincheck/internal/refplugin"
+	"github.com/plugincheck/plugincheck/internal/upstream"
+	"github.com/plugincheck/plugincheck/mockclient"
+	"github.com/plugincheck/plugincheck/report"
+)
+
+// Built once in TestMain.
+var (
+	binDir      string // holds plugincheck and grpcurl
+	plugincheck string
+	repoRoot    string
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	_, file, _, _ := runtime.Caller(0)
+	repoRoot = filepath.Join(filepath.Dir(file), "..", "..")
+	dir, err := os.MkdirTemp("", "plugincheck-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	binDir = dir
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	plugincheck = filepath.Join(dir, "plugincheck")
+	build := exec.CommandContext(ctx, "go", "build", "-o", plugincheck, "./cmd/plugincheck")
+	build.Dir = repoRoot
+	if out, err := build.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build plugincheck: %v\n%s", err, out)
+		return 1
+	}
+	if _, err := upstream.BuildTool(ctx, upstream.Grpcurl, dir); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return m.Run()
+}
+
+// result is one plugincheck invocation.
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func runPlugincheck(t *testing.T, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, plugincheck, args...)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	var exit *exec.ExitError
+	code := 0
+	if errors.As(err, &exit) {
+		code = exit.ExitCode()
+	} else {
+		require.NoError(t, err)
+	}
+	return result{code: code, stdout: out.String(), stderr: errOut.String()}
+}
+
+// TestUpstreamExamples builds every go-gost/plugin v0.5.0 example server from
+// the plugin module, runs it on loopback and checks it with its module's
+// built-in suite and the shipped example fixtures.
+func TestUpstreamExamples(t *testing.T) {
+	t.Parallel()
+	for _, ex := range upstream.Examples() {
+		t.Run(ex.Name(), func(t *testing.T) {
+			t.Parallel()
+			srv := startExample(t, ex)
+			args := []string{string(ex.Module), "--addr", addrOf(ex, srv), "--fixtures", filepath.Join(repoRoot, "fixtures", "examples", string(ex.Module)+".yaml")}
+			if ex.Token != "" {
+				args = append(args, "--token", ex.Token)
+			}
+			res := runPlugincheck(t, append(args, "-o", "text", "-o", "json="+filepath.Join(t.TempDir(), "r.json"))...)
+			assert.Equal(t, 0, res.code, "stdout:\n%s\nstderr:\n%s\nexample log:\n%s", res.stdout, res.stderr, srv.Logs())
+			assert.Contains(t, res.stdout, "PASS  "+ex.Name())
+		})
+	}
+}
+
+// TestUpstreamAuthNeedsToken: the gRPC auth example refuses calls without
+// the token "gost", and plugincheck says so.
+func TestUpstreamAuthNeedsToken(t *testing.T) {
+	t.Parallel()
+	ex := upstream.Examples()[2]
+	require.Equal(t, "auth/grpc", ex.Name())
+	srv := startExample(t, ex)
+	res := runPlugincheck(t, "auth", "--addr", srv.Addr, "--fixtures", filepath.Join(repoRoot, "fixtures", "examples", "auth.yaml"))
+	assert.Equal(t, 3, res.code, res.stdout)
+	assert.Equal(t, "plugincheck: plugin unreachable: auth over grpc: the plugin answered Unauthenticated to every call: does it need --token?\n", res.stderr)
+	assert.Contains(t, res.stdout, "does it need --token?")
+}
+
+func startExample(t *testing.T, ex upstream.Example) *upstream.Server {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+	defer cancel()
+	bin, err := upstream.Build(ctx, ex, t.TempDir())
+	require.NoError(t, err)
+	srv, err := upstream.Start(ctx, bin)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = srv.Stop() })
+	return srv
+}
+
+func addrOf(ex upstream.Example, srv *upstream.Server) string {
+	if ex.Transport == mockclient.HTTP {
+		return "http://" + srv.Addr + ex.Path
+	}
+	return srv.Addr
+}
+
+// TestReproducers runs the reproducer line of a passing and a failing step
+// of every module, over both transports, with the real grpcurl and curl, and
+// checks that the plugin answers them as it answered plugincheck.
+func TestReproducers(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Fatalf("curl is required: %v", err)
+	}
+	const token = "repro-token"
+	srv, err := refplugin.Start(t.Context(), refplugin.Options{Token: token})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = srv.Close() })
+
+	for _, m := range mockclient.Modules() {
+		for _, tr := range mockclient.Transports() {
+			t.Run(string(m)+"/"+string(tr), func(t *testing.T) {
+				t.Parallel()
+				addr := srv.GRPCAddr()
+				if tr == mockclient.HTTP {
+					addr = srv.HTTPURL(string(m))
+				}
+				res := runPlugincheck(t, string(m), "--addr", addr, "--token", token,
+					"--fixtures", filepath.Join(repoRoot, "fixtures", "reference", string(m)+".yaml"), "--builtin=false",
+					"--skip", "**/*-lifecycle*", "-o", "json")
+				require.Equal(t, 0, res.code, res.stderr)
+				var rep report.Report
+				require.NoError(t, json.Unmarshal([]byte(res.stdout), &rep))
+				ran := 0
+				for _, c := range rep.Runs[0].Cases {
+					for _, st := range c.Steps {
+						if st.Reproducer == "" || len(c.Steps) > 1 {
+							continue
+						}
+						checkReproducer(t, tr, token, st)
+						ran++
+					}
+				}
+				assert.Positive(t, ran, "no reproducer ran")
+			})
+		}
+	}
+}
+
+func checkReproducer(t *testing.T, tr mockclient.Transport, token string, st *report.Step) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "bash", "-c", st.Reproducer)
+	cmd.Env = append(os.Environ(), "PATH="+binDir+string(os.PathListSeparator)+os.Getenv("PATH"), mockclient.TokenVariable+"="+token)
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s\n%s", st.Reproducer, out)
+	reply := string(out)
+	if tr == mockclient.HTTP {
+		require.True(t, strings.HasPrefix(reply, "HTTP/1.1 200"), "%s\n%s", st.Reproducer, out)
+		_, reply, _ = strings.Cut(reply, "\r\n\r\n")
+	}
+	// The plugin must send the same reply to the reproducer as to plugincheck.
+	assert.JSONEq(t, normalize(t, st.Observation.Reply), normalize(t, reply), st.Reproducer)
+}
+
+// normalize re-encodes a JSON reply; grpcurl prints lowerCamelCase names
+// with defaults, plugincheck keeps proto names, so both are mapped to one form.
+func normalize(t *testing.T, s string) string {
+	t.Helper()
+	var v any
+	require.NoError(t, json.Unmarshal([]byte(strings.TrimSpace(s)), &v), s)
+	b, err := json.Marshal(v)
+	require.NoError(t, err)
+	return string(b)
+}
