@@ -1,7 +1,9 @@
 package mockclient
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"time"
@@ -59,13 +61,27 @@ var protoNames = protojson.MarshalOptions{UseProtoNames: true}
 // "ok": false rather than an empty object, as grpcurl -emit-defaults does.
 var replyJSON = protojson.MarshalOptions{UseProtoNames: true, EmitUnpopulated: true}
 
+// compactProto marshals m and removes the whitespace protojson inserts at
+// random, so that reports and reproducer lines are stable.
+func compactProto(o protojson.MarshalOptions, m proto.Message) []byte {
+	b, err := o.Marshal(m)
+	if err != nil {
+		return nil
+	}
+	var buf bytes.Buffer
+	if json.Compact(&buf, b) != nil {
+		return b
+	}
+	return buf.Bytes()
+}
+
 // callGRPC makes one unary call through a v0.5.0 stub and records it. The
 // stub call receives the bounded context and the observation call options.
 func callGRPC[Rep proto.Message](ctx context.Context, c *Client, method string, req proto.Message,
 	call func(context.Context, ...grpc.CallOption) (Rep, error),
 ) (Rep, Observation) {
 	obs := Observation{Transport: GRPC, Method: method, Target: c.cfg.Addr, Sent: true}
-	obs.Request, _ = protoNames.Marshal(req)
+	obs.Request = compactProto(protoNames, req)
 	if c.cfg.Token != "" {
 		obs.Header = http.Header{"Token": {c.cfg.Token}}
 	}
@@ -95,6 +111,6 @@ func callGRPC[Rep proto.Message](ctx context.Context, c *Client, method string, 
 		var zero Rep
 		return zero, obs
 	}
-	obs.Reply, _ = replyJSON.Marshal(reply)
+	obs.Reply = compactProto(replyJSON, reply)
 	return reply, obs
 }

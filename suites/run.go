@@ -133,7 +133,7 @@ func (r *runner) step(ctx context.Context, st *Step) *report.Step {
 	add := func(ch report.Check) { rs.Checks = append(rs.Checks, ch) }
 
 	if slices.Contains(st.Checks, CheckReply) {
-		add(r.replyCheck(&out))
+		add(r.replyCheck(st.Op, &out))
 	}
 	if st.Expect != nil {
 		ch := report.Check{Name: CheckExpect, Status: report.Pass}
@@ -149,7 +149,7 @@ func (r *runner) step(ctx context.Context, st *Step) *report.Step {
 		}
 		add(ch)
 	}
-	if ch, ok := sanityCheck(&out); ok {
+	if ch, ok := sanityCheck(st.Op, r.c.Transport(), &out); ok {
 		add(ch)
 	}
 	if slices.Contains(st.Checks, CheckStable) && out.OK() && out.Sent {
@@ -182,13 +182,17 @@ func (r *runner) step(ctx context.Context, st *Step) *report.Step {
 
 // replyCheck passes when the plugin replied and GOST could decode the reply;
 // otherwise it says what failed and what GOST does about it.
-func (r *runner) replyCheck(out *mockclient.Outcome) report.Check {
+func (r *runner) replyCheck(op mockclient.Operation, out *mockclient.Outcome) report.Check {
 	ch := report.Check{Name: CheckReply, Status: report.Pass}
 	if !out.Sent {
 		ch.Message = "GOST sends no call for this request"
 		return ch
 	}
 	if out.OK() {
+		return ch
+	}
+	if noNodeReply(op, r.c.Transport(), out) {
+		ch.Message = fmt.Sprintf("HTTP %d: the plugin chose no node, which over HTTP only a non-200 reply can say", out.HTTPStatus)
 		return ch
 	}
 	ch.Status = report.Fail
@@ -209,6 +213,15 @@ func (r *runner) replyCheck(out *mockclient.Outcome) report.Check {
 	}
 	ch.Message = strings.Join(msg, "; ")
 	return ch
+}
+
+// noNodeReply reports an HTTP hop reply of 204 or 404. A hop plugin has no
+// other way to tell GOST "no node" over HTTP (a 200 with null is an empty,
+// unusable node), so these are answers, not failures; the sanity check
+// still warns that the chain goes direct.
+func noNodeReply(op mockclient.Operation, t mockclient.Transport, out *mockclient.Outcome) bool {
+	return op.Module == mockclient.Hop && t == mockclient.HTTP && out.Failure == mockclient.FailureStatus &&
+		(out.HTTPStatus == http.StatusNoContent || out.HTTPStatus == http.StatusNotFound)
 }
 
 func (r *runner) sameCheck(name string, st *Step, first any, outs []mockclient.Outcome) report.Check {

@@ -237,3 +237,31 @@ func TestRunFilter(t *testing.T) {
 	_, err = Run(t.Context(), c, mockclient.Bypass, mustParse(t, policySuite), RunOptions{})
 	assert.ErrorIs(t, err, ErrNoMatch, "suites of other modules are not run")
 }
+
+func TestRunHopNoNodeOverHTTP(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		status int
+		want   report.Status
+	}{
+		{status: http.StatusNotFound, want: report.Warn},
+		{status: http.StatusNoContent, want: report.Warn},
+		{status: http.StatusInternalServerError, want: report.Fail},
+	}
+	for _, tt := range tests {
+		t.Run(http.StatusText(tt.status), func(t *testing.T) {
+			t.Parallel()
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(tt.status) }))
+			t.Cleanup(srv.Close)
+			c, err := mockclient.New(mockclient.Config{Addr: srv.URL + "/hop"})
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = c.Close() })
+			suite := "name: S\nmodule: hop\ncases: [{name: c, request: {network: tcp, addr: \"192.0.2.1:80\"}}]\n"
+			run, err := Run(t.Context(), c, mockclient.Hop, mustParse(t, suite), RunOptions{})
+			require.NoError(t, err)
+			st := run.Cases[0].Steps[0]
+			assert.Equal(t, tt.want, st.Status)
+			assert.Equal(t, map[string]any{"selected": false, "node": nil}, st.Actual)
+		})
+	}
+}

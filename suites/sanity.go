@@ -31,8 +31,8 @@ var noteSeverity = map[string]report.Status{
 // sanityCheck turns the notes of a call that got a reply into the sanity
 // check. It reports false when no note matters. Notes of failed calls are
 // consequences of the failure, which the reply check already reports.
-func sanityCheck(out *mockclient.Outcome) (report.Check, bool) {
-	if !out.OK() && out.Failure != mockclient.FailureDecode {
+func sanityCheck(op mockclient.Operation, t mockclient.Transport, out *mockclient.Outcome) (report.Check, bool) {
+	if !out.OK() && out.Failure != mockclient.FailureDecode && !noNodeReply(op, t, out) {
 		return report.Check{}, false
 	}
 	ch := report.Check{Name: CheckSanity, Status: report.Pass}
