@@ -2,6 +2,7 @@ package refplugin
 
 import (
 	"context"
+	"net"
 	"net/http"
 
 	resolverpb "github.com/go-gost/plugin/resolver/proto"
@@ -10,9 +11,14 @@ import (
 
 // resolve knows the same names as the hosts plugin, except that "localhost"
 // follows the network: "::1" for "ip6", "127.0.0.1" for anything else.
-// Unknown names return an empty, non-nil list and ok false, which GOST's
-// HTTP client turns into "resolve failed".
+// An IP literal resolves to itself: GOST asks the resolver even when dialing
+// an IP address, and an empty answer would fail that dial. Unknown names
+// return an empty, non-nil list and ok false, which GOST's HTTP client turns
+// into "resolve failed".
 func resolve(network, host string) (ips []string, ok bool) {
+	if ip := net.ParseIP(host); ip != nil {
+		return []string{ip.String()}, true
+	}
 	switch normName(host) {
 	case "gost.local":
 		return byNetwork(network), true

@@ -123,17 +123,20 @@ func Start(ctx context.Context, bin string) (*Server, error) {
 	port := make(chan string, 1)
 	go func() {
 		defer close(s.done)
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			line := sc.Text()
-			s.mu.Lock()
-			s.logs.WriteString(line + "\n")
-			s.mu.Unlock()
-			if m := listening.FindStringSubmatch(line); m != nil {
+		// Examples log whole requests, some of them megabytes long, so the
+		// reader must never stop: a full pipe would block the example.
+		r := bufio.NewReaderSize(stderr, 64<<10)
+		for {
+			line, err := r.ReadString('\n')
+			s.keep(line)
+			if m := listening.FindStringSubmatch(strings.TrimSpace(line)); m != nil {
 				select {
 				case port <- m[1]:
 				default:
 				}
+			}
+			if err != nil {
+				break
 			}
 		}
 		_ = cmd.Wait()
@@ -155,7 +158,21 @@ func Start(ctx context.Context, bin string) (*Server, error) {
 	}
 }
 
-// Logs returns what the example has logged so far.
+// keptLogBytes bounds the log kept for failure messages.
+const keptLogBytes = 64 << 10
+
+func (s *Server) keep(line string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if room := keptLogBytes - s.logs.Len(); room > 0 {
+		if len(line) > room {
+			line = line[:room]
+		}
+		s.logs.WriteString(line)
+	}
+}
+
+// Logs returns the start of what the example has logged so far.
 func (s *Server) Logs() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
