@@ -24,13 +24,6 @@ func (s *bypassServer) Bypass(context.Context, *proto.BypassRequest) (*proto.Byp
 }
 
 // hangUp closes the connection without answering, a transport failure.
-func hangUp(w http.ResponseWriter, _ *http.Request) {
-	conn, _, err := http.NewResponseController(w).Hijack()
-	if err == nil {
-		_ = conn.Close()
-	}
-}
-
 func TestBypassGRPCRequest(t *testing.T) {
 	t.Parallel()
 	srv := &bypassServer{reply: &proto.BypassReply{Ok: true}}

@@ -30,14 +30,6 @@ func (s *hopServer) Select(context.Context, *proto.SelectRequest) (*proto.Select
 }
 
 // collectNoteCodes returns the codes of notes, in order.
-func collectNoteCodes(notes []Note) []string {
-	var codes []string
-	for _, n := range notes {
-		codes = append(codes, n.Code)
-	}
-	return codes
-}
-
 func TestSelectGRPCRequest(t *testing.T) {
 	t.Parallel()
 	srv := &hopServer{reply: &proto.SelectReply{Node: []byte(`{"name":"n1","addr":"192.0.2.1:8080"}`)}}
@@ -151,7 +143,7 @@ func TestSelectGRPCVerdicts(t *testing.T) {
 			res := c.Select(t.Context(), HopRequest{Addr: "x:1"})
 			assert.Equal(t, tt.want, res.Verdict)
 			assert.Equal(t, tt.failure, res.Failure, res.Error())
-			assert.Equal(t, tt.notes, collectNoteCodes(res.Notes), res.Notes)
+			assert.Equal(t, tt.notes, noteCodes(res.Notes), res.Notes)
 		})
 	}
 }
@@ -202,7 +194,7 @@ func TestSelectHTTPVerdicts(t *testing.T) {
 			res := c.Select(t.Context(), HopRequest{Addr: "x:1"})
 			assert.Equal(t, tt.want, res.Verdict)
 			assert.Equal(t, tt.failure, res.Failure, res.Error())
-			assert.Equal(t, tt.notes, collectNoteCodes(res.Notes), res.Notes)
+			assert.Equal(t, tt.notes, noteCodes(res.Notes), res.Notes)
 		})
 	}
 }

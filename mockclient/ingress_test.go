@@ -96,7 +96,7 @@ func TestGetRuleGRPCVerdicts(t *testing.T) {
 			res := c.GetRule(t.Context(), IngressGetRuleRequest{Host: "h"})
 			assert.Equal(t, tt.want, res.Verdict)
 			assert.Equal(t, FailureNone, res.Failure, res.Error())
-			assert.Equal(t, tt.notes, collectNoteCodes(res.Notes), res.Notes)
+			assert.Equal(t, tt.notes, noteCodes(res.Notes), res.Notes)
 		})
 	}
 	failures := []struct {
@@ -174,7 +174,7 @@ func TestGetRuleHTTPVerdicts(t *testing.T) {
 			res := c.GetRule(t.Context(), IngressGetRuleRequest{Host: "h"})
 			assert.Equal(t, tt.want, res.Verdict)
 			assert.Equal(t, tt.failure, res.Failure, res.Error())
-			assert.Equal(t, tt.notes, collectNoteCodes(res.Notes), res.Notes)
+			assert.Equal(t, tt.notes, noteCodes(res.Notes), res.Notes)
 		})
 	}
 }

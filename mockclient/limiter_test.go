@@ -79,7 +79,7 @@ func TestLimitGRPCVerdicts(t *testing.T) {
 			res := c.Limit(t.Context(), LimiterRequest{Scope: "conn"})
 			assert.Equal(t, tt.want, res.Verdict)
 			assert.Equal(t, tt.failure, res.Failure)
-			assert.Equal(t, tt.notes, collectNoteCodes(res.Notes), res.Notes)
+			assert.Equal(t, tt.notes, noteCodes(res.Notes), res.Notes)
 		})
 	}
 }
@@ -104,7 +104,7 @@ func TestLimitOverflowIsUnlimited(t *testing.T) {
 	c, _ := newGRPCTestClient(t, Config{}, func(s *grpc.Server) { proto.RegisterLimiterServer(s, srv) })
 	res := c.Limit(t.Context(), LimiterRequest{})
 	assert.Equal(t, LimiterVerdict{Out: 1, Cached: true}, res.Verdict, "GOST's int(rate.Limit(MaxInt64)) is negative on amd64")
-	assert.Equal(t, []string{NoteUnlimited}, collectNoteCodes(res.Notes))
+	assert.Equal(t, []string{NoteUnlimited}, noteCodes(res.Notes))
 }
 
 func TestLimitHTTPRequest(t *testing.T) {
@@ -159,7 +159,7 @@ func TestLimitHTTPVerdicts(t *testing.T) {
 			res := c.Limit(t.Context(), LimiterRequest{Scope: "conn"})
 			assert.Equal(t, tt.want, res.Verdict)
 			assert.Equal(t, tt.failure, res.Failure, res.Error())
-			assert.Equal(t, tt.notes, collectNoteCodes(res.Notes), res.Notes)
+			assert.Equal(t, tt.notes, noteCodes(res.Notes), res.Notes)
 		})
 	}
 }

@@ -17,14 +17,6 @@ import (
 )
 
 // resultNoteCodes lists the codes of notes, in order, never nil.
-func resultNoteCodes(notes []Note) []string {
-	codes := []string{}
-	for _, n := range notes {
-		codes = append(codes, n.Code)
-	}
-	return codes
-}
-
 type observerServer struct {
 	proto.UnimplementedObserverServer
 	reply *proto.ObserveReply
@@ -62,7 +54,7 @@ func TestObserveGRPCRequest(t *testing.T) {
 	res := c.Observe(t.Context(), ObserverRequest{Events: observerEvents()})
 	require.True(t, res.OK(), res.Error())
 	assert.Equal(t, ObserverVerdict{OK: true}, res.Verdict)
-	assert.Equal(t, []string{NoteDroppedEvent}, resultNoteCodes(res.Notes), "the \"Status\" event is dropped: types match exactly")
+	assert.Equal(t, []string{NoteDroppedEvent}, noteCodes(res.Notes), "the \"Status\" event is dropped: types match exactly")
 
 	method, md, calls := seen.last()
 	assert.Equal(t, "/proto.Observer/Observe", method)
@@ -104,7 +96,7 @@ func TestObserveGRPCAllDroppedStillSent(t *testing.T) {
 	res := c.Observe(t.Context(), ObserverRequest{Events: []ObserverEvent{{Type: "x"}, {Type: ""}}})
 	require.True(t, res.OK(), res.Error())
 	assert.True(t, res.Sent)
-	assert.Equal(t, []string{NoteDroppedEvent, NoteDroppedEvent}, resultNoteCodes(res.Notes))
+	assert.Equal(t, []string{NoteDroppedEvent, NoteDroppedEvent}, noteCodes(res.Notes))
 	_, _, calls := seen.last()
 	assert.Equal(t, 1, calls, "x checks the input length, not the events left after dropping")
 	assert.Empty(t, seen.messages[0].(*proto.ObserveRequest).Events)
@@ -122,7 +114,7 @@ func TestObserveNoEventsNotSent(t *testing.T) {
 			assert.False(t, res.Sent)
 			assert.True(t, res.OK())
 			assert.Equal(t, ObserverVerdict{OK: true}, res.Verdict)
-			assert.Equal(t, []string{NoteNotSent}, resultNoteCodes(res.Notes))
+			assert.Equal(t, []string{NoteNotSent}, noteCodes(res.Notes))
 		}
 	}
 	_, _, calls := gseen.last()
@@ -156,7 +148,7 @@ func TestObserveGRPCVerdicts(t *testing.T) {
 			if tt.want.OK {
 				assert.Empty(t, res.Notes)
 			} else {
-				assert.Equal(t, []string{NoteNotDelivered}, resultNoteCodes(res.Notes))
+				assert.Equal(t, []string{NoteNotDelivered}, noteCodes(res.Notes))
 			}
 		})
 	}
@@ -169,7 +161,7 @@ func TestObserveHTTPRequest(t *testing.T) {
 	res := c.Observe(t.Context(), ObserverRequest{Events: observerEvents()})
 	require.True(t, res.OK(), res.Error())
 	assert.Equal(t, ObserverVerdict{OK: true}, res.Verdict)
-	assert.Equal(t, []string{NoteDroppedEvent}, resultNoteCodes(res.Notes))
+	assert.Equal(t, []string{NoteDroppedEvent}, noteCodes(res.Notes))
 
 	method, uri, header, body, _ := seen.last()
 	assert.Equal(t, http.MethodPost, method)
@@ -251,7 +243,7 @@ func TestObserveHTTPVerdicts(t *testing.T) {
 			if tt.want.OK {
 				assert.Empty(t, res.Notes)
 			} else {
-				assert.Equal(t, []string{NoteNotDelivered}, resultNoteCodes(res.Notes))
+				assert.Equal(t, []string{NoteNotDelivered}, noteCodes(res.Notes))
 			}
 		})
 	}

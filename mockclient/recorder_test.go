@@ -88,7 +88,7 @@ func TestRecordGRPCVerdicts(t *testing.T) {
 			if tt.want.OK {
 				assert.Empty(t, res.Notes)
 			} else {
-				assert.Equal(t, []string{NoteNotDelivered}, resultNoteCodes(res.Notes))
+				assert.Equal(t, []string{NoteNotDelivered}, noteCodes(res.Notes))
 			}
 		})
 	}
@@ -125,7 +125,7 @@ func TestRecordHTTPEmptyDataNotSent(t *testing.T) {
 		assert.False(t, res.Sent)
 		assert.True(t, res.OK())
 		assert.Equal(t, RecorderVerdict{OK: true}, res.Verdict)
-		assert.Equal(t, []string{NoteNotSent}, resultNoteCodes(res.Notes))
+		assert.Equal(t, []string{NoteNotSent}, noteCodes(res.Notes))
 		assert.Equal(t, http.MethodPost, res.Method)
 	}
 	_, _, _, _, calls := seen.last()
@@ -181,7 +181,7 @@ func TestRecordHTTPVerdicts(t *testing.T) {
 			if tt.want.OK {
 				assert.Empty(t, res.Notes)
 			} else {
-				assert.Equal(t, []string{NoteNotDelivered}, resultNoteCodes(res.Notes))
+				assert.Equal(t, []string{NoteNotDelivered}, noteCodes(res.Notes))
 			}
 		})
 	}

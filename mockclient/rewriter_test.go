@@ -80,10 +80,7 @@ func TestRewriteGRPCVerdicts(t *testing.T) {
 			res := c.Rewrite(t.Context(), RewriterRequest{Data: []byte("orig")})
 			assert.Equal(t, tt.want, res.Verdict)
 			assert.Equal(t, tt.failure, res.Failure, res.Error())
-			if tt.notes == nil {
-				tt.notes = []string{}
-			}
-			assert.Equal(t, tt.notes, resultNoteCodes(res.Notes))
+			assert.Equal(t, tt.notes, noteCodes(res.Notes))
 		})
 	}
 }
@@ -146,7 +143,7 @@ func TestRewriteHTTPVerdicts(t *testing.T) {
 		{name: "empty body aborts", handler: replyWith(200, ``), want: aborted, failure: FailureDecode},
 		{name: "wrong type aborts", handler: replyWith(200, `{"ok":"true"}`), want: aborted, failure: FailureDecode},
 		{name: "bad base64 aborts", handler: replyWith(200, `{"ok":true,"data":"!!"}`), want: aborted, failure: FailureDecode},
-		{name: "transport error aborts", handler: rewriterHangUp, want: aborted, failure: FailureTransport},
+		{name: "transport error aborts", handler: hangUp, want: aborted, failure: FailureTransport},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -155,22 +152,12 @@ func TestRewriteHTTPVerdicts(t *testing.T) {
 			res := c.Rewrite(t.Context(), RewriterRequest{Data: []byte("orig")})
 			assert.Equal(t, tt.want, res.Verdict)
 			assert.Equal(t, tt.failure, res.Failure, res.Error())
-			if tt.notes == nil {
-				tt.notes = []string{}
-			}
-			assert.Equal(t, tt.notes, resultNoteCodes(res.Notes))
+			assert.Equal(t, tt.notes, noteCodes(res.Notes))
 		})
 	}
 }
 
-// rewriterHangUp closes the connection without answering.
-func rewriterHangUp(w http.ResponseWriter, _ *http.Request) {
-	conn, _, err := http.NewResponseController(w).Hijack()
-	if err == nil {
-		_ = conn.Close()
-	}
-}
-
+// hangUp closes the connection without answering.
 func TestRewriteHTTPBadURLAborts(t *testing.T) {
 	t.Parallel()
 	c, err := New(Config{Addr: "http://127.0.0.1:1/a b\x7f", Transport: HTTP})

@@ -71,7 +71,7 @@ func TestGetRouteGRPCVerdicts(t *testing.T) {
 			res := c.GetRoute(t.Context(), RouterRequest{Dst: "10.1.2.3"})
 			assert.Equal(t, tt.want, res.Verdict)
 			assert.Equal(t, tt.failure, res.Failure)
-			assert.Equal(t, tt.notes, collectNoteCodes(res.Notes), res.Notes)
+			assert.Equal(t, tt.notes, noteCodes(res.Notes), res.Notes)
 		})
 	}
 }
@@ -146,7 +146,7 @@ func TestGetRouteHTTPVerdicts(t *testing.T) {
 			res := c.GetRoute(t.Context(), RouterRequest{Dst: "10.1.2.3"})
 			assert.Equal(t, tt.want, res.Verdict)
 			assert.Equal(t, tt.failure, res.Failure, res.Error())
-			assert.Equal(t, tt.notes, collectNoteCodes(res.Notes), res.Notes)
+			assert.Equal(t, tt.notes, noteCodes(res.Notes), res.Notes)
 		})
 	}
 }

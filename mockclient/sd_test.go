@@ -110,10 +110,10 @@ func TestSDWriteGRPCVerdicts(t *testing.T) {
 		failure Failure
 		notes   []string
 	}{
-		{name: "ok", ok: true, want: SDVerdict{OK: true}, notes: []string{}},
+		{name: "ok", ok: true, want: SDVerdict{OK: true}},
 		{name: "ok false is ignored", want: SDVerdict{OK: true}, notes: []string{NoteReplyIgnored}},
-		{name: "status error", err: status.Error(codes.Internal, "boom"), failure: FailureStatus, notes: []string{}},
-		{name: "unavailable", err: status.Error(codes.Unavailable, "down"), failure: FailureTransport, notes: []string{}},
+		{name: "status error", err: status.Error(codes.Internal, "boom"), failure: FailureStatus},
+		{name: "unavailable", err: status.Error(codes.Unavailable, "down"), failure: FailureTransport},
 	}
 	for _, w := range sdWrites() {
 		for _, tt := range tests {
@@ -124,7 +124,7 @@ func TestSDWriteGRPCVerdicts(t *testing.T) {
 				res := w.call(c, t.Context(), SDServiceRequest{Service: sdTestService()})
 				assert.Equal(t, tt.want, res.Verdict)
 				assert.Equal(t, tt.failure, res.Failure, res.Error())
-				assert.Equal(t, tt.notes, resultNoteCodes(res.Notes))
+				assert.Equal(t, tt.notes, noteCodes(res.Notes))
 			})
 		}
 	}
@@ -142,7 +142,7 @@ func TestSDWriteNilServiceNotSent(t *testing.T) {
 			assert.False(t, res.Sent)
 			assert.True(t, res.OK())
 			assert.Equal(t, SDVerdict{OK: true}, res.Verdict)
-			assert.Equal(t, []string{NoteNotSent}, resultNoteCodes(res.Notes))
+			assert.Equal(t, []string{NoteNotSent}, noteCodes(res.Notes))
 			if c == gc {
 				assert.Equal(t, w.grpcMethod, res.Method)
 			} else {
@@ -323,10 +323,7 @@ func TestSDGetHTTPVerdicts(t *testing.T) {
 			res := c.GetServices(t.Context(), SDGetRequest{Name: "t1"})
 			assert.Equal(t, tt.want, res.Verdict)
 			assert.Equal(t, tt.failure, res.Failure, res.Error())
-			if tt.notes == nil {
-				tt.notes = []string{}
-			}
-			assert.Equal(t, tt.notes, resultNoteCodes(res.Notes))
+			assert.Equal(t, tt.notes, noteCodes(res.Notes))
 			if tt.failure != FailureNone {
 				assert.Error(t, res.Err)
 			}

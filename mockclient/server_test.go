@@ -116,3 +116,20 @@ func replyWith(status int, body string) http.HandlerFunc {
 		_, _ = io.WriteString(w, body)
 	}
 }
+
+// noteCodes lists the codes of notes; nil when there are none.
+func noteCodes(notes []Note) []string {
+	var codes []string
+	for _, n := range notes {
+		codes = append(codes, n.Code)
+	}
+	return codes
+}
+
+// hangUp closes the connection without answering.
+func hangUp(w http.ResponseWriter, _ *http.Request) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err == nil {
+		_ = conn.Close()
+	}
+}
