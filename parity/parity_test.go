@@ -183,28 +183,30 @@ func runDifferential(t *testing.T, a adapter) {
 	}
 }
 
-func compareOne(t *testing.T, srv *server, a adapter, op mockclient.Operation, gost any, mc *mockclient.Client, name string, req any, rep reply) {
+// compareOne runs one request on both sides and returns what the server
+// received from each.
+func compareOne(t *testing.T, srv *server, a adapter, op mockclient.Operation, gost any, mc *mockclient.Client, name string, req any, rep reply) (gostWire, mockWire []wire) {
 	t.Helper()
 	srv.reply(rep)
 	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()
 	gostVerdict := a.callGOST(ctx, gost, req)
-	gostWire := srv.take()
+	gostWire = srv.take()
 	out := op.Do(context.Background(), mc, req)
-	mockWire := srv.take()
+	mockWire = srv.take()
 	mockVerdict := a.project(out.Verdict)
 
 	writeRecord(t, record{Module: string(a.module), Op: a.op, Transport: string(srv.transport), Request: req, Reply: rep.Name,
 		GOST: outcome{Verdict: gostVerdict, Wire: gostWire}, Mock: outcome{Verdict: mockVerdict, Wire: mockWire}})
 
 	calls := max(a.gostCalls, 1)
-	if !assert.Len(t, gostWire, calls*len(mockWire), "%s: GOST sent %d requests, plugincheck %d", name, len(gostWire), len(mockWire)) {
-		return
-	}
-	for i, g := range gostWire {
-		assertSameWire(t, name, g, mockWire[i/calls])
+	if assert.Len(t, gostWire, calls*len(mockWire), "%s: GOST sent %d requests, plugincheck %d", name, len(gostWire), len(mockWire)) {
+		for i, g := range gostWire {
+			assertSameWire(t, name, g, mockWire[i/calls])
+		}
 	}
 	assert.Equal(t, gostVerdict, mockVerdict, "%s (reply %s): verdicts differ for %+v", name, rep.Name, req)
+	return gostWire, mockWire
 }
 
 // assertSameWire compares two requests field by field. Both sides run the
