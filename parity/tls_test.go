@@ -26,7 +26,7 @@ var tlsBlocks = []struct {
 // tlsAdapters are the operations compared over TLS: TLS is set up by the
 // shared dial code, so one operation per module is enough.
 func tlsAdapters() []adapter {
-	return []adapter{authAdapter}
+	return []adapter{authAdapter, admissionAdapter, bypassAdapter, hostsAdapter, resolverAdapter}
 }
 
 // TestParityTLS compares SNI, :authority, the HTTP version and the verdicts
