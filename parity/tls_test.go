@@ -26,7 +26,8 @@ var tlsBlocks = []struct {
 // tlsAdapters are the operations compared over TLS: TLS is set up by the
 // shared dial code, so one operation per module is enough.
 func tlsAdapters() []adapter {
-	return []adapter{authAdapter, admissionAdapter, bypassAdapter, hostsAdapter, resolverAdapter}
+	return []adapter{authAdapter, admissionAdapter, bypassAdapter, hostsAdapter, resolverAdapter,
+		observerAdapter, recorderAdapter, rewriterAdapter, sdRegisterAdapter, sdGetAdapter}
 }
 
 // TestParityTLS compares SNI, :authority, the HTTP version and the verdicts
