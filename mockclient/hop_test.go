@@ -2,13 +2,8 @@ package mockclient
 
 import (
 	"context"
-	"go/build"
 	"net/http"
-	"os"
-	"path/filepath"
-	"regexp"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/go-gost/plugin/hop/proto"
@@ -102,6 +97,30 @@ var hopNodeCases = []hopCase{
 		notes: []string{NoteHopDirect, NoteHopUnusable}},
 	{name: "ss with auth", node: `{"addr":"a:1","connector":{"type":"ss","auth":{"username":"aes-128-gcm","password":"p"}}}`,
 		want: selected(HopNode{Addr: "a:1", Connector: "ss", Dialer: "tcp"})},
+	{name: "ss cipher any case", node: `{"addr":"a:1","connector":{"type":"ss","auth":{"username":"CHACHA20-IETF-POLY1305"}}}`,
+		want: selected(HopNode{Addr: "a:1", Connector: "ss", Dialer: "tcp"})},
+	{name: "ss none cipher", node: `{"addr":"a:1","connector":{"type":"ssu","auth":{"username":"Dummy"}}}`,
+		want: selected(HopNode{Addr: "a:1", Connector: "ssu", Dialer: "tcp"})},
+	{name: "ss unsupported cipher", node: `{"addr":"a:1","connector":{"type":"ss","auth":{"username":"rc4-md5","password":"p"}}}`,
+		notes: []string{NoteHopDirect, NoteHopUnusable}},
+	{name: "ss 2022 cipher with a base64 key", node: `{"addr":"a:1","connector":{"type":"ss","auth":{"username":"2022-blake3-aes-256-gcm","password":"AAECAwQFBgcICQoLDA0ODw==:AAECAwQFBgcICQoLDA0ODwABAgMEBQYHCAkKCwwNDg8="}}}`,
+		want: selected(HopNode{Addr: "a:1", Connector: "ss", Dialer: "tcp"})},
+	{name: "ss 2022 cipher with a plain password", node: `{"addr":"a:1","connector":{"type":"ss","auth":{"username":"2022-blake3-aes-128-gcm","password":"p"}}}`,
+		notes: []string{NoteHopDirect, NoteHopUnusable}},
+	{name: "ss 2022 cipher with a short key", node: `{"addr":"a:1","connector":{"type":"ssu","auth":{"username":"2022-blake3-aes-128-gcm","password":"AAECAw=="}}}`,
+		notes: []string{NoteHopDirect, NoteHopUnusable}},
+	{name: "tunnel ID", node: `{"addr":"a:1","connector":{"type":"tunnel","metadata":{"TunnelID":"6ba7b810-9dad-11d1-80b4-00c04fd430c8"}}}`,
+		want: selected(HopNode{Addr: "a:1", Connector: "tunnel", Dialer: "tcp"})},
+	{name: "tunnel ID not a UUID", node: `{"addr":"a:1","connector":{"type":"tunnel","metadata":{"tunnel.id":"t1"}}}`,
+		notes: []string{NoteHopDirect, NoteHopUnusable}},
+	{name: "router ID number", node: `{"addr":"a:1","connector":{"type":"router","metadata":{"router.id":1}}}`,
+		notes: []string{NoteHopDirect, NoteHopUnusable}},
+	{name: "router ID of another type is unset", node: `{"addr":"a:1","connector":{"type":"router","metadata":{"router.id":["x"]}}}`,
+		want: selected(HopNode{Addr: "a:1", Connector: "router", Dialer: "tcp"})},
+	{name: "kcp config", node: `{"addr":"a:1","dialer":{"type":"kcp","metadata":{"kcp.config":{"mtu":1350,"nocomp":true}}}}`,
+		want: selected(HopNode{Addr: "a:1", Connector: "http", Dialer: "kcp"})},
+	{name: "kcp config of the wrong type", node: `{"addr":"a:1","dialer":{"type":"kcp","metadata":{"config":{"mtu":"1350"}}}}`,
+		notes: []string{NoteHopDirect, NoteHopUnusable}},
 	{name: "ss auth from a file on GOST's host", node: `{"addr":"a:1","connector":{"type":"ss","auth":{"file":"/etc/ss"}}}`,
 		want: selected(HopNode{Addr: "a:1", Connector: "ss", Dialer: "tcp"}), notes: []string{NoteHopFileRef}},
 	{name: "cert and key files", node: `{"addr":"a:1","connector":{"tls":{"certFile":"c.pem","keyFile":"k.pem"}}}`,
@@ -211,43 +230,23 @@ func TestSelectUnusableReason(t *testing.T) {
 	res = c.Select(t.Context(), HopRequest{})
 	require.Len(t, res.Notes, 2)
 	assert.Equal(t, `GOST loads connector.tls.certFile "/c.pem" on its own host; if missing, the node is dropped`, res.Notes[0].Text)
+
+	srv.reply.Node = []byte(`{"addr":"a:1","dialer":{"type":"kcp","metadata":{"c":"/etc/kcp.json"}}}`)
+	res = c.Select(t.Context(), HopRequest{})
+	assert.True(t, res.Verdict.Selected)
+	assert.Equal(t, []string{NoteHopFileRef}, noteCodes(res.Notes))
+	assert.Contains(t, res.Notes[0].Text, `kcp config file "/etc/kcp.json"`)
+
+	srv.reply.Node = []byte(`{"addr":"a:1","dialer":{"type":"sshd","metadata":{"privateKeyFile":"/k"}}}`)
+	res = c.Select(t.Context(), HopRequest{})
+	assert.True(t, res.Verdict.Selected)
+	assert.Equal(t, []string{NoteHopFileRef}, noteCodes(res.Notes))
 }
 
-// TestHopRegisteredTypes checks the connector and dialer lists against the
-// registrations in x's source when the x module is in the local module
-// cache; plugincheck itself never needs it.
+// TestHopRegisteredTypes keeps the registered type lists sorted; the parity
+// module checks them against GOST's own registry.
 func TestHopRegisteredTypes(t *testing.T) {
 	t.Parallel()
 	assert.True(t, slices.IsSorted(hopConnectorTypes))
 	assert.True(t, slices.IsSorted(hopDialerTypes))
-
-	modcache := os.Getenv("GOMODCACHE")
-	if modcache == "" {
-		modcache = filepath.Join(build.Default.GOPATH, "pkg", "mod")
-	}
-	root := filepath.Join(modcache, "github.com", "go-gost", "x@v0.15.2")
-	if _, err := os.Stat(root); err != nil {
-		t.Skipf("x v0.15.2 source not in the module cache: %v", err)
-	}
-	scan := func(dir string, re *regexp.Regexp) []string {
-		var names []string
-		err := filepath.WalkDir(filepath.Join(root, dir), func(path string, d os.DirEntry, err error) error {
-			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
-				return err
-			}
-			src, err := os.ReadFile(path)
-			if err != nil {
-				return err
-			}
-			for _, m := range re.FindAllSubmatch(src, -1) {
-				names = append(names, string(m[1]))
-			}
-			return nil
-		})
-		require.NoError(t, err)
-		slices.Sort(names)
-		return names
-	}
-	assert.Equal(t, scan(".", regexp.MustCompile(`registry\.ConnectorRegistry\(\)\.Register\("([^"]+)"`)), hopConnectorTypes)
-	assert.Equal(t, scan(".", regexp.MustCompile(`registry\.DialerRegistry\(\)\.Register\("([^"]+)"`)), hopDialerTypes)
 }

@@ -1,9 +1,15 @@
 package mockclient
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // This file mirrors how GOST turns a hop plugin's reply into a node, without
@@ -175,10 +181,11 @@ type hopParsed struct {
 
 // parseHopNode mirrors the failure cases of x's node_parser.ParseNode that do
 // not depend on GOST's host, in ParseNode's order: connector TLS files,
-// connector registry, connector Init (ss/ssu need auth), dialer TLS files,
-// dialer registry. Connector and dialer Init failures that depend on
-// metadata or on files (tunnel.id, router.id, ss cipher, ssh private keys,
-// kcp config files) are not mirrored.
+// connector registry, connector Init (ss/ssu need auth and a cipher they
+// know; tunnel and router need a UUID as their ID), dialer TLS files, dialer
+// registry, dialer Init (kcp's inline config must decode). Init failures
+// that depend on files on GOST's host (ssh/sshd private keys, kcp config
+// files) are not mirrored.
 func parseHopNode(cfg *hopNodeConfig) hopParsed {
 	var p hopParsed
 	connector := "http"
@@ -205,10 +212,12 @@ func parseHopNode(cfg *hopNodeConfig) hopParsed {
 		p.unusable = fmt.Sprintf("unregistered connector: %s", connector)
 		return p
 	}
-	if connector == "ss" || connector == "ssu" {
-		if p.unusable = p.checkSSAuth(connAuth); p.unusable != "" {
-			return p
-		}
+	var connMD map[string]any
+	if cfg.Connector != nil {
+		connMD = cfg.Connector.Metadata
+	}
+	if p.unusable = p.checkConnectorInit(connector, connAuth, connMD); p.unusable != "" {
+		return p
 	}
 	if p.unusable = p.checkTLS("dialer", dialTLS); p.unusable != "" {
 		return p
@@ -216,6 +225,19 @@ func parseHopNode(cfg *hopNodeConfig) hopParsed {
 	if !slices.Contains(hopDialerTypes, dialer) {
 		p.unusable = fmt.Sprintf("unregistered dialer: %s", dialer)
 		return p
+	}
+	if dialer == "kcp" && cfg.Dialer != nil {
+		if p.unusable = checkKCPConfig(cfg.Dialer.Metadata); p.unusable != "" {
+			return p
+		}
+		if f := hopMDString(cfg.Dialer.Metadata, "kcp.configFile", "configFile", "c"); f != "" {
+			p.fileRefs = append(p.fileRefs, fmt.Sprintf("dialer.metadata kcp config file %q", f))
+		}
+	}
+	if (dialer == "ssh" || dialer == "sshd") && cfg.Dialer != nil {
+		if f := hopMDString(cfg.Dialer.Metadata, "privateKeyFile"); f != "" {
+			p.fileRefs = append(p.fileRefs, fmt.Sprintf("dialer.metadata privateKeyFile %q", f))
+		}
 	}
 
 	p.node = &HopNode{Name: cfg.Name, Addr: cfg.Addr, Network: cfg.Network, Connector: connector, Dialer: dialer}
@@ -243,16 +265,150 @@ func (p *hopParsed) checkTLS(side string, t *hopTLSConfig) string {
 	return ""
 }
 
+// checkConnectorInit mirrors the connector Init failures that depend only on
+// the node: ss/ssu auth and cipher, and the tunnel and router IDs, which
+// x's tunnel and router connectors parse with uuid.Parse when set
+// (x: connector/tunnel/metadata.go, connector/router/metadata.go).
+func (p *hopParsed) checkConnectorInit(connector string, a *hopAuthConfig, md map[string]any) string {
+	var id string
+	switch connector {
+	case "ss", "ssu":
+		return p.checkSSAuth(a)
+	case "tunnel":
+		id = hopMDString(md, "tunnelID", "tunnel.id")
+	case "router":
+		id = hopMDString(md, "router.id")
+	}
+	if id != "" {
+		if _, err := uuid.Parse(id); err != nil {
+			return fmt.Sprintf("connector init: %s ID %q: %v", connector, id, err)
+		}
+	}
+	return ""
+}
+
 // checkSSAuth mirrors the ss and ssu connectors' Init, which fail with "ss:
 // auth is required" when auth_parser.Info yields no user: no auth block, or
 // an empty username and no auth file. With an auth file and no username, the
-// file on GOST's host decides.
+// file on GOST's host decides. Otherwise the username is the cipher and the
+// password its key, checked as go-shadowsocks2's utils.NewClientConfig does
+// (checkSSCipher); with an auth file, the file may override both.
 func (p *hopParsed) checkSSAuth(a *hopAuthConfig) string {
 	switch {
 	case a == nil || (a.File == "" && a.Username == ""):
 		return "connector init: ss: auth is required"
 	case a.Username == "":
 		p.fileRefs = append(p.fileRefs, fmt.Sprintf("connector.auth.file %q", a.File))
+	case a.File == "":
+		return checkSSCipher(a.Username, a.Password)
+	}
+	return ""
+}
+
+// checkSSCipher mirrors the ss connectors' Init after the auth check: "none"
+// and "dummy" (any case) need no key; otherwise go-shadowsocks2 v0.1.3's
+// PickCipher looks the lower-cased method up among the ciphers it supports.
+// The AEAD ciphers derive their key from any password; the 2022 ones take
+// ":"-separated standard-base64 keys, the last of which must be 16 or 32
+// bytes long.
+func checkSSCipher(method, password string) string {
+	if strings.EqualFold(method, "none") || strings.EqualFold(method, "dummy") {
+		return ""
+	}
+	switch strings.ToLower(method) {
+	case "chacha20-ietf-poly1305", "aes-256-gcm", "aes-128-gcm":
+		return ""
+	case "2022-blake3-aes-128-gcm", "2022-blake3-aes-256-gcm":
+		var key []byte
+		for _, v := range strings.Split(password, ":") {
+			k, err := base64.StdEncoding.DecodeString(v)
+			if err != nil {
+				return fmt.Sprintf("connector init: ss cipher %s: the password is not base64 keys: %v", method, err)
+			}
+			key = k
+		}
+		if l := len(key); l != 16 && l != 32 {
+			return fmt.Sprintf("connector init: ss cipher %s: crypto/aes: invalid key size %d", method, l)
+		}
+		return ""
+	}
+	return fmt.Sprintf("connector init: ss cipher %q: cipher not supported", method)
+}
+
+// hopKCPConfig is x's internal/util/kcp.Config, whose json tags decide how
+// the kcp dialer decodes its inline config.
+type hopKCPConfig struct {
+	Key          string `json:"key"`
+	Crypt        string `json:"crypt"`
+	Mode         string `json:"mode"`
+	MTU          int    `json:"mtu"`
+	SndWnd       int    `json:"sndwnd"`
+	RcvWnd       int    `json:"rcvwnd"`
+	DataShard    int    `json:"datashard"`
+	ParityShard  int    `json:"parityshard"`
+	DSCP         int    `json:"dscp"`
+	NoComp       bool   `json:"nocomp"`
+	AckNodelay   bool   `json:"acknodelay"`
+	NoDelay      int    `json:"nodelay"`
+	Interval     int    `json:"interval"`
+	Resend       int    `json:"resend"`
+	NoCongestion int    `json:"nc"`
+	SockBuf      int    `json:"sockbuf"`
+	SmuxBuf      int    `json:"smuxbuf"`
+	StreamBuf    int    `json:"streambuf"`
+	SmuxVer      int    `json:"smuxver"`
+	KeepAlive    int    `json:"keepalive"`
+	SnmpLog      string `json:"snmplog"`
+	SnmpPeriod   int    `json:"snmpperiod"`
+	Signal       bool   `json:"signal"`
+	TCP          bool   `json:"tcp"`
+}
+
+// checkKCPConfig mirrors the kcp dialer's Init (x: dialer/kcp/metadata.go):
+// a non-empty object under kcp.config (or config) is re-marshalled and
+// decoded into kcp.Config, which fails for values of the wrong type. A
+// config file (kcp.configFile) is read on GOST's host and not mirrored.
+func checkKCPConfig(md map[string]any) string {
+	m, _ := hopMDValue(md, "kcp.config", "config").(map[string]any)
+	if len(m) == 0 {
+		return ""
+	}
+	b, err := json.Marshal(m)
+	if err == nil {
+		err = json.Unmarshal(b, &hopKCPConfig{})
+	}
+	if err != nil {
+		return fmt.Sprintf("dialer init: kcp config: %v", err)
+	}
+	return ""
+}
+
+// hopMDValue is the value of the first of keys present in md, matched
+// case-insensitively as x's metadata does (x: metadata.NewMetadata lowers
+// every key; mdutil.Get* stop at the first key that exists).
+func hopMDValue(md map[string]any, keys ...string) any {
+	lower := make(map[string]any, len(md))
+	for k, v := range md {
+		lower[strings.ToLower(k)] = v
+	}
+	for _, k := range keys {
+		if v, ok := lower[strings.ToLower(k)]; ok {
+			return v
+		}
+	}
+	return nil
+}
+
+// hopMDString mirrors x's mdutil.GetString for values decoded from JSON:
+// strings as they are, numbers and booleans formatted, anything else "".
+func hopMDString(md map[string]any, keys ...string) string {
+	switch v := hopMDValue(md, keys...).(type) {
+	case string:
+		return v
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	case bool:
+		return strconv.FormatBool(v)
 	}
 	return ""
 }

@@ -27,7 +27,8 @@ var tlsBlocks = []struct {
 // shared dial code, so one operation per module is enough.
 func tlsAdapters() []adapter {
 	return []adapter{authAdapter, admissionAdapter, bypassAdapter, hostsAdapter, resolverAdapter,
-		observerAdapter, recorderAdapter, rewriterAdapter, sdRegisterAdapter, sdGetAdapter}
+		observerAdapter, recorderAdapter, rewriterAdapter, sdRegisterAdapter, sdGetAdapter,
+		hopAdapter, ingressGetRuleAdapter, ingressSetRuleAdapter, limiterAdapter, routerAdapter}
 }
 
 // TestParityTLS compares SNI, :authority, the HTTP version and the verdicts
