@@ -77,27 +77,7 @@ var hostsAdapter = adapter{
 				{Name: "oversized-ip", GRPC: &hostspb.LookupReply{Ips: hugeIPs, Ok: true}},
 			}
 		}
-		return []reply{
-			{Name: "invalid-and-ipv6-ips", Body: `{"ips":["not-an-ip","192.0.2.1","","2001:DB8:0:0::1","::ffff:192.0.2.2","fe80::1%eth0","192.0.2.3:80"," 192.0.2.4","[2001:db8::5]","192.0.2.256","::","1.2.3"],"ok":true}`},
-			{Name: "ok-false-with-ips", Body: `{"ips":["192.0.2.7","2001:db8::7"],"ok":false}`},
-			{Name: "no-ok-with-ips", Body: `{"ips":["192.0.2.8"]}`},
-			{Name: "ok-true-no-ips", Body: `{"ok":true}`},
-			{Name: "ips-null", Body: `{"ips":null,"ok":true}`},
-			{Name: "ips-empty", Body: `{"ips":[],"ok":true}`},
-			{Name: "null-entry", Body: `{"ips":[null,"192.0.2.9"],"ok":true}`},
-			{Name: "upper-case-keys", Body: `{"IPS":["192.0.2.11"],"OK":true}`},
-			{Name: "mixed-case-keys", Body: `{"Ips":["192.0.2.12"],"Ok":false}`},
-			{Name: "trailing-garbage", Body: `{"ips":["192.0.2.13"],"ok":true} trailing`},
-			{Name: "wrong-type-ips-string", Body: `{"ips":"192.0.2.14","ok":true}`},
-			{Name: "wrong-type-ip-number", Body: `{"ips":["192.0.2.15",3232235777],"ok":true}`},
-			{Name: "wrong-type-ok", Body: `{"ips":["192.0.2.16"],"ok":"true"}`},
-			{Name: "wrong-type-object", Body: `{"ips":{"a":"192.0.2.17"},"ok":true}`},
-			{Name: "truncated", Body: `{"ips":["192.0.2.18"`},
-			{Name: "http-201-ips", Status: 201, Body: `{"ips":["192.0.2.19"],"ok":true}`},
-			{Name: "http-204", Status: 204},
-			{Name: "http-403-ips", Status: 403, Body: `{"ips":["192.0.2.20"],"ok":true}`},
-			{Name: "http-500-ips", Status: 500, Body: `{"ips":["192.0.2.21"],"ok":true}`},
-		}
+		return ipsHTTPFaults
 	},
 	extra: []any{
 		&mockclient.HostsRequest{},
@@ -140,4 +120,30 @@ func TestParityHostsOversizedGRPC(t *testing.T) {
 	t.Parallel()
 	oversizedGRPC(t, hostsAdapter, reply{Name: "oversized-ips", GRPC: &hostspb.LookupReply{Ips: hugeIPs, Ok: true}},
 		&mockclient.HostsRequest{Network: "ip", Host: "app.example"}, nil)
+}
+
+// ipsHTTPFaults are the HTTP replies of the two modules that answer
+// {"ips":[…],"ok":…}: hosts and resolver.
+var ipsHTTPFaults = []reply{
+	{Name: "invalid-and-ipv6-ips", Body: `{"ips":["not-an-ip","192.0.2.1","","2001:DB8:0:0::1","::ffff:192.0.2.2","fe80::1%eth0","192.0.2.3:80"," 192.0.2.4","[2001:db8::5]","192.0.2.256","::","1.2.3"],"ok":true}`},
+	{Name: "ok-false-with-ips", Body: `{"ips":["192.0.2.7","2001:db8::7"],"ok":false}`},
+	{Name: "no-ok-with-ips", Body: `{"ips":["192.0.2.8"]}`},
+	{Name: "ok-true-no-ips", Body: `{"ok":true}`},
+	{Name: "ok-false-no-ips", Body: `{"ok":false}`},
+	{Name: "ips-null", Body: `{"ips":null,"ok":true}`},
+	{Name: "ips-empty", Body: `{"ips":[],"ok":true}`},
+	{Name: "null-entry", Body: `{"ips":[null,"192.0.2.9"],"ok":true}`},
+	{Name: "upper-case-keys", Body: `{"IPS":["192.0.2.11"],"OK":true}`},
+	{Name: "mixed-case-keys-ok-false", Body: `{"Ips":["192.0.2.12"],"Ok":false}`},
+	{Name: "trailing-garbage", Body: `{"ips":["192.0.2.13"],"ok":true} trailing`},
+	{Name: "wrong-type-ips-string", Body: `{"ips":"192.0.2.14","ok":true}`},
+	{Name: "wrong-type-ip-number", Body: `{"ips":["192.0.2.15",3232235777],"ok":true}`},
+	{Name: "wrong-type-ok", Body: `{"ips":["192.0.2.16"],"ok":"true"}`},
+	{Name: "wrong-type-object", Body: `{"ips":{"a":"192.0.2.17"},"ok":true}`},
+	{Name: "ok-null", Body: `{"ips":["192.0.2.17"],"ok":null}`},
+	{Name: "truncated", Body: `{"ips":["192.0.2.18"`},
+	{Name: "http-201-ips", Status: 201, Body: `{"ips":["192.0.2.19"],"ok":true}`},
+	{Name: "http-204", Status: 204},
+	{Name: "http-403-ips", Status: 403, Body: `{"ips":["192.0.2.20"],"ok":true}`},
+	{Name: "http-500-ips", Status: 500, Body: `{"ips":["192.0.2.21"],"ok":true}`},
 }
