@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -197,7 +198,12 @@ func TestJUnitParsesBack(t *testing.T) {
 		for _, p := range s.Properties {
 			props[p.Name] = p.Value
 		}
-		assert.Equal(t, map[string]string{"addr": run.Target.Addr, "transport": run.Transport, "module": run.Module}, props)
+		want := map[string]string{"addr": run.Target.Addr, "transport": run.Transport, "module": run.Module}
+		if len(run.TLS.Matrix) > 0 {
+			ok, _ := run.TLS.Connects()
+			want["tls.gost-connects"] = strconv.FormatBool(ok)
+		}
+		assert.Equal(t, want, props)
 		for j, c := range s.Cases {
 			cases++
 			rc := run.Cases[j]
