@@ -211,6 +211,9 @@ type Verdict struct {
 	Reason string `json:"reason,omitempty"`
 	// Configured marks the row of the settings the run was given.
 	Configured bool `json:"configured,omitempty"`
+	// Reproducer is a copy-paste line that connects the same way: openssl
+	// s_client with GOST's SNI, ALPN and verification, or curl for plaintext.
+	Reproducer string `json:"reproducer,omitempty"`
 }
 
 // Certificate summarises one certificate of the plugin's chain.

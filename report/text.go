@@ -196,7 +196,7 @@ func (p *printer) tls(t *TLS) {
 		if !nc.Match {
 			verdict = p.paint(ansiRed, "does not match:") + " " + clean(nc.Error)
 		}
-		p.field(bodyIndent, "name:", "", fmt.Sprintf("%s (%s) %s", clean(nc.Name), clean(nc.Source), verdict))
+		p.linef(bodyIndent, "name: %s (%s) %s", clean(nc.Name), clean(nc.Source), verdict)
 	}
 	for _, v := range t.Verification {
 		roots := clean(v.Roots)
@@ -207,7 +207,7 @@ func (p *printer) tls(t *TLS) {
 		if !v.OK {
 			verdict = p.paint(ansiRed, "fails") + ": " + clean(v.Error)
 		}
-		p.field(bodyIndent, "verify:", "", roots+": "+verdict)
+		p.linef(bodyIndent, "verify: %s: %s", roots, verdict)
 	}
 	note := t.Note
 	if note == "" && !t.Enabled && t.Endpoint == nil {
@@ -235,10 +235,13 @@ func (p *printer) tls(t *TLS) {
 			if v.Reason != "" {
 				p.field(bodyIndent+9, "", "", v.Reason)
 			}
+			if p.opts.Verbose && v.Reproducer != "" {
+				p.field(bodyIndent+9, "repro:", "", v.Reproducer)
+			}
 		}
 	}
 	for _, f := range t.Findings {
-		p.field(bodyIndent, p.paint(ansiYellow, "finding "+clean(f.Code)+":"), "", f.Text)
+		p.field(bodyIndent, "finding "+clean(f.Code)+":", ansiYellow, f.Text)
 	}
 }
 
@@ -299,6 +302,10 @@ func (p *printer) latency(l *Latency) {
 	calls := "calls"
 	if l.Count == 1 {
 		calls = "call"
+	}
+	if l.Count == 0 && l.Budget == 0 {
+		p.linef(bodyIndent, "not measured")
+		return
 	}
 	if l.Count == 0 {
 		p.linef(bodyIndent, "no calls measured  budget %s", l.Budget)

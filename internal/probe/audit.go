@@ -76,7 +76,7 @@ func Audit(ctx context.Context, cfg mockclient.Config, opts AuditOptions) report
 		out.Endpoint.Error = fail.reason
 		out.Note = "no TLS handshake: " + fail.reason
 		for _, r := range rows(cfg, ep, "") {
-			out.Matrix = append(out.Matrix, r.verdict(fail))
+			out.Matrix = append(out.Matrix, r.verdict(fail, ep))
 		}
 		out.Findings = []report.Note{{Code: string(fail.kind), Text: fail.reason}}
 		return out
@@ -117,7 +117,7 @@ func Audit(ctx context.Context, cfg mockclient.Config, opts AuditOptions) report
 		if o.kind != "" {
 			o.reason = withExtras(o, f.problems(r, ep, now()))
 		}
-		out.Matrix = append(out.Matrix, r.verdict(o))
+		out.Matrix = append(out.Matrix, r.verdict(o, ep))
 		if r.configured {
 			configured = o
 		}

@@ -96,7 +96,7 @@ const (
 	noH2         = `without negotiating ALPN "h2"`
 	needsCert    = "requires a client certificate; GOST never presents one"
 	expiredCert  = "will fail: certificate CN=localhost expired on"
-	nameMismatch = "will fail: x509: cannot validate certificate for 127.0.0.1 because it doesn't contain any IP SANs (it is valid for other.example); set serverName"
+	nameMismatch = "will fail: x509: cannot validate certificate for 127.0.0.1 because it doesn't contain any IP SANs (it is valid for other.example); "
 )
 
 // wantMatrix is every row's expected reason for kind over tr. trusted says

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/plugincheck/plugincheck/internal/tlsprobe"
 	"github.com/plugincheck/plugincheck/mockclient"
 	"github.com/plugincheck/plugincheck/report"
 )
@@ -23,8 +24,11 @@ func (r row) usesTLS() bool {
 	return r.cfg.TLS != nil
 }
 
-func (r row) verdict(o outcome) report.Verdict {
-	v := report.Verdict{ID: r.id, Config: r.config, Addr: r.cfg.Addr, Connects: o.kind == "" && o.reason == "", Reason: o.reason, Configured: r.configured}
+func (r row) verdict(o outcome, ep endpoint) report.Verdict {
+	v := report.Verdict{
+		ID: r.id, Config: r.config, Addr: r.cfg.Addr, Connects: o.kind == "" && o.reason == "", Reason: o.reason,
+		Configured: r.configured, Reproducer: r.reproducer(ep),
+	}
 	if r.cfg.TLS != nil {
 		v.TLS = &report.TargetTLS{Secure: r.cfg.TLS.Secure, ServerName: r.cfg.TLS.ServerName}
 	}
@@ -99,3 +103,16 @@ func sameSettings(r, cfg mockclient.Config, ep endpoint) bool {
 }
 
 func isHTTPS(addr string) bool { return strings.HasPrefix(strings.ToLower(addr), "https://") }
+
+// reproducer is a command line that connects as GOST configured as r does.
+func (r row) reproducer(ep endpoint) string {
+	switch {
+	case r.usesTLS():
+		return tlsprobe.Client{Transport: ep.transport, Block: r.cfg.TLS, Host: ep.host}.OpenSSL(ep.address)
+	case ep.network == "unix":
+		return ""
+	case ep.transport == mockclient.GRPC:
+		return "curl -sS --http2-prior-knowledge -o /dev/null -w '%{http_version} %{http_code}\\n' http://" + ep.address + "/"
+	}
+	return "curl -sS -o /dev/null -w '%{http_code}\\n' '" + strings.ReplaceAll(r.cfg.Addr, "'", `'\''`) + "'"
+}

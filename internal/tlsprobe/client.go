@@ -9,7 +9,9 @@ package tlsprobe
 import (
 	"crypto/tls"
 	"fmt"
+	"net"
 	"slices"
+	"strings"
 
 	"github.com/plugincheck/plugincheck/mockclient"
 )
@@ -98,4 +100,36 @@ func (c Client) How() string {
 		return fmt.Sprintf("tls: {serverName: %s}", c.Block.ServerName)
 	}
 	return "tls: {}"
+}
+
+// OpenSSL returns an openssl s_client line that makes c's handshake with
+// address: the same SNI and ALPN, and with verification on when GOST
+// verifies (openssl's default roots stand in for the system roots).
+func (c Client) OpenSSL(address string) string {
+	args := []string{"openssl", "s_client", "-connect", quote(address)}
+	name := c.Name()
+	isIP := net.ParseIP(name) != nil
+	if !isIP && name != "" {
+		args = append(args, "-servername", quote(name))
+	}
+	if alpn := c.Config().NextProtos; len(alpn) > 0 {
+		args = append(args, "-alpn", strings.Join(alpn, ","))
+	}
+	if c.Verifies() {
+		args = append(args, "-verify_return_error")
+		if isIP {
+			args = append(args, "-verify_ip", quote(name))
+		} else {
+			args = append(args, "-verify_hostname", quote(name))
+		}
+	}
+	return strings.Join(args, " ") + " </dev/null"
+}
+
+// quote makes s one shell word.
+func quote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_:[]/") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -135,6 +135,9 @@ func (c Client) Explain(e *Error, address string) string {
 				msg += " (it is valid for " + names + ")"
 			}
 		}
+		if c.Block == nil {
+			return fmt.Sprintf("%s will fail: %s; use an addr with a name in the certificate, or a tls block with serverName (--tls-server-name) set to one", c.How(), msg)
+		}
 		return fmt.Sprintf("%s will fail: %s; set serverName (--tls-server-name) to a name in the certificate", c.How(), msg)
 	case KindExpired, KindNotYetValid:
 		var invalid x509.CertificateInvalidError
