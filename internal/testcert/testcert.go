@@ -218,12 +218,18 @@ type Set struct {
 // WrongName is the only name Set.WrongName is valid for.
 const WrongName = "other.example"
 
-// NewSet creates a Set.
+// NewSet creates a Set with a new CA.
 func NewSet() (*Set, error) {
 	ca, err := NewCA("plugincheck test CA")
 	if err != nil {
 		return nil, err
 	}
+	return NewSetFrom(ca)
+}
+
+// NewSetFrom creates a Set whose certificates come from ca, for a process
+// whose system roots trust ca (SSL_CERT_FILE).
+func NewSetFrom(ca *CA) (*Set, error) {
 	inter, err := ca.Intermediate("plugincheck test intermediate")
 	if err != nil {
 		return nil, err
