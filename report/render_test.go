@@ -386,3 +386,23 @@ func TestHostileText(t *testing.T) {
 		assert.Equal(t, "]]><x>&amp;\x00\ufffd\x1b[2J\u202e\r\nsecond line", back.Runs[0].Cases[1].Steps[0].Observation.Error)
 	})
 }
+
+func TestTextMatrix(t *testing.T) {
+	t.Parallel()
+	why := "127.0.0.1:8000 answers in plaintext, but the GOST config has a tls block (--tls)"
+	r := &report.Report{Runs: []*report.Run{{
+		Module: "tls", Transport: "grpc", Target: report.Target{Addr: "127.0.0.1:8000"},
+		TLS: report.TLS{
+			Endpoint: &report.Endpoint{Address: "127.0.0.1:8000", Reachable: true, Security: "plaintext"},
+			Matrix: []report.Verdict{
+				{ID: "no-tls", Config: "no tls block", Connects: true, Configured: true},
+				{ID: "tls", Config: "tls: {}", Reason: why},
+				{ID: "tls-secure", Config: "tls: {secure: true}", Reason: why},
+			},
+		},
+	}}}
+	got := string(render(t, report.NewText(report.TextOptions{}), r))
+	assert.Contains(t, got, "    127.0.0.1:8000  reachable, speaks plaintext\n")
+	assert.Contains(t, got, "      * yes  no tls block\n        no   tls: {}\n             "+why+"\n        no   tls: {secure: true}\n             (the same reason)\n")
+	assert.Contains(t, got, "  Latency\n    not measured\n")
+}

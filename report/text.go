@@ -222,6 +222,7 @@ func (p *printer) tls(t *TLS) {
 	}
 	if len(t.Matrix) > 0 {
 		p.linef(bodyIndent, "GOST would connect with (* the settings given):")
+		prev := ""
 		for _, v := range t.Matrix {
 			mark := " "
 			if v.Configured {
@@ -232,9 +233,13 @@ func (p *printer) tls(t *TLS) {
 				verdict = p.paint(ansiRed, "no ")
 			}
 			p.linef(bodyIndent+2, "%s %s  %s", mark, verdict, clean(v.Config))
-			if v.Reason != "" {
+			switch {
+			case v.Reason != "" && v.Reason == prev:
+				p.linef(bodyIndent+9, "(the same reason)")
+			case v.Reason != "":
 				p.field(bodyIndent+9, "", "", v.Reason)
 			}
+			prev = v.Reason
 			if p.opts.Verbose && v.Reproducer != "" {
 				p.field(bodyIndent+9, "repro:", "", v.Reproducer)
 			}
