@@ -200,7 +200,9 @@ func speaks(ctx context.Context, conn net.Conn, ep endpoint, c *tlsprobe.Client,
 			var c2 net.Conn = conn2
 			if overTLS {
 				h2 := tlsprobe.Client{Transport: mockclient.GRPC, Block: &mockclient.TLSConfig{}, Host: ep.host}
-				res := tlsprobe.Handshake(ctx, conn2, h2, tlsprobe.Options{Insecure: true})
+				hctx, cancel := context.WithTimeout(ctx, Timeout)
+				res := tlsprobe.Handshake(hctx, conn2, h2, tlsprobe.Options{Insecure: true})
+				cancel()
 				if res.Err != nil {
 					return outcome{kindNoReply, fmt.Sprintf("%s closed the connection without an HTTP reply", ep.address)}
 				}
