@@ -176,12 +176,41 @@ func fixtureReport() *report.Report {
 			Peer: []report.Certificate{
 				{
 					Subject: "CN=plugin.example,O=Plugincheck Tëst", Issuer: "CN=plugincheck test CA",
-					DNSNames: []string{"plugin.example", "localhost"}, IPs: []string{"127.0.0.1", "::1"},
-					NotAfter: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC),
+					DNSNames: []string{"localhost"}, IPs: []string{"127.0.0.1", "::1"},
+					NotBefore: time.Date(2026, 1, 1, 0, 0, 0, 0, time.FixedZone("CET", 3600)),
+					NotAfter:  time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), DaysLeft: 152,
+					KeyType: "ECDSA P-256", KeyBits: 256, SignatureAlgorithm: "ECDSA-SHA256",
 				},
-				{Subject: "CN=plugincheck test CA", Issuer: "CN=plugincheck test CA", NotAfter: time.Date(2036, 1, 1, 0, 0, 0, 0, time.UTC)},
+				{
+					Subject: "CN=plugincheck test CA", Issuer: "CN=plugincheck test CA",
+					NotBefore: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), NotAfter: time.Date(2036, 1, 1, 0, 0, 0, 0, time.UTC), DaysLeft: 3804,
+					KeyType: "RSA", KeyBits: 2048, SignatureAlgorithm: "SHA256-RSA", SelfSigned: true, IsCA: true,
+				},
 			},
-			Note: "tls without secure: GOST does not verify the plugin's certificate",
+			Note:       "tls without secure: GOST does not verify the plugin's certificate",
+			Endpoint:   &report.Endpoint{Address: "plugin.example:8443", Reachable: true, Security: "tls"},
+			ClientAuth: "requested",
+			NameCheck: &report.NameCheck{
+				Name: "plugin.example", Source: "--tls-server-name",
+				Error: "x509: certificate is valid for localhost, not plugin.example",
+			},
+			Verification: []report.Verification{
+				{Roots: "system", Error: "x509: certificate signed by unknown authority"},
+				{Roots: "ca.pem", OK: true},
+			},
+			Matrix: []report.Verdict{
+				{ID: "http", Config: "http://, no tls block (a tls block changes nothing)", Addr: "http://plugin.example:8443/sd",
+					Reason: "plugin.example:8443 speaks TLS, but the GOST config has no tls block: add --tls and use https://"},
+				{ID: "https-tls-server-name", Config: "https://, tls: {serverName: plugin.example}", Addr: "https://plugin.example:8443/sd",
+					TLS: &report.TargetTLS{ServerName: "plugin.example"}, Connects: true, Configured: true,
+					Reproducer: "openssl s_client -connect plugin.example:8443 -servername plugin.example </dev/null"},
+				{ID: "https-tls-secure", Config: "https://, tls: {secure: true}", Addr: "https://plugin.example:8443/sd",
+					TLS: &report.TargetTLS{Secure: true}, Reason: "secure: true will fail: certificate signed by unknown authority; GOST uses the system roots only, and a plugin's caFile is ignored"},
+			},
+			Findings: []report.Note{
+				{Code: "name-mismatch", Text: "x509: certificate is valid for localhost, not plugin.example: secure: true and https:// without a tls block fail unless serverName is a name in the certificate"},
+				{Code: "unknown-authority", Text: "the chain does not verify against the system roots (x509: certificate signed by unknown authority): secure: true and https:// without a tls block fail, as GOST ignores a plugin's caFile"},
+			},
 		},
 		Latency: report.Summarize([]time.Duration{
 			4 * time.Millisecond, 6500 * time.Microsecond, 2 * time.Millisecond, 750 * time.Millisecond,
@@ -248,7 +277,10 @@ func fixtureReport() *report.Report {
 			Addr: "127.0.0.1:9", TLS: &report.TargetTLS{Secure: true},
 			CallTimeout: report.Duration(5 * time.Second),
 		},
-		TLS:       report.TLS{Note: "no TLS handshake completed"},
+		TLS: report.TLS{
+			Note:     "no TLS handshake: connection refused: nothing is listening on 127.0.0.1:9",
+			Endpoint: &report.Endpoint{Address: "127.0.0.1:9", Error: "connection refused: nothing is listening on 127.0.0.1:9"},
+		},
 		Latency:   report.Summarize([]time.Duration{300 * time.Microsecond}, 500*time.Millisecond),
 		Diagnosis: "nothing listens on 127.0.0.1:9 (connection refused): is the plugin running, and is --addr right?",
 		Cases: []*report.Case{

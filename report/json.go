@@ -35,7 +35,7 @@ func forJSON(r *Report) *Report {
 		rc := *run
 		rc.TLS.Peer = nil
 		for _, c := range run.TLS.Peer {
-			c.NotAfter = c.NotAfter.UTC()
+			c.NotBefore, c.NotAfter = c.NotBefore.UTC(), c.NotAfter.UTC()
 			rc.TLS.Peer = append(rc.TLS.Peer, c)
 		}
 		rc.Cases = make([]*Case, 0, len(run.Cases))

@@ -110,8 +110,15 @@ func junitSuiteFor(run *Run, started time.Time) junitSuite {
 			{Name: "module", Value: run.Module},
 		},
 	}
-	if len(run.Notes) > 0 {
+	if ok, _ := run.TLS.Connects(); len(run.TLS.Matrix) > 0 {
+		s.Properties = append(s.Properties, junitProperty{Name: "tls.gost-connects", Value: strconv.FormatBool(ok)})
+	}
+	if len(run.Notes) > 0 || run.TLS.Endpoint != nil {
 		p := &printer{}
+		if run.TLS.Endpoint != nil {
+			p.b.WriteString("TLS\n")
+			p.tls(&run.TLS)
+		}
 		for _, n := range run.Notes {
 			p.field(0, "note:", "", n)
 		}

@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -197,7 +198,12 @@ func TestJUnitParsesBack(t *testing.T) {
 		for _, p := range s.Properties {
 			props[p.Name] = p.Value
 		}
-		assert.Equal(t, map[string]string{"addr": run.Target.Addr, "transport": run.Transport, "module": run.Module}, props)
+		want := map[string]string{"addr": run.Target.Addr, "transport": run.Transport, "module": run.Module}
+		if len(run.TLS.Matrix) > 0 {
+			ok, _ := run.TLS.Connects()
+			want["tls.gost-connects"] = strconv.FormatBool(ok)
+		}
+		assert.Equal(t, want, props)
 		for j, c := range s.Cases {
 			cases++
 			rc := run.Cases[j]
@@ -379,4 +385,24 @@ func TestHostileText(t *testing.T) {
 		require.NoError(t, json.Unmarshal(render(t, report.JSON, r), &back))
 		assert.Equal(t, "]]><x>&amp;\x00\ufffd\x1b[2J\u202e\r\nsecond line", back.Runs[0].Cases[1].Steps[0].Observation.Error)
 	})
+}
+
+func TestTextMatrix(t *testing.T) {
+	t.Parallel()
+	why := "127.0.0.1:8000 answers in plaintext, but the GOST config has a tls block (--tls)"
+	r := &report.Report{Runs: []*report.Run{{
+		Module: "tls", Transport: "grpc", Target: report.Target{Addr: "127.0.0.1:8000"},
+		TLS: report.TLS{
+			Endpoint: &report.Endpoint{Address: "127.0.0.1:8000", Reachable: true, Security: "plaintext"},
+			Matrix: []report.Verdict{
+				{ID: "no-tls", Config: "no tls block", Connects: true, Configured: true},
+				{ID: "tls", Config: "tls: {}", Reason: why},
+				{ID: "tls-secure", Config: "tls: {secure: true}", Reason: why},
+			},
+		},
+	}}}
+	got := string(render(t, report.NewText(report.TextOptions{}), r))
+	assert.Contains(t, got, "    127.0.0.1:8000  reachable, speaks plaintext\n")
+	assert.Contains(t, got, "      * yes  no tls block\n        no   tls: {}\n             "+why+"\n        no   tls: {secure: true}\n             (the same reason)\n")
+	assert.Contains(t, got, "  Latency\n    not measured\n")
 }

@@ -134,8 +134,12 @@ type TargetTLS struct {
 	ServerName string `json:"serverName,omitempty"`
 }
 
-// TLS is what was negotiated with the plugin.
+// TLS is the TLS audit of the plugin's address: whether it answers, whether
+// it speaks TLS, what was negotiated, the chain, and, for every way GOST can
+// be configured, whether GOST would connect.
 type TLS struct {
+	// Enabled reports that a TLS handshake completed, GOST's own or
+	// plugincheck's unverified one.
 	Enabled     bool          `json:"enabled"`
 	Version     string        `json:"version,omitempty"`
 	CipherSuite string        `json:"cipherSuite,omitempty"`
@@ -144,15 +148,102 @@ type TLS struct {
 	Peer        []Certificate `json:"peerCertificates,omitempty"`
 	// Note explains the TLS outcome in GOST's terms.
 	Note string `json:"note,omitempty"`
+	// Endpoint is where the audit connected; nil when no audit ran.
+	Endpoint *Endpoint `json:"endpoint,omitempty"`
+	// ClientAuth is "required" or "requested" when the server asks for a
+	// client certificate, which GOST never presents; empty when it does not.
+	ClientAuth string `json:"clientAuth,omitempty"`
+	// NameCheck says whether the leaf certificate is valid for the name GOST
+	// checks it against.
+	NameCheck *NameCheck `json:"nameCheck,omitempty"`
+	// Verification is the chain checked against the system roots and, when
+	// given, against --tls-ca-cert.
+	Verification []Verification `json:"verification,omitempty"`
+	// Matrix says, for each way GOST can be configured, whether it would
+	// connect.
+	Matrix []Verdict `json:"gostMatrix,omitempty"`
+	// Findings are the problems found, one line each, with a stable code.
+	Findings []Note `json:"findings,omitempty"`
+}
+
+// Endpoint is the address the TLS audit connected to.
+type Endpoint struct {
+	Address   string `json:"address"`
+	Reachable bool   `json:"reachable"`
+	// Security is "tls" or "plaintext": what the server speaks; empty when
+	// it could not be told.
+	Security string `json:"security,omitempty"`
+	// Error says why the address could not be reached.
+	Error string `json:"error,omitempty"`
+}
+
+// NameCheck is the leaf certificate checked against one name.
+type NameCheck struct {
+	Name string `json:"name"`
+	// Source is where the name came from: "--tls-server-name" or "addr".
+	Source string `json:"source"`
+	Match  bool   `json:"match"`
+	Error  string `json:"error,omitempty"`
+}
+
+// Verification is the chain checked against one set of roots, without the
+// name, which NameCheck covers.
+type Verification struct {
+	// Roots is "system" or the --tls-ca-cert file.
+	Roots string `json:"roots"`
+	OK    bool   `json:"ok"`
+	Error string `json:"error,omitempty"`
+}
+
+// Verdict is one row of the GOST verdict matrix: one plugin configuration
+// and whether GOST would connect with it.
+type Verdict struct {
+	// ID is a stable slug for the configuration, such as "tls-secure".
+	ID string `json:"id"`
+	// Config is the configuration as a GOST plugin block reads.
+	Config string `json:"config"`
+	// Addr is the plugin addr of this configuration.
+	Addr string `json:"addr"`
+	// TLS is the tls block; nil when there is none.
+	TLS      *TargetTLS `json:"tls,omitempty"`
+	Connects bool       `json:"connects"`
+	// Reason says, in GOST's terms, why GOST would not connect.
+	Reason string `json:"reason,omitempty"`
+	// Configured marks the row of the settings the run was given.
+	Configured bool `json:"configured,omitempty"`
+	// Reproducer is a copy-paste line that connects the same way: openssl
+	// s_client with GOST's SNI, ALPN and verification, or curl for plaintext.
+	Reproducer string `json:"reproducer,omitempty"`
 }
 
 // Certificate summarises one certificate of the plugin's chain.
 type Certificate struct {
-	Subject  string    `json:"subject"`
-	Issuer   string    `json:"issuer"`
-	DNSNames []string  `json:"dnsNames,omitempty"`
-	IPs      []string  `json:"ips,omitempty"`
-	NotAfter time.Time `json:"notAfter"`
+	Subject   string    `json:"subject"`
+	Issuer    string    `json:"issuer"`
+	DNSNames  []string  `json:"dnsNames,omitempty"`
+	IPs       []string  `json:"ips,omitempty"`
+	NotBefore time.Time `json:"notBefore"`
+	NotAfter  time.Time `json:"notAfter"`
+	// DaysLeft is the whole days until NotAfter; negative once expired.
+	DaysLeft int `json:"daysLeft"`
+	// KeyType is the public key algorithm, with the curve for ECDSA.
+	KeyType            string `json:"keyType,omitempty"`
+	KeyBits            int    `json:"keyBits,omitempty"`
+	SignatureAlgorithm string `json:"signatureAlgorithm,omitempty"`
+	SelfSigned         bool   `json:"selfSigned,omitempty"`
+	IsCA               bool   `json:"isCA,omitempty"`
+}
+
+// Connects reports whether GOST would connect with the configured settings:
+// false when the audit's configured row says it would not, true otherwise
+// (including when no audit ran).
+func (t *TLS) Connects() (bool, string) {
+	for _, v := range t.Matrix {
+		if v.Configured {
+			return v.Connects, v.Reason
+		}
+	}
+	return true, ""
 }
 
 // Latency summarises every call's latency in a run.

@@ -157,45 +157,160 @@ func (p *printer) run(run *Run) {
 }
 
 func (p *printer) tls(t *TLS) {
-	if !t.Enabled {
-		note := t.Note
-		if note == "" {
-			note = "plaintext"
+	if e := t.Endpoint; e != nil {
+		line := clean(e.Address) + "  "
+		switch {
+		case !e.Reachable:
+			line += p.paint(ansiRed, "unreachable")
+		case e.Security == "tls":
+			line += "reachable, speaks TLS"
+		case e.Security == "plaintext":
+			line += "reachable, speaks plaintext"
+		default:
+			line += "reachable"
 		}
-		p.field(bodyIndent, "", "", note)
-		return
+		if t.ClientAuth != "" {
+			line += "  client certificate " + clean(t.ClientAuth)
+		}
+		p.linef(bodyIndent, "%s", line)
 	}
-	alpn, sni := t.ALPN, t.ServerName
-	if alpn == "" {
-		alpn = "none"
+	if t.Enabled {
+		alpn, sni := t.ALPN, t.ServerName
+		if alpn == "" {
+			alpn = "none"
+		}
+		if sni == "" {
+			sni = "none"
+		}
+		p.linef(bodyIndent, "%s  %s  ALPN %s  SNI %s", clean(t.Version), clean(t.CipherSuite), clean(alpn), clean(sni))
 	}
-	if sni == "" {
-		sni = "none"
-	}
-	p.linef(bodyIndent, "%s  %s  ALPN %s  SNI %s", clean(t.Version), clean(t.CipherSuite), clean(alpn), clean(sni))
 	for i, c := range t.Peer {
 		label := "     "
 		if i == 0 {
 			label = "peer:"
 		}
-		line := fmt.Sprintf("%s → %s  not after %s", c.Subject, c.Issuer, c.NotAfter.UTC().Format(time.RFC3339))
-		if len(c.DNSNames) > 0 {
-			line += "  DNS " + strings.Join(c.DNSNames, ", ")
-		}
-		if len(c.IPs) > 0 {
-			line += "  IP " + strings.Join(c.IPs, ", ")
-		}
-		p.field(bodyIndent, label, "", line)
+		p.field(bodyIndent, label, "", p.certificate(&c))
 	}
-	if t.Note != "" {
-		p.field(bodyIndent, "note:", "", t.Note)
+	if nc := t.NameCheck; nc != nil {
+		verdict := "matches the certificate"
+		if !nc.Match {
+			verdict = p.paint(ansiRed, "does not match:") + " " + clean(nc.Error)
+		}
+		p.linef(bodyIndent, "name: %s (%s) %s", clean(nc.Name), clean(nc.Source), verdict)
 	}
+	for _, v := range t.Verification {
+		roots := clean(v.Roots)
+		if roots == "system" {
+			roots = "system roots"
+		}
+		verdict := p.paint(ansiGreen, "ok")
+		if !v.OK {
+			verdict = p.paint(ansiRed, "fails") + ": " + clean(v.Error)
+		}
+		p.linef(bodyIndent, "verify: %s: %s", roots, verdict)
+	}
+	note := t.Note
+	if note == "" && !t.Enabled && t.Endpoint == nil {
+		note = "plaintext"
+	}
+	if note != "" {
+		label := "note:"
+		if !t.Enabled && t.Endpoint == nil {
+			label = ""
+		}
+		p.field(bodyIndent, label, "", note)
+	}
+	if len(t.Matrix) > 0 {
+		p.linef(bodyIndent, "GOST would connect with (* the settings given):")
+		prev := ""
+		for _, v := range t.Matrix {
+			mark := " "
+			if v.Configured {
+				mark = "*"
+			}
+			verdict := p.paint(ansiGreen, "yes")
+			if !v.Connects {
+				verdict = p.paint(ansiRed, "no ")
+			}
+			p.linef(bodyIndent+2, "%s %s  %s", mark, verdict, clean(v.Config))
+			switch {
+			case v.Reason != "" && v.Reason == prev:
+				p.linef(bodyIndent+9, "(the same reason)")
+			case v.Reason != "":
+				p.field(bodyIndent+9, "", "", v.Reason)
+			}
+			prev = v.Reason
+			if p.opts.Verbose && v.Reproducer != "" {
+				p.field(bodyIndent+9, "repro:", "", v.Reproducer)
+			}
+		}
+	}
+	for _, f := range t.Findings {
+		p.field(bodyIndent, "finding "+clean(f.Code)+":", ansiYellow, f.Text)
+	}
+}
+
+// certificate describes one certificate of the chain on a few lines.
+func (p *printer) certificate(c *Certificate) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s → %s", c.Subject, c.Issuer)
+	var names []string
+	if len(c.DNSNames) > 0 {
+		names = append(names, "DNS "+strings.Join(c.DNSNames, ", "))
+	}
+	if len(c.IPs) > 0 {
+		names = append(names, "IP "+strings.Join(c.IPs, ", "))
+	}
+	if len(names) > 0 {
+		b.WriteString("\n" + strings.Join(names, "  "))
+	}
+	b.WriteString("\n")
+	if !c.NotBefore.IsZero() {
+		fmt.Fprintf(&b, "valid %s to ", c.NotBefore.UTC().Format(time.RFC3339))
+	} else {
+		b.WriteString("not after ")
+	}
+	b.WriteString(c.NotAfter.UTC().Format(time.RFC3339))
+	switch {
+	case c.NotBefore.IsZero():
+	case c.DaysLeft < 0:
+		fmt.Fprintf(&b, " (expired %d days ago)", -c.DaysLeft)
+	case c.DaysLeft == 1:
+		b.WriteString(" (1 day left)")
+	default:
+		fmt.Fprintf(&b, " (%d days left)", c.DaysLeft)
+	}
+	var key []string
+	if c.KeyType != "" {
+		k := c.KeyType
+		if c.KeyBits > 0 {
+			k += fmt.Sprintf(" (%d bits)", c.KeyBits)
+		}
+		key = append(key, k)
+	}
+	if c.SignatureAlgorithm != "" {
+		key = append(key, "signed "+c.SignatureAlgorithm)
+	}
+	if c.SelfSigned {
+		key = append(key, "self-signed")
+	}
+	if c.IsCA {
+		key = append(key, "CA")
+	}
+	if len(key) > 0 {
+		b.WriteString("  " + strings.Join(key, ", "))
+	}
+	return b.String()
 }
 
 func (p *printer) latency(l *Latency) {
 	calls := "calls"
 	if l.Count == 1 {
 		calls = "call"
+	}
+	if l.Count == 0 && l.Budget == 0 {
+		p.linef(bodyIndent, "not measured")
+		return
 	}
 	if l.Count == 0 {
 		p.linef(bodyIndent, "no calls measured  budget %s", l.Budget)

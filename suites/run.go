@@ -13,6 +13,7 @@ import (
 
 	"google.golang.org/grpc/codes"
 
+	"github.com/plugincheck/plugincheck/internal/tlsprobe"
 	"github.com/plugincheck/plugincheck/mockclient"
 	"github.com/plugincheck/plugincheck/report"
 )
@@ -287,6 +288,8 @@ func target(cfg mockclient.Config, showToken bool) report.Target {
 	return t
 }
 
+// tlsSection describes what the run's calls negotiated. plugincheck's
+// command line replaces it with the full audit of package probe.
 func tlsSection(cfg mockclient.Config, st *tls.ConnectionState) report.TLS {
 	if st == nil {
 		switch {
@@ -304,13 +307,7 @@ func tlsSection(cfg mockclient.Config, st *tls.ConnectionState) report.TLS {
 		ALPN:        st.NegotiatedProtocol,
 		ServerName:  st.ServerName,
 	}
-	for _, cert := range st.PeerCertificates {
-		c := report.Certificate{Subject: cert.Subject.String(), Issuer: cert.Issuer.String(), DNSNames: cert.DNSNames, NotAfter: cert.NotAfter.UTC()}
-		for _, ip := range cert.IPAddresses {
-			c.IPs = append(c.IPs, ip.String())
-		}
-		out.Peer = append(out.Peer, c)
-	}
+	out.Peer = tlsprobe.Chain(st.PeerCertificates, time.Now())
 	switch {
 	case cfg.TLS == nil:
 		out.Note = "https:// without a tls block: verified with Go's default roots"

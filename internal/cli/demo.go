@@ -10,6 +10,7 @@ import (
 
 	"github.com/plugincheck/plugincheck/fixtures"
 	"github.com/plugincheck/plugincheck/internal/iostreams"
+	"github.com/plugincheck/plugincheck/internal/probe"
 	"github.com/plugincheck/plugincheck/internal/refplugin"
 	"github.com/plugincheck/plugincheck/mockclient"
 	"github.com/plugincheck/plugincheck/report"
@@ -92,7 +93,7 @@ func demoRun(ctx context.Context, opts *DemoOptions) error {
 			if opts.IO.IsStderrTTY() {
 				fmt.Fprintf(opts.IO.ErrOut, "demo: %s over %s …\n", m, t)
 			}
-			run, err := runOne(ctx, cfg, m, ss, &opts.Checks)
+			run, err := runOne(ctx, cfg, m, ss, &opts.Checks, probe.AuditOptions{Now: opts.Now})
 			if errors.Is(err, suites.ErrNoMatch) {
 				continue // --run/--skip left nothing of this module
 			}
@@ -110,8 +111,9 @@ func demoRun(ctx context.Context, opts *DemoOptions) error {
 	return finish(ctx, opts.IO, opts.Now, rep, &opts.Checks, nil)
 }
 
-// runOne checks module m over one client configuration.
-func runOne(ctx context.Context, cfg mockclient.Config, m mockclient.Module, ss []*suites.Suite, checks *CheckOptions) (*report.Run, error) {
+// runOne checks module m over one client configuration, and audits the
+// plugin's TLS once for the run's TLS section.
+func runOne(ctx context.Context, cfg mockclient.Config, m mockclient.Module, ss []*suites.Suite, checks *CheckOptions, audit probe.AuditOptions) (*report.Run, error) {
 	c, err := newClient(cfg, m)
 	if err != nil {
 		return nil, err
@@ -119,6 +121,9 @@ func runOne(ctx context.Context, cfg mockclient.Config, m mockclient.Module, ss 
 	defer c.Close()
 	run, err := suites.Run(ctx, c, m, ss, checks.runOptions())
 	if run != nil {
+		if ctx.Err() == nil {
+			run.TLS = probe.Audit(ctx, cfg, audit)
+		}
 		diagnose(ctx, cfg, run)
 	}
 	return run, err

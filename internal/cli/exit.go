@@ -18,7 +18,7 @@ const (
 	ExitOK          ExitCode = 0   // every selected case passed (warnings allowed unless --strict)
 	ExitFailed      ExitCode = 1   // a check failed; the report is already written
 	ExitUsage       ExitCode = 2   // bad flag, bad fixture, pattern matched nothing
-	ExitUnreachable ExitCode = 3   // the plugin could not be reached or spoken to
+	ExitUnreachable ExitCode = 3   // GOST could not connect with the settings given (reach, TLS, transport)
 	ExitThreshold   ExitCode = 4   // a load-test threshold was breached
 	ExitInterrupted ExitCode = 130 // interrupted; a partial report was written
 )

@@ -1,19 +1,24 @@
 package cli
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
 
+	"github.com/plugincheck/plugincheck/internal/probe"
 	"github.com/plugincheck/plugincheck/mockclient"
 	"github.com/plugincheck/plugincheck/report"
 	"github.com/plugincheck/plugincheck/suites"
 )
 
-// ConnOptions mirror a GOST plugin block: type, addr, token, tls, timeout.
-// The load and tls commands reuse them.
+// ConnOptions mirror a GOST plugin block: type, addr, token, tls, timeout;
+// plus the probe-only TLS files GOST has no equivalent for, named as
+// grpc-health-probe names them. The load and tls commands reuse them.
 type ConnOptions struct {
 	Addr          string
 	Transport     string
@@ -23,17 +28,59 @@ type ConnOptions struct {
 	TLSServerName string
 	Timeout       time.Duration
 	CallTimeout   time.Duration
+	// Probe-only: they change what plugincheck's TLS audit can see, never
+	// how GOST's calls are made.
+	TLSCACert     string
+	TLSClientCert string
+	TLSClientKey  string
 }
 
 func (o *ConnOptions) addFlags(fs *pflag.FlagSet) {
+	o.addTargetFlags(fs)
+	fs.StringVar(&o.Token, "token", "", "GOST's `token`: gRPC metadata \"token\", HTTP \"Authorization: Bearer\"")
+	fs.DurationVar(&o.Timeout, "timeout", 0, "GOST's plugin `timeout`; GOST applies it to HTTP plugins only")
+	fs.DurationVar(&o.CallTimeout, "call-timeout", mockclient.DefaultCallTimeout, "plugincheck's own deadline for each call (GOST sets none for gRPC)")
+}
+
+// addTargetFlags adds the flags that say where the plugin is and how GOST's
+// TLS is configured, and the probe-only TLS flags.
+func (o *ConnOptions) addTargetFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Addr, "addr", "", "plugin address, as GOST's `addr`: host:port for gRPC, or the full http(s):// URL for HTTP")
 	fs.StringVar(&o.Transport, "transport", "", "grpc or http, as GOST's plugin `type` (default: http for an http(s):// addr, else grpc)")
-	fs.StringVar(&o.Token, "token", "", "GOST's `token`: gRPC metadata \"token\", HTTP \"Authorization: Bearer\"")
 	fs.BoolVar(&o.TLS, "tls", false, "the plugin block has `tls: {}`: TLS without verification")
 	fs.BoolVar(&o.TLSSecure, "tls-secure", false, "`secure: true`: verify against the system roots (implies --tls)")
 	fs.StringVar(&o.TLSServerName, "tls-server-name", "", "`serverName`: SNI and gRPC :authority (implies --tls)")
-	fs.DurationVar(&o.Timeout, "timeout", 0, "GOST's plugin `timeout`; GOST applies it to HTTP plugins only")
-	fs.DurationVar(&o.CallTimeout, "call-timeout", mockclient.DefaultCallTimeout, "plugincheck's own deadline for each call (GOST sets none for gRPC)")
+	fs.StringVar(&o.TLSCACert, "tls-ca-cert", "", "probe only: also verify the chain against this CA file (GOST uses the system roots only)")
+	fs.StringVar(&o.TLSClientCert, "tls-client-cert", "", "probe only: client certificate file for plugincheck's own handshake, to read an mTLS-only server (GOST never presents one)")
+	fs.StringVar(&o.TLSClientKey, "tls-client-key", "", "probe only: private key file of --tls-client-cert")
+}
+
+// auditOptions loads the probe-only TLS files.
+func (o *ConnOptions) auditOptions(now func() time.Time) (probe.AuditOptions, error) {
+	opts := probe.AuditOptions{Now: now}
+	if o.TLSCACert != "" {
+		b, err := os.ReadFile(o.TLSCACert)
+		if err != nil {
+			return opts, &FlagError{Err: fmt.Errorf("--tls-ca-cert: %w", err)}
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(b) {
+			return opts, flagErrorf("--tls-ca-cert %s: no PEM certificate in it", o.TLSCACert)
+		}
+		opts.CACert, opts.CACertName = pool, o.TLSCACert
+	}
+	switch {
+	case o.TLSClientCert == "" && o.TLSClientKey == "":
+	case o.TLSClientCert == "" || o.TLSClientKey == "":
+		return opts, flagErrorf("--tls-client-cert and --tls-client-key go together")
+	default:
+		cert, err := tls.LoadX509KeyPair(o.TLSClientCert, o.TLSClientKey)
+		if err != nil {
+			return opts, &FlagError{Err: fmt.Errorf("--tls-client-cert/--tls-client-key: %w", err)}
+		}
+		opts.ClientCert = &cert
+	}
+	return opts, nil
 }
 
 // config validates the options and builds the GOST plugin config.
@@ -91,6 +138,11 @@ func (o *CheckOptions) addFlags(fs *pflag.FlagSet, fixtures bool) {
 	fs.BoolVar(&o.ShowToken, "show-token", false, "show the token in reports and reproducers instead of <redacted>/$PLUGIN_TOKEN")
 	fs.DurationVar(&o.LatencyBudget, "latency-budget", suites.DefaultLatencyBudget, "slowest call allowed per case")
 	fs.IntVar(&o.Concurrency, "concurrency", suites.DefaultConcurrency, "identical calls made at once by the concurrent check")
+	o.addOutputFlags(fs)
+}
+
+// addOutputFlags adds the flags that choose and shape the report.
+func (o *CheckOptions) addOutputFlags(fs *pflag.FlagSet) {
 	fs.StringArrayVarP(&o.Outputs, "output", "o", []string{"text"}, "report format text, json or junit, optionally =FILE (repeatable)")
 	fs.BoolVarP(&o.Verbose, "verbose", "v", false, "text report: show every case's details, not only failures")
 	fs.BoolVar(&o.NoColor, "no-color", false, "never colour the text report")

@@ -56,6 +56,10 @@ func moduleRun(ctx context.Context, opts *ModuleOptions) error {
 	if err != nil {
 		return err
 	}
+	audit, err := opts.Conn.auditOptions(opts.Now)
+	if err != nil {
+		return err
+	}
 	ss, err := loadSuites(opts.Module, opts.Checks.Builtin, opts.Checks.Fixtures)
 	if err != nil {
 		return err
@@ -64,7 +68,7 @@ func moduleRun(ctx context.Context, opts *ModuleOptions) error {
 	if opts.IO.IsStderrTTY() {
 		fmt.Fprintf(opts.IO.ErrOut, "checking %s over %s at %s …\n", opts.Module, cfg.Transport, cfg.Addr)
 	}
-	run, runErr := runOne(ctx, cfg, opts.Module, ss, &opts.Checks)
+	run, runErr := runOne(ctx, cfg, opts.Module, ss, &opts.Checks, audit)
 	if run == nil {
 		return runErr
 	}
@@ -169,9 +173,11 @@ func diagnose(ctx context.Context, cfg mockclient.Config, run *report.Run) {
 	case sent == 0:
 		return
 	case unreachable == sent:
-		msg := probe.Diagnose(ctx, cfg)
-		if msg == "" {
-			msg = first
+		msg := first
+		if ok, reason := run.TLS.Connects(); !ok {
+			msg = reason
+		} else if d := probe.Diagnose(ctx, cfg); d != "" {
+			msg = d
 		}
 		run.Diagnosis = msg
 	case unauth == sent && cfg.Token == "":

@@ -39,9 +39,11 @@ runs fixture suites for the module, and reports TLS, latency and correctness.
 
 Verdicts follow ` + GOSTVersion + ` and ` + PluginVersion + `.
 Exit codes: 0 passed, 1 a check failed, 2 bad usage or fixture,
-3 plugin unreachable, 4 load threshold breached, 130 interrupted.`,
+3 GOST could not reach or speak to the plugin with the settings given (TLS
+included), 4 load threshold breached, 130 interrupted.`,
 		Example: `  plugincheck auth --addr 127.0.0.1:8000 --token gost
   plugincheck bypass --addr http://127.0.0.1:8000/bypass --output junit=report.xml
+  plugincheck tls --addr 127.0.0.1:8443 --tls
   plugincheck demo`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
@@ -70,7 +72,7 @@ Exit codes: 0 passed, 1 a check failed, 2 bad usage or fixture,
 	for _, m := range mockclient.Modules() {
 		root.AddCommand(newCmdModule(f, m, nil))
 	}
-	root.AddCommand(newCmdDemo(f, nil), newCmdSuites(f), newCmdProtoset(f), newCmdVersion(f))
+	root.AddCommand(newCmdTLS(f, nil), newCmdDemo(f, nil), newCmdSuites(f), newCmdProtoset(f), newCmdVersion(f))
 	return root
 }
 

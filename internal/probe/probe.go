@@ -1,15 +1,15 @@
-// Package probe finds out, in one line, why a plugin cannot be reached or
-// spoken to: nothing listening, TLS where GOST expects plaintext or the
-// reverse, HTTP where GOST expects gRPC or the reverse, or a certificate GOST
-// would refuse. It opens its own raw connections and never calls a plugin
-// method.
+// Package probe finds out whether GOST can connect to a plugin, and why
+// not: nothing listening, TLS where GOST expects plaintext or the reverse,
+// HTTP where GOST expects gRPC or the reverse, or a certificate GOST would
+// refuse. Diagnose answers in one line for one configuration; Audit checks
+// every configuration GOST allows (the verdict matrix) and summarises the
+// plugin's TLS. It opens its own raw connections, leaves TLS itself to
+// package tlsprobe, and never calls a plugin method.
 package probe
 
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +19,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/plugincheck/plugincheck/internal/tlsprobe"
 	"github.com/plugincheck/plugincheck/mockclient"
 )
 
@@ -30,8 +31,9 @@ type endpoint struct {
 	network, address string
 	host             string // for SNI and messages
 	transport        mockclient.Transport
-	tls              bool
-	https            bool // HTTP plugin addressed with https://
+	tls              bool     // GOST speaks TLS to it
+	https            bool     // HTTP plugin addressed with https://
+	url              *url.URL // HTTP plugins: the addr with an explicit port
 }
 
 func endpointOf(cfg mockclient.Config) (endpoint, error) {
@@ -60,6 +62,8 @@ func endpointOf(cfg mockclient.Config) (endpoint, error) {
 			}
 		}
 		ep.address = net.JoinHostPort(ep.host, port)
+		u.Host = ep.address
+		ep.url = u
 		return ep, nil
 	}
 	target := cfg.Addr
@@ -81,180 +85,136 @@ func endpointOf(cfg mockclient.Config) (endpoint, error) {
 	return ep, nil
 }
 
+// client is GOST's TLS client for a TLS endpoint configured by cfg.
+func (ep endpoint) client(cfg mockclient.Config) tlsprobe.Client {
+	return tlsprobe.Client{Transport: ep.transport, Block: cfg.TLS, Host: ep.host}
+}
+
+// Kinds of failure besides tlsprobe's, for findings and matrix rows.
+const (
+	kindBadAddr        tlsprobe.Kind = "bad-addr"
+	kindUnreachable    tlsprobe.Kind = "unreachable"
+	kindTLSServer      tlsprobe.Kind = "tls-server"
+	kindWrongTransport tlsprobe.Kind = "wrong-transport"
+	kindNoReply        tlsprobe.Kind = "no-reply"
+)
+
+// outcome is whether GOST, configured one way, would connect.
+type outcome struct {
+	kind   tlsprobe.Kind // "" when it would
+	reason string
+}
+
 // Diagnose returns one line saying why GOST could not talk to the plugin
 // configured by cfg, or "" when the connection, TLS and protocol look right
 // (the problem, if any, is in the plugin's replies).
 func Diagnose(ctx context.Context, cfg mockclient.Config) string {
-	ep, err := endpointOf(cfg)
-	if err != nil {
-		return err.Error()
-	}
-	conn, msg := dial(ctx, ep)
-	if conn == nil {
-		return msg
-	}
-	defer conn.Close()
-	if ep.tls {
-		tc, msg := handshake(ctx, conn, ep, cfg)
-		if tc == nil {
-			return msg
-		}
-		if msg != "" {
-			return msg
-		}
-		return speaks(ctx, tc, ep, cfg, true)
-	}
-	return speaks(ctx, conn, ep, cfg, false)
+	return check(ctx, cfg, tlsprobe.Options{}).reason
 }
 
-func dial(ctx context.Context, ep endpoint) (net.Conn, string) {
+// check connects as GOST configured by cfg would, TLS included, and sends
+// the protocol's greeting.
+func check(ctx context.Context, cfg mockclient.Config, o tlsprobe.Options) outcome {
+	ep, err := endpointOf(cfg)
+	if err != nil {
+		return outcome{kindBadAddr, err.Error()}
+	}
+	conn, out := dial(ctx, ep)
+	if conn == nil {
+		return out
+	}
+	defer conn.Close()
+	if !ep.tls {
+		return speaks(ctx, conn, ep, nil, "")
+	}
+	c := ep.client(cfg)
+	hctx, cancel := context.WithTimeout(ctx, Timeout)
+	res := tlsprobe.Handshake(hctx, conn, c, o)
+	cancel()
+	if res.Err != nil {
+		return outcome{res.Err.Kind, c.Explain(res.Err, ep.address)}
+	}
+	return speaks(ctx, res.Conn, ep, &c, res.Conn.ConnectionState().NegotiatedProtocol)
+}
+
+func dial(ctx context.Context, ep endpoint) (net.Conn, outcome) {
 	d := net.Dialer{Timeout: Timeout}
 	conn, err := d.DialContext(ctx, ep.network, ep.address)
 	if err == nil {
-		return conn, ""
+		return conn, outcome{}
 	}
 	var dnsErr *net.DNSError
 	var ne net.Error
+	out := outcome{kind: kindUnreachable}
 	switch {
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return nil, fmt.Sprintf("connection refused: nothing is listening on %s", ep.address)
+		out.reason = fmt.Sprintf("connection refused: nothing is listening on %s", ep.address)
 	case errors.As(err, &dnsErr):
-		return nil, fmt.Sprintf("cannot resolve %q: %v", dnsErr.Name, dnsErr.Err)
+		out.reason = fmt.Sprintf("cannot resolve %q: %v", dnsErr.Name, dnsErr.Err)
 	case errors.As(err, &ne) && ne.Timeout():
-		return nil, fmt.Sprintf("no answer from %s within %s", ep.address, Timeout)
+		out.reason = fmt.Sprintf("no answer from %s within %s", ep.address, Timeout)
+	default:
+		out.reason = fmt.Sprintf("cannot connect to %s: %v", ep.address, err)
 	}
-	return nil, fmt.Sprintf("cannot connect to %s: %v", ep.address, err)
+	return nil, out
 }
 
-// gostTLS is the client configuration GOST uses for this endpoint.
-func gostTLS(ep endpoint, cfg mockclient.Config) *tls.Config {
-	tc := &tls.Config{}
-	if cfg.TLS != nil {
-		tc.ServerName = cfg.TLS.ServerName
-		tc.InsecureSkipVerify = !cfg.TLS.Secure //nolint:gosec // GOST's `tls: {}` semantics.
-	}
-	if tc.ServerName == "" {
-		// As grpc-go and net/http do; crypto/tls sends no SNI for an IP.
-		tc.ServerName = ep.host
-	}
-	if ep.transport == mockclient.GRPC {
-		tc.NextProtos = []string{"h2"}
-	} else {
-		tc.NextProtos = []string{"http/1.1"}
-	}
-	return tc
-}
-
-func handshake(ctx context.Context, conn net.Conn, ep endpoint, cfg mockclient.Config) (net.Conn, string) {
-	tc := tls.Client(conn, gostTLS(ep, cfg))
-	hctx, cancel := context.WithTimeout(ctx, Timeout)
-	defer cancel()
-	err := tc.HandshakeContext(hctx)
-	if err == nil {
-		if ep.transport == mockclient.GRPC && tc.ConnectionState().NegotiatedProtocol != "h2" {
-			return tc, fmt.Sprintf("%s completed TLS without negotiating ALPN \"h2\"; grpc-go, and so GOST, refuses such a server", ep.address)
-		}
-		return tc, ""
-	}
-	return nil, explainTLS(err, ep, cfg)
-}
-
-func explainTLS(err error, ep endpoint, cfg mockclient.Config) string {
-	var rh tls.RecordHeaderError
-	var unknown x509.UnknownAuthorityError
-	var host x509.HostnameError
-	var invalid x509.CertificateInvalidError
-	block := "the GOST config has a tls block (--tls)"
-	if ep.https {
-		block = "the address is https://"
-	}
-	how := "secure: true"
-	if cfg.TLS == nil {
-		how = "https:// without a tls block (Go's default verification)"
-	}
-	switch {
-	case errors.As(err, &rh):
-		return fmt.Sprintf("%s answers in plaintext, but %s", ep.address, block)
-	case errors.As(err, &unknown):
-		return fmt.Sprintf("%s will fail: certificate signed by unknown authority; GOST verifies plugins against the system roots only and ignores caFile (use --tls without --tls-secure, which is `tls: {}`, to skip verification)", how)
-	case errors.As(err, &host):
-		return fmt.Sprintf("%s will fail: %v (set --tls-server-name to a name in the certificate)", how, host)
-	case errors.As(err, &invalid) && invalid.Reason == x509.Expired:
-		return fmt.Sprintf("%s will fail: %v", how, invalid)
-	case clientCertRefused(err):
-		return fmt.Sprintf("%s requires a client certificate; GOST never presents one to a plugin, so it can never connect", ep.address)
-	case errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET):
-		return fmt.Sprintf("%s closed the connection during the TLS handshake: is it a TLS server? %s", ep.address, block)
-	}
-	return fmt.Sprintf("TLS handshake with %s failed: %v", ep.address, err)
-}
-
-// clientCertRefused reports a certificate_required or bad_certificate alert
-// from the server. crypto/tls surfaces remote alerts only as a
-// *net.OpError{Op: "remote error"} around an unexported type, so the alert
-// is recognised by its text.
-func clientCertRefused(err error) bool {
-	var alert tls.AlertError
-	if errors.As(err, &alert) {
-		return alert == 116 || alert == 42
-	}
-	var op *net.OpError
-	if !errors.As(err, &op) || op.Op != "remote error" {
-		return false
-	}
-	msg := op.Err.Error()
-	return strings.Contains(msg, "certificate required") || strings.Contains(msg, "bad certificate")
-}
-
-// speaks sends a protocol greeting and reads what comes back.
-func speaks(ctx context.Context, conn net.Conn, ep endpoint, cfg mockclient.Config, overTLS bool) string {
-	var greeting []byte
-	if ep.transport == mockclient.GRPC {
+// speaks sends a protocol greeting over conn and reads what comes back. c
+// is GOST's TLS client when conn is a completed TLS connection, and alpn
+// the protocol it negotiated.
+func speaks(ctx context.Context, conn net.Conn, ep endpoint, c *tlsprobe.Client, alpn string) outcome {
+	overTLS := c != nil
+	wantH2 := ep.transport == mockclient.GRPC || alpn == "h2"
+	greeting := []byte("GET / HTTP/1.1\r\nHost: " + ep.host + "\r\nConnection: close\r\n\r\n")
+	if wantH2 {
 		greeting = h2Greeting()
-	} else {
-		greeting = []byte("GET / HTTP/1.1\r\nHost: " + ep.host + "\r\nConnection: close\r\n\r\n")
 	}
 	first, err := exchange(ctx, conn, greeting)
-	if clientCertRefused(err) {
+	if overTLS && tlsprobe.ClientCertRefused(err) {
 		// TLS 1.3 finishes the client's handshake before the server has
 		// checked the client's certificate; the refusal comes on first read.
-		return explainTLS(err, ep, cfg)
+		e := tlsprobe.Classify(err)
+		return outcome{e.Kind, c.Explain(e, ep.address)}
+	}
+	tlsHint := func() outcome {
+		return outcome{kindTLSServer, fmt.Sprintf("%s speaks TLS, but the GOST config has no tls block: add --tls%s", ep.address, httpsHint(ep))}
 	}
 	switch kind := classify(first); {
-	case ep.transport == mockclient.GRPC && kind == "h2":
-		return ""
-	case ep.transport == mockclient.HTTP && kind == "http1":
-		return ""
+	case wantH2 && kind == "h2", !wantH2 && kind == "http1":
+		return outcome{}
 	case kind == "http1":
-		return fmt.Sprintf("%s answers HTTP/1.1, not gRPC: for an HTTP plugin use --addr http://%s/<path>", ep.address, ep.address)
+		return outcome{kindWrongTransport, fmt.Sprintf("%s answers HTTP/1.1, not gRPC: for an HTTP plugin use --addr http://%s/<path>", ep.address, ep.address)}
 	case kind == "h2":
-		return fmt.Sprintf("%s speaks HTTP/2 only, as gRPC servers do: for a gRPC plugin drop the URL scheme (--addr %s)", ep.address, ep.address)
+		return outcome{kindWrongTransport, fmt.Sprintf("%s speaks HTTP/2 only, as gRPC servers do: for a gRPC plugin drop the URL scheme (--addr %s)", ep.address, ep.address)}
 	case kind == "tls" && !overTLS:
-		return fmt.Sprintf("%s speaks TLS, but the GOST config has no tls block: add --tls%s", ep.address, httpsHint(ep))
+		return tlsHint()
 	}
-	if !overTLS && speaksTLS(ctx, ep, cfg) {
-		return fmt.Sprintf("%s speaks TLS, but the GOST config has no tls block: add --tls%s", ep.address, httpsHint(ep))
+	if !overTLS && speaksTLS(ctx, ep) {
+		return tlsHint()
 	}
 	if ep.transport == mockclient.HTTP {
 		// A gRPC server closes an HTTP/1.1 connection without a word; ask
 		// it in HTTP/2 to tell the two apart.
 		if conn2, _ := dial(ctx, ep); conn2 != nil {
 			defer conn2.Close()
-			var c net.Conn = conn2
+			var c2 net.Conn = conn2
 			if overTLS {
-				tc := tls.Client(conn2, gostTLS(endpoint{host: ep.host, transport: mockclient.GRPC}, cfg))
-				if tc.HandshakeContext(ctx) != nil {
-					return fmt.Sprintf("%s closed the connection without an HTTP reply", ep.address)
+				h2 := tlsprobe.Client{Transport: mockclient.GRPC, Block: &mockclient.TLSConfig{}, Host: ep.host}
+				hctx, cancel := context.WithTimeout(ctx, Timeout)
+				res := tlsprobe.Handshake(hctx, conn2, h2, tlsprobe.Options{Insecure: true})
+				cancel()
+				if res.Err != nil {
+					return outcome{kindNoReply, fmt.Sprintf("%s closed the connection without an HTTP reply", ep.address)}
 				}
-				c = tc
+				c2 = res.Conn
 			}
-			if reply, _ := exchange(ctx, c, h2Greeting()); classify(reply) == "h2" {
-				return fmt.Sprintf("%s speaks HTTP/2 only, as gRPC servers do: for a gRPC plugin drop the URL scheme (--addr %s)", ep.address, ep.address)
+			if reply, _ := exchange(ctx, c2, h2Greeting()); classify(reply) == "h2" {
+				return outcome{kindWrongTransport, fmt.Sprintf("%s speaks HTTP/2 only, as gRPC servers do: for a gRPC plugin drop the URL scheme (--addr %s)", ep.address, ep.address)}
 			}
 		}
-		return fmt.Sprintf("%s closed the connection without an HTTP reply", ep.address)
+		return outcome{kindNoReply, fmt.Sprintf("%s closed the connection without an HTTP reply", ep.address)}
 	}
-	return fmt.Sprintf("%s does not speak gRPC (no HTTP/2 settings frame in reply to the client preface)", ep.address)
+	return outcome{kindWrongTransport, fmt.Sprintf("%s does not speak gRPC (no HTTP/2 settings frame in reply to the client preface)", ep.address)}
 }
 
 func httpsHint(ep endpoint) string {
@@ -264,19 +224,19 @@ func httpsHint(ep endpoint) string {
 	return ""
 }
 
-// speaksTLS reports whether a TLS handshake (without verification) succeeds.
-func speaksTLS(ctx context.Context, ep endpoint, cfg mockclient.Config) bool {
+// speaksTLS reports whether a TLS handshake (without verification or ALPN)
+// succeeds.
+func speaksTLS(ctx context.Context, ep endpoint) bool {
 	conn, _ := dial(ctx, ep)
 	if conn == nil {
 		return false
 	}
 	defer conn.Close()
-	tc := gostTLS(ep, cfg)
-	tc.InsecureSkipVerify = true //nolint:gosec // only asks whether the server speaks TLS at all.
-	tc.NextProtos = nil
 	hctx, cancel := context.WithTimeout(ctx, Timeout)
 	defer cancel()
-	return tls.Client(conn, tc).HandshakeContext(hctx) == nil
+	c := tlsprobe.Client{Transport: mockclient.HTTP, Block: &mockclient.TLSConfig{}, Host: ep.host}
+	res := tlsprobe.Handshake(hctx, conn, c, tlsprobe.Options{Insecure: true})
+	return res.Conn != nil || res.State != nil
 }
 
 // h2Greeting is the HTTP/2 client connection preface plus an empty SETTINGS

@@ -1,0 +1,134 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/plugincheck/plugincheck/internal/iostreams"
+	"github.com/plugincheck/plugincheck/internal/probe"
+	"github.com/plugincheck/plugincheck/mockclient"
+	"github.com/plugincheck/plugincheck/report"
+)
+
+// TLSOptions is one `plugincheck tls` run.
+type TLSOptions struct {
+	IO     *iostreams.IOStreams
+	Now    func() time.Time
+	Conn   ConnOptions
+	Output CheckOptions
+}
+
+func newCmdTLS(f *Factory, runF func(context.Context, *TLSOptions) error) *cobra.Command {
+	opts := &TLSOptions{IO: f.IO, Now: f.Now}
+	cmd := &cobra.Command{
+		Use:   "tls --addr <plugin>",
+		Short: "Audit a plugin's TLS and say which GOST configurations can connect",
+		Long: `Connect to a plugin as GOST would and report: whether it answers, whether it speaks
+TLS or plaintext, the negotiated version, cipher suite and ALPN, the certificate chain
+(names, validity, keys, signatures), whether the certificate matches --tls-server-name
+or the host of --addr, and whether the chain verifies against the system roots (and
+--tls-ca-cert). Then, for every way GOST can be configured (no tls block, tls: {},
+secure: true, each with and without serverName; for HTTP also https:// with and
+without a tls block), whether GOST would connect, and if not why, in GOST's terms.
+
+--tls-ca-cert, --tls-client-cert and --tls-client-key are plugincheck's own: GOST
+has no equivalent (it verifies plugins against the system roots only and never
+presents a client certificate). They let plugincheck read an mTLS-only server; the
+report still says GOST itself cannot connect to it.
+
+Exits 3 when GOST could not connect with the settings given.`,
+		Example: `  plugincheck tls --addr 127.0.0.1:8443 --tls
+  plugincheck tls --addr https://plugin.internal:8443/auth --tls-secure -o json
+  plugincheck tls --addr 127.0.0.1:8443 --tls --tls-client-cert client.pem --tls-client-key client.key`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if _, err := opts.Output.outputs(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return tlsRun(cmd.Context(), opts)
+		},
+	}
+	opts.Conn.addTargetFlags(cmd.Flags())
+	opts.Output.addOutputFlags(cmd.Flags())
+	return cmd
+}
+
+func tlsRun(ctx context.Context, opts *TLSOptions) error {
+	opts.Conn.CallTimeout = probe.Timeout
+	cfg, err := opts.Conn.config(mockclient.Module("plugin"))
+	if err != nil {
+		return err
+	}
+	audit, err := opts.Conn.auditOptions(opts.Now)
+	if err != nil {
+		return err
+	}
+	rep := newReport(opts.Now())
+	if opts.IO.IsStderrTTY() {
+		fmt.Fprintf(opts.IO.ErrOut, "auditing TLS of %s over %s …\n", cfg.Addr, cfg.Transport)
+	}
+	start := time.Now()
+	run := &report.Run{
+		Module:    "tls",
+		Transport: string(cfg.Transport),
+		Target:    report.Target{Addr: cfg.Addr, CallTimeout: report.Duration(probe.Timeout)},
+		TLS:       probe.Audit(ctx, cfg, audit),
+	}
+	if cfg.TLS != nil {
+		run.Target.TLS = &report.TargetTLS{Secure: cfg.TLS.Secure, ServerName: cfg.TLS.ServerName}
+	}
+	run.Cases = []*report.Case{connectsCase(cfg, &run.TLS, time.Since(start))}
+	if ok, reason := run.TLS.Connects(); !ok {
+		run.Diagnosis = reason
+	}
+	rep.Runs = append(rep.Runs, run)
+	return finish(ctx, opts.IO, opts.Now, rep, &opts.Output, ctx.Err())
+}
+
+// connectsCase is the tls command's one check: GOST connects with the
+// settings given. Its reproducer connects the same way.
+func connectsCase(cfg mockclient.Config, t *report.TLS, took time.Duration) *report.Case {
+	ok, reason := t.Connects()
+	var row report.Verdict
+	for _, v := range t.Matrix {
+		if v.Configured {
+			row = v
+		}
+	}
+	req, _ := json.Marshal(struct {
+		Addr string            `json:"addr"`
+		TLS  *report.TargetTLS `json:"tls,omitempty"`
+	}{cfg.Addr, row.TLS})
+	st := &report.Step{
+		Op:       "connect",
+		Request:  req,
+		Expected: map[string]any{"connects": true},
+		Actual:   map[string]any{"connects": ok},
+		Status:   report.Pass,
+		Checks:   []report.Check{{Name: "connects", Status: report.Pass}},
+		Observation: report.Observation{
+			Method: "connect", Target: cfg.Addr, Sent: true, Latency: report.Duration(took),
+		},
+		Reproducer: row.Reproducer,
+	}
+	if t.Endpoint != nil {
+		st.Observation.Target = t.Endpoint.Address
+	}
+	if !ok {
+		st.Status = report.Fail
+		st.Checks[0] = report.Check{Name: "connects", Status: report.Fail, Message: reason}
+		st.Observation.Failure = string(mockclient.FailureTransport)
+	}
+	slug := "gost-tls/" + string(cfg.Transport) + "/connects"
+	return &report.Case{
+		ID: slug, Suite: "GOST TLS", Name: "connects", Doc: "GOST connects with the settings given",
+		Status: st.Status, Steps: []*report.Step{st},
+	}
+}

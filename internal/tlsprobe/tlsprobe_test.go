@@ -1,0 +1,131 @@
+package tlsprobe
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"io"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/plugincheck/plugincheck/internal/testcert"
+	"github.com/plugincheck/plugincheck/mockclient"
+)
+
+func TestClientConfig(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name         string
+		c            Client
+		wantName     string
+		wantInsecure bool
+		wantALPN     []string
+		wantVerifies bool
+		wantHow      string
+	}{
+		{name: "grpc tls: {}", c: Client{Transport: mockclient.GRPC, Block: &mockclient.TLSConfig{}, Host: "127.0.0.1"},
+			wantName: "127.0.0.1", wantInsecure: true, wantALPN: []string{"h2"}, wantHow: "tls: {}"},
+		{name: "grpc serverName", c: Client{Transport: mockclient.GRPC, Block: &mockclient.TLSConfig{ServerName: "p.example"}, Host: "127.0.0.1"},
+			wantName: "p.example", wantInsecure: true, wantALPN: []string{"h2"}, wantHow: "tls: {serverName: p.example}"},
+		{name: "grpc secure", c: Client{Transport: mockclient.GRPC, Block: &mockclient.TLSConfig{Secure: true}, Host: "h.example"},
+			wantName: "h.example", wantALPN: []string{"h2"}, wantVerifies: true, wantHow: "secure: true"},
+		{name: "http tls block offers no ALPN", c: Client{Transport: mockclient.HTTP, Block: &mockclient.TLSConfig{Secure: true, ServerName: "p.example"}, Host: "h.example"},
+			wantName: "p.example", wantVerifies: true, wantHow: "secure: true with serverName p.example"},
+		{name: "https without a tls block", c: Client{Transport: mockclient.HTTP, Host: "h.example"},
+			wantName: "h.example", wantALPN: []string{"h2", "http/1.1"}, wantVerifies: true, wantHow: "https:// without a tls block (Go's default verification)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := tt.c.Config()
+			assert.Equal(t, tt.wantName, cfg.ServerName)
+			assert.Equal(t, tt.wantInsecure, cfg.InsecureSkipVerify)
+			assert.Equal(t, tt.wantALPN, cfg.NextProtos)
+			assert.Equal(t, tt.wantVerifies, tt.c.Verifies())
+			assert.Equal(t, tt.wantHow, tt.c.How())
+			assert.Nil(t, cfg.Certificates, "GOST never presents a client certificate")
+			if tt.c.Transport == mockclient.GRPC {
+				assert.Equal(t, uint16(tls.VersionTLS12), cfg.MinVersion, "grpc-go's minimum")
+				assert.NotContains(t, cfg.CipherSuites, tls.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA, "forbidden by RFC 7540")
+			}
+		})
+	}
+}
+
+func TestClassify(t *testing.T) {
+	t.Parallel()
+	certs, err := testcert.NewSet()
+	require.NoError(t, err)
+	expired := certs.Expired.Leaf
+	tests := []struct {
+		name string
+		err  error
+		want Kind // "" means nil
+	}{
+		{name: "nil", err: nil},
+		{name: "not TLS", err: errors.New("dial tcp: refused")},
+		{name: "plaintext reply", err: tls.RecordHeaderError{Msg: "first record does not look like a TLS handshake"}, want: KindPlaintext},
+		{name: "unknown authority", err: &tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}, want: KindUnknownAuthority},
+		{name: "hostname", err: x509.HostnameError{Certificate: certs.WrongName.Leaf, Host: "127.0.0.1"}, want: KindNameMismatch},
+		{name: "expired", err: x509.CertificateInvalidError{Cert: expired, Reason: x509.Expired}, want: KindExpired},
+		{name: "certificate required", err: &net.OpError{Op: "remote error", Err: errors.New("tls: certificate required")}, want: KindClientCertRequired},
+		{name: "bad certificate", err: &net.OpError{Op: "remote error", Err: errors.New("tls: bad certificate")}, want: KindClientCertRequired},
+		{name: "no application protocol", err: &net.OpError{Op: "remote error", Err: errors.New("tls: no application protocol")}, want: KindNoALPN},
+		{name: "closed", err: io.EOF, want: KindClosed},
+		{name: "other alert", err: &net.OpError{Op: "remote error", Err: errors.New("tls: handshake failure")}, want: KindHandshake},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := Classify(tt.err)
+			if tt.want == "" {
+				assert.Nil(t, got)
+				return
+			}
+			require.NotNil(t, got)
+			assert.Equal(t, tt.want, got.Kind)
+			assert.ErrorIs(t, got, tt.err)
+		})
+	}
+}
+
+func TestChain(t *testing.T) {
+	t.Parallel()
+	certs, err := testcert.NewSet()
+	require.NoError(t, err)
+	now := certs.Valid.Leaf.NotAfter.Add(-36 * time.Hour)
+	chain := parse(t, certs.Valid)
+	got := Chain(chain, now)
+	require.Len(t, got, 2)
+	assert.Equal(t, 1, got[0].DaysLeft)
+	assert.Equal(t, "ECDSA P-256", got[0].KeyType)
+	assert.False(t, got[0].SelfSigned)
+	assert.True(t, got[1].IsCA)
+
+	assert.Nil(t, Verify(chain, certs.CA.Pool, time.Now()), "intermediate sent by the server completes the chain")
+	assert.Equal(t, KindUnknownAuthority, Verify(chain, x509.NewCertPool(), time.Now()).Kind)
+	assert.Equal(t, KindExpired, Verify(parse(t, certs.Expired), certs.CA.Pool, time.Now()).Kind)
+	assert.Equal(t, KindNotYetValid, Verify(chain, certs.CA.Pool, certs.Valid.Leaf.NotBefore.Add(-time.Hour)).Kind)
+	assert.True(t, SelfSigned(certs.SelfSigned.Leaf))
+	assert.Nil(t, CheckName(certs.Valid.Leaf, "127.0.0.1"))
+	assert.Equal(t, KindNameMismatch, CheckName(certs.WrongName.Leaf, "127.0.0.1").Kind)
+	k, text := Validity(certs.Expired.Leaf, time.Now())
+	assert.Equal(t, KindExpired, k)
+	assert.Contains(t, text, "certificate CN=localhost expired on")
+	assert.Contains(t, text, "(1 day ago)")
+}
+
+func parse(t *testing.T, cert tls.Certificate) []*x509.Certificate {
+	t.Helper()
+	var out []*x509.Certificate
+	for _, der := range cert.Certificate {
+		c, err := x509.ParseCertificate(der)
+		require.NoError(t, err)
+		out = append(out, c)
+	}
+	return out
+}
