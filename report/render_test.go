@@ -406,3 +406,27 @@ func TestTextMatrix(t *testing.T) {
 	assert.Contains(t, got, "      * yes  no tls block\n        no   tls: {}\n             "+why+"\n        no   tls: {secure: true}\n             (the same reason)\n")
 	assert.Contains(t, got, "  Latency\n    not measured\n")
 }
+
+// TestTextNoteNotRepeated: a note a failing check already quotes is printed
+// once, except in verbose mode, which prints every note.
+func TestTextNoteNotRepeated(t *testing.T) {
+	t.Parallel()
+	const text = "no node: a single-hop chain dials the target directly"
+	rep := &report.Report{Runs: []*report.Run{{Module: "hop", Transport: "grpc", Status: report.Warn, Cases: []*report.Case{{
+		ID: "s/grpc/c", Name: "c", Status: report.Warn,
+		Steps: []*report.Step{{Op: "select", Status: report.Warn,
+			Checks: []report.Check{{Name: "sanity", Status: report.Warn, Message: text}},
+			Notes:  []report.Note{{Code: "hop-direct", Text: text}, {Code: "other", Text: "something else"}},
+		}},
+	}}}}}
+	for _, verbose := range []bool{false, true} {
+		var buf bytes.Buffer
+		require.NoError(t, report.NewText(report.TextOptions{Verbose: verbose})(&buf, rep))
+		want := 1
+		if verbose {
+			want = 2
+		}
+		assert.Equal(t, want, strings.Count(buf.String(), text), "verbose=%v:\n%s", verbose, buf.String())
+		assert.Contains(t, buf.String(), "note other: something else")
+	}
+}

@@ -398,7 +398,7 @@ func (p *printer) caseDetails(c *Case, n int) {
 }
 
 func (p *printer) stepDetails(st *Step, n int) {
-	var passed []string
+	var passed, said []string
 	for _, ch := range st.Checks {
 		if ch.Status == Pass {
 			passed = append(passed, ch.Name)
@@ -413,12 +413,16 @@ func (p *printer) stepDetails(st *Step, n int) {
 			msg = "(no message)"
 		}
 		p.field(n, clean(label)+":", statusColor(ch.Status), msg)
+		said = append(said, msg)
 	}
 	if st.Expected != nil && (st.Status == Fail || p.opts.Verbose) {
 		p.field(n, "expected:", "", compactJSON(st.Expected))
 		p.field(n, "actual:  ", "", compactJSON(st.Actual))
 	}
 	for _, note := range st.Notes {
+		if !p.opts.Verbose && mentioned(said, note.Text) {
+			continue // a check already says it
+		}
 		p.field(n, "note "+clean(note.Code)+":", "", note.Text)
 	}
 	p.observation(&st.Observation, n)
@@ -554,4 +558,14 @@ func truncate(s string, n int) string {
 		cut--
 	}
 	return fmt.Sprintf("%s… (%d bytes in all)", s[:cut], len(s))
+}
+
+// mentioned reports whether any message contains text.
+func mentioned(messages []string, text string) bool {
+	for _, m := range messages {
+		if strings.Contains(m, text) {
+			return true
+		}
+	}
+	return false
 }
