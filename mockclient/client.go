@@ -41,6 +41,11 @@ type Config struct {
 	// CallTimeout is plugincheck's own bound on each call, which GOST lacks;
 	// zero means DefaultCallTimeout.
 	CallTimeout time.Duration
+	// HTTPPool sizes the HTTP keep-alive pool: at most HTTPPool connections
+	// to the plugin, all kept open between calls. Zero keeps net/http's
+	// defaults, as GOST does (two idle connections kept). Load tests set it
+	// so that many callers do not open and close a connection per call.
+	HTTPPool int
 
 	// dialer replaces the network dialer in this package's tests (bufconn).
 	dialer func(context.Context, string) (net.Conn, error)
