@@ -70,7 +70,8 @@ Exit codes: 0 passed, 1 a check failed, 2 bad usage or fixture,
 	for _, m := range mockclient.Modules() {
 		root.AddCommand(newCmdModule(f, m, nil))
 	}
-	root.AddCommand(newCmdDemo(f, nil), newCmdSuites(f), newCmdProtoset(f), newCmdVersion(f))
+	root.AddCommand(newCmdDemo(f, nil), newCmdSuites(f), newCmdProtoset(f), newCmdVersion(f),
+		newCmdLoad(f, nil), newCmdMerge(f, nil))
 	return root
 }
 
