@@ -282,6 +282,7 @@ func loadRun(ctx context.Context, opts *LoadOptions) error {
 // loadClients builds n gRPC clients (one connection each), or one HTTP
 // client with a keep-alive pool of n.
 func loadClients(cfg mockclient.Config, m mockclient.Module, n int) ([]*mockclient.Client, error) {
+	cfg.Lean = true
 	if cfg.Transport == mockclient.HTTP {
 		cfg.HTTPPool = n
 		n = 1
