@@ -246,6 +246,11 @@ func (r *runner) interrupted() bool {
 }
 
 func (r *runner) worker(ctx context.Context, sh *shard) {
+	// Each caller gets its own child of ctx: a call that derives its own
+	// context from it then registers with this caller's context alone, not
+	// with one parent shared, under one mutex, by every caller.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	var timer *time.Timer
 	defer func() {
 		if timer != nil {
