@@ -3,6 +3,7 @@ module github.com/plugincheck/plugincheck
 go 1.26.0
 
 require (
+	github.com/HdrHistogram/hdrhistogram-go v1.4.0
 	github.com/go-gost/plugin v0.5.0
 	github.com/google/uuid v1.6.0
 	github.com/spf13/cobra v1.10.2

@@ -143,3 +143,17 @@ func TestAuthenticateHTTPBadURL(t *testing.T) {
 	assert.Equal(t, FailureRequest, res.Failure)
 	assert.Equal(t, AuthVerdict{}, res.Verdict)
 }
+
+func TestAuthenticateGRPCLean(t *testing.T) {
+	t.Parallel()
+	srv := &authServer{reply: &proto.AuthenticateReply{Ok: true, Id: "u1"}}
+	c, seen := newGRPCTestClient(t, Config{Token: "s3cret", Lean: true}, func(s *grpc.Server) { proto.RegisterAuthenticatorServer(s, srv) })
+	res := c.Authenticate(t.Context(), AuthRequest{Username: "alice", Password: "pw"})
+	require.True(t, res.OK(), res.Error())
+	assert.Equal(t, AuthVerdict{OK: true, ID: "u1"}, res.Verdict, "a lean call reaches the same verdict")
+	assert.Nil(t, res.Request, "no protojson copy of the request")
+	assert.Nil(t, res.Reply, "no protojson copy of the reply")
+	_, md, _ := seen.last()
+	assert.Equal(t, []string{"s3cret"}, md.Get("token"), "the wire is GOST's")
+	assert.Equal(t, "alice", seen.messages[0].(*proto.AuthenticateRequest).Username)
+}

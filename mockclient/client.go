@@ -41,6 +41,16 @@ type Config struct {
 	// CallTimeout is plugincheck's own bound on each call, which GOST lacks;
 	// zero means DefaultCallTimeout.
 	CallTimeout time.Duration
+	// HTTPPool sizes the HTTP keep-alive pool: at most HTTPPool connections
+	// to the plugin, all kept open between calls. Zero keeps net/http's
+	// defaults, as GOST does (two idle connections kept). Load tests set it
+	// so that many callers do not open and close a connection per call.
+	HTTPPool int
+	// Lean leaves out of each gRPC Observation what only reports use: the
+	// protojson copies of the request and reply, and the TLS state. Verdicts
+	// are unaffected. Load tests set it, since they keep no per-call detail
+	// and the copies would cost more CPU than the call itself.
+	Lean bool
 
 	// dialer replaces the network dialer in this package's tests (bufconn).
 	dialer func(context.Context, string) (net.Conn, error)

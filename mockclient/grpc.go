@@ -81,7 +81,9 @@ func callGRPC[Rep proto.Message](ctx context.Context, c *Client, method string, 
 	call func(context.Context, ...grpc.CallOption) (Rep, error),
 ) (Rep, Observation) {
 	obs := Observation{Transport: GRPC, Method: method, Target: c.cfg.Addr, Sent: true}
-	obs.Request = compactProto(protoNames, req)
+	if !c.cfg.Lean {
+		obs.Request = compactProto(protoNames, req)
+	}
 	if c.cfg.Token != "" {
 		obs.Header = http.Header{"Token": {c.cfg.Token}}
 	}
@@ -89,8 +91,12 @@ func callGRPC[Rep proto.Message](ctx context.Context, c *Client, method string, 
 	ctx, done := c.bound(ctx)
 	defer done()
 	var p peer.Peer
+	var opts []grpc.CallOption
+	if !c.cfg.Lean {
+		opts = []grpc.CallOption{grpc.Peer(&p)}
+	}
 	start := time.Now()
-	reply, err := call(ctx, grpc.Peer(&p))
+	reply, err := call(ctx, opts...)
 	obs.Latency = time.Since(start)
 	if info, ok := p.AuthInfo.(credentials.TLSInfo); ok {
 		state := info.State
@@ -111,6 +117,8 @@ func callGRPC[Rep proto.Message](ctx context.Context, c *Client, method string, 
 		var zero Rep
 		return zero, obs
 	}
-	obs.Reply = compactProto(replyJSON, reply)
+	if !c.cfg.Lean {
+		obs.Reply = compactProto(replyJSON, reply)
+	}
 	return reply, obs
 }

@@ -17,6 +17,9 @@ import (
 // RoundTripper.
 func newHTTPClient(cfg Config) (*http.Client, *http.Transport) {
 	tr := &http.Transport{TLSClientConfig: cfg.TLS.clientTLS()}
+	if n := cfg.HTTPPool; n > 0 {
+		tr.MaxConnsPerHost, tr.MaxIdleConnsPerHost, tr.MaxIdleConns = n, n, n
+	}
 	var rt http.RoundTripper = headerRecorder{base: tr}
 	if cfg.Token != "" {
 		rt = &tokenTransport{base: rt, token: cfg.Token}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path"
 	"path/filepath"
@@ -185,6 +186,22 @@ func (p *parser) transports(n *yaml.Node, field string) ([]mockclient.Transport,
 	return out, nil
 }
 
+// weight reads a case's load-mix weight: a finite number ≥ 0.
+func (p *parser) weight(n *yaml.Node, field string) (float64, error) {
+	n = resolve(n)
+	if n.Kind != yaml.ScalarNode || (n.Tag != "!!int" && n.Tag != "!!float") {
+		return 0, p.errorf(n, field, "want a number ≥ 0, got %s", kindName(n))
+	}
+	w, err := strconv.ParseFloat(strings.ReplaceAll(n.Value, "_", ""), 64)
+	if err != nil || math.IsNaN(w) || math.IsInf(w, 0) {
+		return 0, p.errorf(n, field, "want a finite number ≥ 0, got %s", n.Value)
+	}
+	if w < 0 {
+		return 0, p.errorf(n, field, "weight %s is negative (want ≥ 0; 0 leaves the case out of load tests)", n.Value)
+	}
+	return w, nil
+}
+
 func (p *parser) checks(n *yaml.Node, field string) ([]string, error) {
 	names, err := p.strings(n, field)
 	if err != nil {
@@ -259,12 +276,12 @@ func (p *parser) suite(root *yaml.Node) (*Suite, error) {
 var stepFields = []string{"op", "request", "expect", "warn_if", "warning", "checks"}
 
 func (p *parser) caseNode(s *Suite, n *yaml.Node, field string) (*Case, error) {
-	allowed := append([]string{"name", "doc", "transports", "steps"}, stepFields...)
+	allowed := append([]string{"name", "doc", "transports", "weight", "steps"}, stepFields...)
 	f, err := p.fields(n, field, allowed...)
 	if err != nil {
 		return nil, err
 	}
-	c := &Case{Line: resolve(n).Line}
+	c := &Case{Line: resolve(n).Line, Weight: 1}
 	if f["name"] == nil {
 		return nil, p.errorf(n, join(field, "name"), "required field is missing")
 	}
@@ -281,6 +298,11 @@ func (p *parser) caseNode(s *Suite, n *yaml.Node, field string) (*Case, error) {
 	}
 	if nd := f["transports"]; nd != nil {
 		if c.Transports, err = p.transports(nd, join(field, "transports")); err != nil {
+			return nil, err
+		}
+	}
+	if nd := f["weight"]; nd != nil {
+		if c.Weight, err = p.weight(nd, join(field, "weight")); err != nil {
 			return nil, err
 		}
 	}

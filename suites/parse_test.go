@@ -23,6 +23,7 @@ cases:
     request: {username: u, password: p, client_san: [a, b]}
     expect: {ok: true, id: u}
   - name: two
+    weight: 2.5
     transports: [http]
     checks: [reply]
     request: {username: x}
@@ -43,10 +44,13 @@ cases:
 	assert.Equal(t, map[string]any{"ok": true, "id": "u"}, one.Steps[0].Expect)
 	assert.Equal(t, selectableChecks, one.Steps[0].Checks)
 
+	assert.Equal(t, 1.0, one.Weight, "default weight")
+
 	two := s.Cases[1]
 	assert.Equal(t, []mockclient.Transport{mockclient.HTTP}, two.Transports)
 	assert.Equal(t, []string{CheckReply}, two.Steps[0].Checks)
 	assert.Equal(t, "allow-all", two.Steps[0].Warning)
+	assert.Equal(t, 2.5, two.Weight)
 }
 
 func TestParseBytesErrors(t *testing.T) {
@@ -75,6 +79,9 @@ func TestParseBytesErrors(t *testing.T) {
 		{name: "unknown check", yaml: "name: A\nmodule: auth\nchecks: [fast]\ncases: [{name: c, request: {}}]\n", want: `f.yaml:3: checks[0]: unknown check "fast"`},
 		{name: "unknown transport", yaml: "name: A\nmodule: auth\ntransports: [tcp]\ncases: [{name: c, request: {}}]\n", want: `f.yaml:3: transports[0]: unknown transport "tcp" (want grpc or http)`},
 		{name: "warn_if without warning", yaml: "name: A\nmodule: auth\ncases: [{name: c, request: {}, warn_if: {ok: true}}]\n", want: "f.yaml:3: cases[0].warning: warn_if needs a warning message"},
+		{name: "negative weight", yaml: "name: A\nmodule: auth\ncases:\n  - name: c\n    weight: -2\n    request: {}\n", want: "f.yaml:5: cases[0].weight: weight -2 is negative (want ≥ 0; 0 leaves the case out of load tests)"},
+		{name: "weight not a number", yaml: "name: A\nmodule: auth\ncases:\n  - name: c\n    weight: heavy\n    request: {}\n", want: `f.yaml:5: cases[0].weight: want a number ≥ 0, got the string "heavy"`},
+		{name: "infinite weight", yaml: "name: A\nmodule: auth\ncases:\n  - name: c\n    weight: .inf\n    request: {}\n", want: "f.yaml:5: cases[0].weight: want a finite number ≥ 0, got .inf"},
 		{name: "bad integer", yaml: "name: A\nmodule: observer\ncases:\n  - name: c\n    request: {events: [{stats: {totalConns: -1}}]}\n", want: "f.yaml:5: cases[0].request.events[0].stats.totalConns: want a non-negative integer, got int -1"},
 	}
 	for _, tt := range tests {

@@ -61,7 +61,10 @@ type Case struct {
 	Line int
 	// Transports the case applies to; empty means the suite's.
 	Transports []mockclient.Transport
-	Steps      []*Step
+	// Weight is the case's share of a load test's request mix, relative to
+	// the other cases; 0 leaves it out of load tests. The default is 1.
+	Weight float64
+	Steps  []*Step
 }
 
 // Step is one GOST-level call and what is expected of it.

@@ -72,7 +72,8 @@ included), 4 load threshold breached, 130 interrupted.`,
 	for _, m := range mockclient.Modules() {
 		root.AddCommand(newCmdModule(f, m, nil))
 	}
-	root.AddCommand(newCmdTLS(f, nil), newCmdDemo(f, nil), newCmdSuites(f), newCmdProtoset(f), newCmdVersion(f))
+	root.AddCommand(newCmdTLS(f, nil), newCmdDemo(f, nil), newCmdSuites(f), newCmdProtoset(f), newCmdVersion(f),
+		newCmdLoad(f, nil), newCmdMerge(f, nil))
 	return root
 }
 

@@ -1,0 +1,491 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/plugincheck/plugincheck/internal/iostreams"
+	"github.com/plugincheck/plugincheck/internal/load"
+	"github.com/plugincheck/plugincheck/internal/loadmix"
+	"github.com/plugincheck/plugincheck/internal/probe"
+	"github.com/plugincheck/plugincheck/mockclient"
+	"github.com/plugincheck/plugincheck/report"
+	"github.com/plugincheck/plugincheck/suites"
+)
+
+// Load defaults.
+const (
+	defaultLoadDuration = 10 * time.Second
+	// progressLineEvery spaces the periodic progress lines of --progress line.
+	progressLineEvery = 10 * time.Second
+	// loadGCPercent is the GOGC of a load run. A run allocates a little
+	// per call and keeps almost nothing alive, so at GOGC=100 the collector
+	// would run hundreds of times a second; 400 trades about 10 MiB of heap
+	// for a few percent more calls. GOGC in the environment wins.
+	loadGCPercent = 400
+)
+
+// GateOptions are the CI gate of a load run or a merge.
+type GateOptions struct {
+	MaxP99       time.Duration
+	MaxErrorRate string
+	MinRPS       float64
+}
+
+func (g *GateOptions) addFlags(fs *pflag.FlagSet) {
+	fs.DurationVar(&g.MaxP99, "max-p99", 0, "exit 4 when the p99 latency (corrected in an open loop) exceeds this")
+	fs.StringVar(&g.MaxErrorRate, "max-error-rate", "", "exit 4 when the error rate exceeds this: a fraction (0.01) or a percentage (1%); 0 allows no error")
+	fs.Float64Var(&g.MinRPS, "min-rps", 0, "exit 4 when the achieved rate is below this many calls per second")
+}
+
+func (g *GateOptions) thresholds() (load.Thresholds, error) {
+	t := load.Thresholds{MaxP99: g.MaxP99, MinRPS: g.MinRPS}
+	switch {
+	case g.MaxP99 < 0:
+		return t, flagErrorf("--max-p99 must not be negative")
+	case g.MinRPS < 0:
+		return t, flagErrorf("--min-rps must not be negative")
+	}
+	if g.MaxErrorRate != "" {
+		s := strings.TrimSpace(g.MaxErrorRate)
+		scale := 1.0
+		if strings.HasSuffix(s, "%") {
+			s, scale = strings.TrimSuffix(s, "%"), 100
+		}
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil || v < 0 || v/scale > 1 {
+			return t, flagErrorf("--max-error-rate %q: want a fraction between 0 and 1 or a percentage (1%%)", g.MaxErrorRate)
+		}
+		v /= scale
+		t.MaxErrorRate = &v
+	}
+	return t, nil
+}
+
+// LoadOutputs are where a load result goes.
+type LoadOutputs struct {
+	Outputs []string
+	HDRLog  string
+}
+
+func (o *LoadOutputs) addFlags(fs *pflag.FlagSet) {
+	fs.StringArrayVarP(&o.Outputs, "output", "o", []string{"text"}, "result format text or json, optionally =FILE (repeatable)")
+}
+
+func (o *LoadOutputs) parse() ([]output, error) {
+	var out []output
+	stdout := 0
+	for _, spec := range o.Outputs {
+		format, file, _ := strings.Cut(spec, "=")
+		if _, err := load.RendererFor(format); err != nil {
+			return nil, flagErrorf("--output %q: %v", spec, err)
+		}
+		if file == "" || file == "-" {
+			file = ""
+			stdout++
+		}
+		out = append(out, output{format: format, file: file})
+	}
+	if stdout > 1 {
+		return nil, flagErrorf("--output: only one format can go to standard output; give the others a file (json=result.json)")
+	}
+	return out, nil
+}
+
+// LoadOptions is one `plugincheck load <module>` run.
+type LoadOptions struct {
+	IO     *iostreams.IOStreams
+	Now    func() time.Time
+	Module mockclient.Module
+	Conn   ConnOptions
+
+	Fixtures  []string
+	Builtin   bool
+	Run, Skip []string
+
+	Concurrency int
+	Rate        float64
+	Duration    time.Duration
+	Requests    uint64
+	Warmup      time.Duration
+	Connections int
+	Progress    string
+
+	Gate GateOptions
+	Out  LoadOutputs
+}
+
+func newCmdLoad(f *Factory, runF func(context.Context, *LoadOptions) error) *cobra.Command {
+	opts := &LoadOptions{IO: f.IO, Now: f.Now}
+	cmd := &cobra.Command{
+		Use:   "load <module> --addr <plugin>",
+		Short: "Load-test a plugin: latency under load, errors, verdict stability, a CI gate",
+		Long: `Load-test a plugin with the module's request mix (the built-in suite and any
+--fixtures, each case weighted by its weight:), made the way GOST makes it.
+
+Without --rate the run is a closed loop: --concurrency callers, each calling
+again as soon as its previous call returns. With --rate it is an open loop:
+calls are due at fixed send slots, and latency is measured from the slot, so a
+plugin that stalls cannot hide the calls it delayed (coordinated omission);
+the uncorrected figures are shown beside the corrected ones.
+
+Every case's verdict is taken once before the load; a case whose verdict
+changes under load fails the run (exit 1). --max-p99, --max-error-rate and
+--min-rps gate the run: a breach exits 4 and the result names it.`,
+		Example: `  plugincheck load auth --addr 127.0.0.1:8000 --token gost --duration 30s --concurrency 32
+  plugincheck load auth --addr 127.0.0.1:8000 --rate 2000 --duration 1m --warmup 5s --hdr-log auth.hlog
+  plugincheck load bypass --addr http://127.0.0.1:8000/bypass --rate 500 --max-p99 20ms --max-error-rate 0 -o json=load.json`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			m, err := mockclient.ParseModule(args[0])
+			if err != nil {
+				return &FlagError{Err: err}
+			}
+			opts.Module = m
+			if err := opts.validate(cmd.Flags()); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return loadRun(cmd.Context(), opts)
+		},
+	}
+	fs := cmd.Flags()
+	opts.Conn.addFlags(fs)
+	fs.StringArrayVar(&opts.Fixtures, "fixtures", nil, "fixture file or directory whose cases join the mix (repeatable)")
+	fs.BoolVar(&opts.Builtin, "builtin", true, "include the module's built-in suite in the mix")
+	fs.StringSliceVar(&opts.Run, "run", nil, "mix only cases whose ID matches a pattern")
+	fs.StringSliceVar(&opts.Skip, "skip", nil, "leave out cases whose ID matches a pattern")
+	fs.IntVarP(&opts.Concurrency, "concurrency", "c", load.DefaultConcurrency, "callers (closed loop), or most calls in flight (open loop)")
+	fs.Float64VarP(&opts.Rate, "rate", "r", 0, "calls per second: an open loop; 0 runs a closed loop")
+	fs.DurationVarP(&opts.Duration, "duration", "d", defaultLoadDuration, "how long to measure, after the warm-up (0: only --requests bounds the run)")
+	fs.Uint64VarP(&opts.Requests, "requests", "n", 0, "stop after this many measured calls")
+	fs.DurationVar(&opts.Warmup, "warmup", 0, "call for this long before measuring")
+	fs.IntVar(&opts.Connections, "connections", 0, "gRPC connections, or the size of the HTTP keep-alive pool (default 1 for gRPC, --concurrency for HTTP)")
+	fs.StringVar(&opts.Progress, "progress", "auto", "live progress: auto (on a terminal only), line (one line every 10s), off")
+	opts.Gate.addFlags(fs)
+	opts.Out.addFlags(fs)
+	fs.StringVar(&opts.Out.HDRLog, "hdr-log", "", "write an HDR histogram log (one interval a second) to this file")
+	return cmd
+}
+
+func (o *LoadOptions) validate(fs *pflag.FlagSet) error {
+	switch {
+	case o.Concurrency < 1:
+		return flagErrorf("--concurrency must be at least 1")
+	case o.Rate < 0:
+		return flagErrorf("--rate must not be negative")
+	case o.Duration < 0:
+		return flagErrorf("--duration must not be negative")
+	case o.Warmup < 0:
+		return flagErrorf("--warmup must not be negative")
+	case o.Connections < 0:
+		return flagErrorf("--connections must not be negative")
+	case o.Duration == 0 && o.Requests == 0:
+		return flagErrorf("--duration 0 needs --requests: the run would never end")
+	}
+	if fs.Changed("requests") && !fs.Changed("duration") {
+		o.Duration = 0 // --requests alone bounds the run
+	}
+	switch o.Progress {
+	case "auto", "line", "off":
+	default:
+		return flagErrorf("--progress %q: want auto, line or off", o.Progress)
+	}
+	if err := (suites.Filter{Run: o.Run, Skip: o.Skip}).Validate(); err != nil {
+		return &FlagError{Err: err}
+	}
+	if _, err := o.Gate.thresholds(); err != nil {
+		return err
+	}
+	_, err := o.Out.parse()
+	return err
+}
+
+func loadRun(ctx context.Context, opts *LoadOptions) error {
+	if os.Getenv("GOGC") == "" {
+		defer debug.SetGCPercent(debug.SetGCPercent(loadGCPercent))
+	}
+	cfg, err := opts.Conn.config(opts.Module)
+	if err != nil {
+		return err
+	}
+	ss, err := loadSuites(opts.Module, opts.Builtin, opts.Fixtures)
+	if err != nil {
+		return err
+	}
+	mix, notes, err := suites.Mix(ss, opts.Module, cfg.Transport, suites.Filter{Run: opts.Run, Skip: opts.Skip})
+	if err != nil {
+		return err
+	}
+	conns := opts.Connections
+	if conns == 0 {
+		conns = 1
+		if cfg.Transport == mockclient.HTTP {
+			conns = opts.Concurrency
+		}
+	}
+	clients, err := loadClients(cfg, opts.Module, conns)
+	if err != nil {
+		return err
+	}
+	// Calls have all returned when load.Run's channel closes, so closing the
+	// connections afterwards cannot fail a call in flight.
+	defer func() {
+		for _, c := range clients {
+			_ = c.Close()
+		}
+	}()
+	caller, err := loadmix.New(mix, clients)
+	if err != nil {
+		return err
+	}
+	if opts.IO.IsStderrTTY() && opts.Progress != "off" {
+		fmt.Fprintf(opts.IO.ErrOut, "load: %s over %s at %s, %d cases in the mix …\n", opts.Module, cfg.Transport, cfg.Addr, len(mix))
+	}
+	if err := checkBaseline(ctx, cfg, caller.Baseline(ctx)); err != nil {
+		return err
+	}
+
+	var pacer load.Pacer
+	info := load.Info{
+		Module: string(opts.Module), Transport: string(cfg.Transport), Target: cfg.Addr,
+		Mode: "closed", Concurrency: opts.Concurrency, Connections: conns, Machines: 1,
+		RequestLimit: opts.Requests,
+	}
+	info.Duration, info.WarmupTime = report.Duration(opts.Duration), report.Duration(opts.Warmup)
+	if opts.Rate > 0 {
+		pacer = load.ConstantPacer{Rate: opts.Rate}
+		info.Mode, info.TargetRPS = "open", opts.Rate
+	}
+	ivs, err := load.Run(ctx, caller.Call, pacer,
+		load.WithConcurrency(opts.Concurrency), load.WithDuration(opts.Duration),
+		load.WithRequests(opts.Requests), load.WithWarmup(opts.Warmup), load.WithCases(len(mix)))
+	if err != nil {
+		return err
+	}
+	m, logErr := consume(ivs, opts)
+	info.Mix = caller.Info()
+	res, err := load.NewResult(info, m)
+	if err != nil {
+		return err
+	}
+	res.Tool = "plugincheck " + Version
+	res.Notes = append(res.Notes, notes...)
+	if cfg.Transport == mockclient.GRPC && cfg.Timeout > 0 {
+		res.Notes = append(res.Notes, "--timeout has no effect on gRPC plugins in GOST; calls were bounded by --call-timeout")
+	}
+	return finishLoad(ctx, opts.IO, res, &opts.Gate, &opts.Out, logErr)
+}
+
+// loadClients builds n gRPC clients (one connection each), or one HTTP
+// client with a keep-alive pool of n.
+func loadClients(cfg mockclient.Config, m mockclient.Module, n int) ([]*mockclient.Client, error) {
+	cfg.Lean = true
+	if cfg.Transport == mockclient.HTTP {
+		cfg.HTTPPool = n
+		n = 1
+	}
+	var out []*mockclient.Client
+	for range n {
+		c, err := newClient(cfg, m)
+		if err != nil {
+			for _, c := range out {
+				_ = c.Close()
+			}
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// checkBaseline turns a baseline pass in which no call got a usable answer
+// into the unreachable error of a module run.
+func checkBaseline(ctx context.Context, cfg mockclient.Config, outs []mockclient.Outcome) error {
+	sent, unreachable, unauth := 0, 0, 0
+	var first string
+	for _, o := range outs {
+		if !o.Sent || o.Failure == mockclient.FailureRequest {
+			continue
+		}
+		sent++
+		switch {
+		case o.Failure == mockclient.FailureTransport || o.Failure == mockclient.FailureTimeout:
+			unreachable++
+			if first == "" {
+				first = o.Error()
+			}
+		case o.Code.String() == "Unauthenticated" || o.HTTPStatus == 401:
+			unauth++
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	switch {
+	case sent == 0:
+		return nil
+	case unreachable == sent:
+		msg := probe.Diagnose(ctx, cfg)
+		if msg == "" {
+			msg = first
+		}
+		return fmt.Errorf("%w: %s", ErrTargetUnreachable, msg)
+	case unauth == sent && cfg.Token == "":
+		return fmt.Errorf("%w: the plugin answered Unauthenticated to every call: does it need --token?", ErrTargetUnreachable)
+	case unauth == sent:
+		return fmt.Errorf("%w: the plugin answered Unauthenticated to every call: it rejects the --token given", ErrTargetUnreachable)
+	}
+	return nil
+}
+
+// consume reads the run's intervals to the end: it adds them up, writes the
+// histogram log and shows progress. A failing log stops the log, not the run.
+func consume(ivs <-chan *load.Interval, opts *LoadOptions) (*load.Metrics, error) {
+	m := load.NewMetrics()
+	var lw *load.LogWriter
+	var logFile *os.File
+	var logErr error
+	if opts.Out.HDRLog != "" {
+		f, err := os.Create(opts.Out.HDRLog)
+		if err != nil {
+			logErr = fmt.Errorf("hdr log: %w", err)
+		} else {
+			logFile = f
+			lw = load.NewLogWriter(f, time.Now())
+		}
+	}
+	prog := newProgress(opts.IO, opts.Progress)
+	for iv := range ivs {
+		if lw != nil && logErr == nil {
+			logErr = lw.Write(iv)
+		}
+		m.Add(iv)
+		prog.update(iv, m)
+	}
+	prog.done()
+	if logFile != nil {
+		if err := logFile.Close(); err != nil && logErr == nil {
+			logErr = fmt.Errorf("hdr log: %w", err)
+		}
+	}
+	return m, logErr
+}
+
+// finishLoad checks the gate, renders the result and maps the outcome to
+// the command's error.
+func finishLoad(ctx context.Context, io *iostreams.IOStreams, res *load.Result, gate *GateOptions, out *LoadOutputs, otherErr error) error {
+	th, err := gate.thresholds()
+	if err != nil {
+		return err
+	}
+	breached := th.Check(res)
+	allFailed := res.Requests > 0 && res.Errors == res.Requests
+	if allFailed {
+		res.Notes = append(res.Notes, "every measured call failed")
+	}
+	if err := renderLoad(io, res, out); err != nil {
+		return err
+	}
+	changed := 0
+	for _, c := range res.Cases {
+		if c.Changed > 0 {
+			changed++
+		}
+	}
+	switch {
+	case otherErr != nil:
+		return otherErr
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case changed > 0 || allFailed:
+		return ErrChecksFailed
+	case len(breached) > 0:
+		msgs := make([]string, len(breached))
+		for i, g := range breached {
+			msgs[i] = g.String()
+		}
+		return fmt.Errorf("%w: %s", ErrThresholdBreached, strings.Join(msgs, "; "))
+	}
+	return nil
+}
+
+func renderLoad(ios *iostreams.IOStreams, res *load.Result, out *LoadOutputs) error {
+	outs, err := out.parse()
+	if err != nil {
+		return err
+	}
+	for _, o := range outs {
+		r, _ := load.RendererFor(o.format)
+		if o.file == "" {
+			if err := r(ios.Out, res); err != nil {
+				return fmt.Errorf("write %s result: %w", o.format, err)
+			}
+			continue
+		}
+		if err := writeFile(o.file, func(f *os.File) error { return r(f, res) }); err != nil {
+			return fmt.Errorf("write %s result: %w", o.format, err)
+		}
+	}
+	return nil
+}
+
+// progress shows a run's progress on standard error: a live line on a
+// terminal, a line every progressLineEvery with --progress line, or nothing.
+type progress struct {
+	w        io.Writer
+	live     bool
+	lines    bool
+	start    time.Time
+	lastLine time.Time
+}
+
+func newProgress(ios *iostreams.IOStreams, mode string) *progress {
+	p := &progress{w: ios.ErrOut, start: time.Now()}
+	p.lastLine = p.start
+	switch mode {
+	case "auto":
+		p.live = ios.IsStderrTTY()
+	case "line":
+		p.lines = true
+	}
+	return p
+}
+
+func (p *progress) update(iv *load.Interval, m *load.Metrics) {
+	if !p.live && !p.lines {
+		return
+	}
+	el := iv.End.Sub(iv.Start).Seconds()
+	rate := 0.0
+	if el > 0 {
+		rate = float64(iv.Requests) / el
+	}
+	line := fmt.Sprintf("%s  %d calls  %.0f rps  p99 %s  errors %d",
+		iv.End.Sub(p.start).Round(time.Second), m.Requests, rate,
+		report.Duration(m.Corrected.ValueAtPercentile(99)), m.Errors)
+	switch {
+	case p.live:
+		fmt.Fprintf(p.w, "\r\033[K%s", line)
+	case iv.End.Sub(p.lastLine) >= progressLineEvery && !iv.Final:
+		p.lastLine = iv.End
+		fmt.Fprintf(p.w, "load: %s\n", line)
+	}
+}
+
+func (p *progress) done() {
+	if p.live {
+		fmt.Fprint(p.w, "\r\033[K")
+	}
+}

@@ -1,0 +1,441 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	authpb "github.com/go-gost/plugin/auth/proto"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc"
+
+	"github.com/plugincheck/plugincheck/internal/iostreams"
+	"github.com/plugincheck/plugincheck/internal/load"
+)
+
+func TestNewCmdLoad(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		args    string
+		want    func(*LoadOptions)
+		wantErr string
+	}{
+		{
+			name: "defaults",
+			args: "auth --addr 127.0.0.1:8000",
+			want: func(o *LoadOptions) {
+				assert.Equal(t, "auth", string(o.Module))
+				assert.Equal(t, load.DefaultConcurrency, o.Concurrency)
+				assert.Equal(t, 10*time.Second, o.Duration)
+				assert.Zero(t, o.Rate)
+				assert.True(t, o.Builtin)
+				assert.Equal(t, "auto", o.Progress)
+				assert.Equal(t, []string{"text"}, o.Out.Outputs)
+			},
+		},
+		{
+			name: "everything",
+			args: "bypass --addr http://p/bypass --token t --rate 500 -c 32 -d 1m --warmup 5s --connections 4 --fixtures f.yaml --builtin=false " +
+				"--run a --skip b --max-p99 20ms --max-error-rate 1% --min-rps 400 -o json=r.json --hdr-log r.hlog --progress line",
+			want: func(o *LoadOptions) {
+				assert.Equal(t, "bypass", string(o.Module))
+				assert.Equal(t, "http://p/bypass", o.Conn.Addr)
+				assert.Equal(t, "t", o.Conn.Token)
+				assert.Equal(t, 500.0, o.Rate)
+				assert.Equal(t, 32, o.Concurrency)
+				assert.Equal(t, time.Minute, o.Duration)
+				assert.Equal(t, 5*time.Second, o.Warmup)
+				assert.Equal(t, 4, o.Connections)
+				assert.Equal(t, []string{"f.yaml"}, o.Fixtures)
+				assert.False(t, o.Builtin)
+				assert.Equal(t, GateOptions{MaxP99: 20 * time.Millisecond, MaxErrorRate: "1%", MinRPS: 400}, o.Gate)
+				assert.Equal(t, LoadOutputs{Outputs: []string{"json=r.json"}, HDRLog: "r.hlog"}, o.Out)
+				assert.Equal(t, "line", o.Progress)
+			},
+		},
+		{
+			name: "requests alone bound the run",
+			args: "auth --addr a:1 -n 1000",
+			want: func(o *LoadOptions) {
+				assert.EqualValues(t, 1000, o.Requests)
+				assert.Zero(t, o.Duration)
+			},
+		},
+		{name: "unknown module", args: "nope --addr a:1", wantErr: `unknown module "nope"`},
+		{name: "no module", args: "--addr a:1", wantErr: "accepts 1 arg"},
+		{name: "bad concurrency", args: "auth --addr a:1 -c 0", wantErr: "--concurrency must be at least 1"},
+		{name: "negative rate", args: "auth --addr a:1 --rate -1", wantErr: "--rate must not be negative"},
+		{name: "unbounded", args: "auth --addr a:1 -d 0", wantErr: "--duration 0 needs --requests"},
+		{name: "bad error rate", args: "auth --addr a:1 --max-error-rate 120%", wantErr: "--max-error-rate"},
+		{name: "bad progress", args: "auth --addr a:1 --progress loud", wantErr: `--progress "loud"`},
+		{name: "junit is not a load format", args: "auth --addr a:1 -o junit", wantErr: `--output "junit"`},
+		{name: "bad pattern", args: "auth --addr a:1 --run [x", wantErr: `pattern "[x"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ios, _, _, _ := iostreams.Test()
+			var got *LoadOptions
+			cmd := newCmdLoad(&Factory{IO: ios, Now: time.Now}, func(_ context.Context, o *LoadOptions) error {
+				got = o
+				return nil
+			})
+			cmd.SetArgs(strings.Fields(tt.args))
+			cmd.SetOut(ios.Out)
+			cmd.SetErr(ios.ErrOut)
+			err := cmd.Execute()
+			if tt.wantErr != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			require.NotNil(t, got)
+			tt.want(got)
+		})
+	}
+}
+
+func TestGateOptionsErrorRate(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in      string
+		want    float64
+		wantErr bool
+	}{
+		{in: "0", want: 0},
+		{in: "0.01", want: 0.01},
+		{in: "1%", want: 0.01},
+		{in: "100%", want: 1},
+		{in: "1.5", wantErr: true},
+		{in: "-1", wantErr: true},
+		{in: "x%", wantErr: true},
+	}
+	for _, tt := range tests {
+		th, err := (&GateOptions{MaxErrorRate: tt.in}).thresholds()
+		if tt.wantErr {
+			assert.Error(t, err, tt.in)
+			continue
+		}
+		require.NoError(t, err, tt.in)
+		assert.InDelta(t, tt.want, *th.MaxErrorRate, 1e-12, tt.in)
+	}
+}
+
+// authPlugin is an in-process gRPC auth plugin on 127.0.0.1 whose handler
+// the test supplies.
+type authPlugin struct {
+	authpb.UnimplementedAuthenticatorServer
+	calls  atomic.Int64
+	handle func(ctx context.Context, n int64, req *authpb.AuthenticateRequest) (*authpb.AuthenticateReply, error)
+}
+
+func (p *authPlugin) Authenticate(ctx context.Context, req *authpb.AuthenticateRequest) (*authpb.AuthenticateReply, error) {
+	return p.handle(ctx, p.calls.Add(1), req)
+}
+
+func startAuthPlugin(t *testing.T, handle func(ctx context.Context, n int64, req *authpb.AuthenticateRequest) (*authpb.AuthenticateReply, error)) (*authPlugin, string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	p := &authPlugin{handle: handle}
+	srv := grpc.NewServer()
+	authpb.RegisterAuthenticatorServer(srv, p)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = srv.Serve(ln)
+	}()
+	t.Cleanup(func() {
+		srv.Stop()
+		<-done
+	})
+	return p, ln.Addr().String()
+}
+
+// oneCase is a fixture with one auth case, so that tests control the mix.
+const oneCase = `name: One
+module: auth
+cases:
+  - {name: gost, request: {username: gost, password: gost, client: "127.0.0.1:1"}}
+`
+
+// runLoad runs plugincheck with args plus a JSON result file and returns
+// the exit code, standard error and the result.
+func runLoad(t *testing.T, ctx context.Context, args ...string) (ExitCode, string, *load.Result) {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "result.json")
+	ios, _, _, errOut := iostreams.Test()
+	code := Main(ctx, append(args, "-o", "json="+out), ios)
+	data, err := os.ReadFile(out)
+	if err != nil {
+		return code, errOut.String(), nil
+	}
+	var res load.Result
+	require.NoError(t, json.Unmarshal(data, &res))
+	return code, errOut.String(), &res
+}
+
+func TestLoadCorrectsStalls(t *testing.T) {
+	t.Parallel()
+	// Every 10th call stalls 200 ms: the stall is the plugin's latency.
+	_, addr := startAuthPlugin(t, func(_ context.Context, n int64, _ *authpb.AuthenticateRequest) (*authpb.AuthenticateReply, error) {
+		if n%10 == 0 {
+			time.Sleep(200 * time.Millisecond)
+		}
+		return &authpb.AuthenticateReply{Ok: true, Id: "gost"}, nil
+	})
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	fx := writeFixture(t, "one.yaml", oneCase)
+	code, stderr, res := runLoad(t, ctx, "load", "auth", "--addr", addr, "--fixtures", fx, "--builtin=false",
+		"--rate", "40", "--requests", "60", "-c", "1")
+	require.Equal(t, ExitOK, code, stderr)
+	require.NotNil(t, res)
+	require.EqualValues(t, 60, res.Requests)
+	c, u := res.Latency.Corrected, res.Latency.Uncorrected
+	// Uncorrected, as ghz reports it: most calls are fast.
+	assert.Less(t, time.Duration(u.P50), 20*time.Millisecond, "uncorrected p50")
+	// Corrected: the calls queued behind each stall count their wait.
+	assert.Greater(t, time.Duration(c.P50), 40*time.Millisecond, "corrected p50")
+	assert.Greater(t, c.Mean, 2*u.Mean, "corrected mean %s; uncorrected %s", c.Mean, u.Mean)
+	assert.Greater(t, res.Late, int64(20), "late starts")
+	assert.GreaterOrEqual(t, time.Duration(u.Max), 200*time.Millisecond)
+}
+
+func TestLoadGateExitCodes(t *testing.T) {
+	t.Parallel()
+	srv := refServer(t, "", nil)
+	tests := []struct {
+		name       string
+		args       []string
+		want       ExitCode
+		wantStderr string
+		wantGates  []string
+	}{
+		{name: "no gate", want: ExitOK},
+		{name: "gates pass", args: []string{"--max-p99", "10s", "--max-error-rate", "0", "--min-rps", "1"}, want: ExitOK, wantGates: []string{}},
+		{name: "p99 breached", args: []string{"--max-p99", "1ns"}, want: ExitThreshold, wantStderr: "threshold breached: p99", wantGates: []string{"max-p99"}},
+		{name: "rate breached", args: []string{"--min-rps", "1e12"}, want: ExitThreshold, wantStderr: "(--min-rps)", wantGates: []string{"min-rps"}},
+		{name: "two breached", args: []string{"--max-p99", "1ns", "--min-rps", "1e12", "--max-error-rate", "1%"}, want: ExitThreshold, wantStderr: "(--max-p99); achieved", wantGates: []string{"max-p99", "min-rps"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			args := append([]string{"load", "auth", "--addr", srv.GRPCAddr(), "-n", "200", "-c", "4"}, tt.args...)
+			code, stderr, res := runLoad(t, t.Context(), args...)
+			require.Equal(t, tt.want, code, stderr)
+			require.NotNil(t, res)
+			assert.EqualValues(t, 200, res.Requests)
+			assert.Zero(t, res.Errors)
+			if tt.wantStderr != "" {
+				assert.Contains(t, stderr, tt.wantStderr)
+			} else {
+				assert.Empty(t, stderr)
+			}
+			if tt.wantGates != nil {
+				var breached []string
+				for _, g := range res.Gates {
+					if g.Breached {
+						breached = append(breached, g.Name)
+					}
+				}
+				assert.ElementsMatch(t, tt.wantGates, breached)
+			}
+		})
+	}
+}
+
+func TestLoadLetsCallsInFlightFinish(t *testing.T) {
+	t.Parallel()
+	// Every call takes 100 ms, so the run ends with all 8 callers waiting
+	// on the plugin. ghz cuts such calls off and reports Unavailable.
+	p, addr := startAuthPlugin(t, func(context.Context, int64, *authpb.AuthenticateRequest) (*authpb.AuthenticateReply, error) {
+		time.Sleep(100 * time.Millisecond)
+		return &authpb.AuthenticateReply{Ok: true, Id: "gost"}, nil
+	})
+	fx := writeFixture(t, "one.yaml", oneCase)
+	code, stderr, res := runLoad(t, t.Context(), "load", "auth", "--addr", addr, "--fixtures", fx, "--builtin=false",
+		"-c", "8", "-d", "250ms")
+	require.Equal(t, ExitOK, code, stderr)
+	assert.Zero(t, res.Errors, "errors: %v", res.ErrorsBy)
+	assert.Zero(t, res.Abandoned)
+	// The plugin saw the baseline call and every measured call: none was
+	// lost or cut off.
+	assert.Equal(t, p.calls.Load(), res.Requests+1)
+	assert.GreaterOrEqual(t, res.Requests, int64(16))
+}
+
+func TestLoadInterruptedCountsNoErrors(t *testing.T) {
+	t.Parallel()
+	inFlight := make(chan struct{}, 64)
+	// After the baseline call and 20 measured calls, calls hang until the
+	// client goes away.
+	p, addr := startAuthPlugin(t, func(ctx context.Context, n int64, _ *authpb.AuthenticateRequest) (*authpb.AuthenticateReply, error) {
+		if n > 21 {
+			inFlight <- struct{}{}
+			<-ctx.Done()
+			return nil, ctx.Err()
+		}
+		return &authpb.AuthenticateReply{Ok: true, Id: "gost"}, nil
+	})
+	fx := writeFixture(t, "one.yaml", oneCase)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	go func() {
+		for range 4 {
+			select {
+			case <-inFlight:
+			case <-ctx.Done():
+				return
+			}
+		}
+		cancel() // as Ctrl-C does through signal.NotifyContext
+	}()
+	code, stderr, res := runLoad(t, ctx, "load", "auth", "--addr", addr, "--fixtures", fx, "--builtin=false", "-c", "4", "-d", "1m")
+	require.Equal(t, ExitInterrupted, code, stderr)
+	require.NotNil(t, res, "a partial result is written")
+	assert.EqualValues(t, 20, res.Requests)
+	assert.Zero(t, res.Errors, "errors: %v", res.ErrorsBy)
+	assert.EqualValues(t, 4, res.Abandoned)
+	assert.Equal(t, load.ReasonCancel, res.Stop)
+	assert.Equal(t, p.calls.Load(), res.Requests+res.Abandoned+1)
+}
+
+func TestLoadVerdictChangeFails(t *testing.T) {
+	t.Parallel()
+	// The plugin accepts gost until its 30th call, then denies it.
+	_, addr := startAuthPlugin(t, func(_ context.Context, n int64, _ *authpb.AuthenticateRequest) (*authpb.AuthenticateReply, error) {
+		return &authpb.AuthenticateReply{Ok: n < 30, Id: "gost"}, nil
+	})
+	fx := writeFixture(t, "one.yaml", oneCase)
+	ios, _, out, errOut := iostreams.Test()
+	code := Main(t.Context(), []string{"load", "auth", "--addr", addr, "--fixtures", fx, "--builtin=false", "-n", "100", "-c", "2"}, ios)
+	assert.Equal(t, ExitFailed, code, errOut.String())
+	assert.Contains(t, out.String(), "verdict changes under load: 1 case FAILED")
+	assert.Contains(t, out.String(), `FAIL one/grpc/gost: 72 of 100 calls changed verdict from {"id":"gost","ok":true} to {"id":"gost","ok":false} (×72)`)
+}
+
+func TestLoadAllCallsFailedIsNotSuccess(t *testing.T) {
+	t.Parallel()
+	// Answers the baseline, then fails every call: ghz would exit 0.
+	_, addr := startAuthPlugin(t, func(_ context.Context, n int64, _ *authpb.AuthenticateRequest) (*authpb.AuthenticateReply, error) {
+		if n == 1 {
+			return &authpb.AuthenticateReply{Ok: true}, nil
+		}
+		return nil, context.DeadlineExceeded
+	})
+	fx := writeFixture(t, "one.yaml", oneCase)
+	code, stderr, res := runLoad(t, t.Context(), "load", "auth", "--addr", addr, "--fixtures", fx, "--builtin=false", "-n", "50")
+	assert.Equal(t, ExitFailed, code, stderr)
+	assert.EqualValues(t, 50, res.Errors)
+	assert.Equal(t, map[string]int64{"grpc DeadlineExceeded": 50}, res.ErrorsBy)
+	assert.Contains(t, res.Notes, "every measured call failed")
+}
+
+func TestLoadUnreachable(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+	code, _, stderr := runMain(t, "load", "auth", "--addr", addr, "-n", "10", "--call-timeout", "2s")
+	assert.Equal(t, ExitUnreachable, code)
+	assert.Contains(t, stderr, "plugin unreachable")
+}
+
+func TestLoadHTTPWeightedMix(t *testing.T) {
+	t.Parallel()
+	srv := refServer(t, "tok", nil)
+	fx := writeFixture(t, "mix.yaml", `name: Mix
+module: auth
+cases:
+  - {name: accepts-gost, weight: 3, request: {username: gost, password: gost}}
+  - {name: rejects-nobody, request: {username: nobody, password: x}}
+  - {name: not-under-load, weight: 0, request: {username: alice, password: wonderland}}
+`)
+	code, stderr, res := runLoad(t, t.Context(), "load", "auth", "--addr", srv.HTTPURL("auth"), "--token", "tok",
+		"--fixtures", fx, "--builtin=false", "-n", "400", "-c", "4", "--max-error-rate", "0")
+	require.Equal(t, ExitOK, code, stderr)
+	assert.Equal(t, "http", res.Transport)
+	assert.Equal(t, 4, res.Connections, "the keep-alive pool defaults to --concurrency")
+	require.Len(t, res.Mix, 2)
+	assert.Equal(t, "mix/http/accepts-gost", res.Mix[0].ID)
+	assert.InDelta(t, 300, res.Cases[0].Calls, 2)
+	assert.InDelta(t, 100, res.Cases[1].Calls, 2)
+	assert.Equal(t, map[string]int64{`{"id":"gost","ok":true}`: res.Cases[0].Calls, `{"id":"","ok":false}`: res.Cases[1].Calls}, res.Verdicts)
+}
+
+func TestLoadOutputs(t *testing.T) {
+	t.Parallel()
+	srv := refServer(t, "", nil)
+	dir := t.TempDir()
+	hlog := filepath.Join(dir, "run.hlog")
+	ios, _, out, errOut := iostreams.Test()
+	ios.SetStderrTTY(true)
+	code := Main(t.Context(), []string{"load", "auth", "--addr", srv.GRPCAddr(), "--rate", "500", "-n", "100", "--hdr-log", hlog}, ios)
+	require.Equal(t, ExitOK, code, errOut.String())
+	assert.Contains(t, out.String(), "latency       corrected  uncorrected")
+	assert.Contains(t, out.String(), "rate ")
+	assert.Contains(t, errOut.String(), "\r\033[K", "live progress on a terminal")
+	data, err := os.ReadFile(hlog)
+	require.NoError(t, err)
+	assert.Contains(t, string(data), "Tag=corrected,")
+
+	// Piped: no progress at all.
+	ios, _, _, errOut = iostreams.Test()
+	code = Main(t.Context(), []string{"load", "auth", "--addr", srv.GRPCAddr(), "-n", "50"}, ios)
+	require.Equal(t, ExitOK, code)
+	assert.Empty(t, errOut.String())
+}
+
+func TestMerge(t *testing.T) {
+	t.Parallel()
+	srv := refServer(t, "", nil)
+	dir := t.TempDir()
+	var files, logs []string
+	var want int64
+	for i := range 2 {
+		f := filepath.Join(dir, "m"+string(rune('a'+i))+".json")
+		l := filepath.Join(dir, "m"+string(rune('a'+i))+".hlog")
+		code, _, stderr := runMain(t, "load", "auth", "--addr", srv.GRPCAddr(), "--rate", "1000", "-n", "150", "-o", "json="+f, "--hdr-log", l)
+		require.Equal(t, ExitOK, code, stderr)
+		files, logs = append(files, f), append(logs, l)
+		want += 150
+	}
+	merged := filepath.Join(dir, "merged.json")
+	code, out, stderr := runMain(t, append([]string{"merge", "-o", "text", "-o", "json=" + merged}, files...)...)
+	require.Equal(t, ExitOK, code, stderr)
+	assert.Contains(t, out, "(2 machines merged)")
+	assert.Contains(t, out, "open loop at 2000 rps")
+	var res load.Result
+	data, err := os.ReadFile(merged)
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(data, &res))
+	assert.Equal(t, want, res.Requests)
+	assert.Equal(t, 2, res.Machines)
+
+	code, _, stderr = runMain(t, append([]string{"merge", "--min-rps", "1e12"}, files...)...)
+	assert.Equal(t, ExitThreshold, code)
+	assert.Contains(t, stderr, "(--min-rps)")
+
+	code, out, _ = runMain(t, append([]string{"merge"}, logs...)...)
+	assert.Equal(t, ExitOK, code)
+	assert.Contains(t, out, "2 HDR histogram logs merged")
+	assert.Contains(t, out, "calls        300")
+
+	code, _, stderr = runMain(t, "merge", files[0], logs[0])
+	assert.Equal(t, ExitUsage, code)
+	assert.Contains(t, stderr, "not both")
+
+	code, _, _ = runMain(t, "merge", filepath.Join(dir, "missing.json"))
+	assert.Equal(t, ExitUsage, code)
+}

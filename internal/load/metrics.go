@@ -1,0 +1,273 @@
+package load
+
+import (
+	"maps"
+	"time"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// Histogram bounds. Latencies are recorded in nanoseconds, the unit HDR
+// histogram logs assume, with 3 significant digits. Values above
+// HighestLatency are recorded as HighestLatency and counted in
+// Counts.Clamped.
+const (
+	LowestLatency  = time.Microsecond
+	HighestLatency = 24 * time.Hour
+	SigFigs        = 3
+)
+
+// NewHistogram returns an empty latency histogram with plugincheck's bounds.
+// Its memory is fixed (about 240 KiB) whatever it records.
+func NewHistogram() *hdr.Histogram {
+	return hdr.New(int64(LowestLatency), int64(HighestLatency), SigFigs)
+}
+
+// maxLabels bounds each label map, so that a plugin answering with ever-new
+// verdicts cannot grow memory with the request count.
+const maxLabels = 64
+
+// OtherLabel collects the counts of labels past the first maxLabels.
+const OtherLabel = "(other)"
+
+// Outcome is what one call produced, as far as load accounting goes.
+type Outcome struct {
+	// Case is the index of the call's case in the request mix.
+	Case int
+	// Error classifies a failed call ("grpc Unavailable", "http 500",
+	// "timeout", …); empty when the plugin replied and the reply decoded.
+	Error string
+	// Verdict labels GOST's verdict for the verdict distribution.
+	Verdict string
+	// Changed is true when the verdict differs from the case's baseline.
+	Changed bool
+}
+
+// CaseCounts are the measured calls of one case of the mix.
+type CaseCounts struct {
+	Calls   int64 `json:"calls"`
+	Errors  int64 `json:"errors"`
+	Changed int64 `json:"verdictChanges"`
+	// ChangedTo counts the verdicts the case changed to, by label.
+	ChangedTo map[string]int64 `json:"changedTo,omitempty"`
+}
+
+// Counts are the counters of an interval or of a whole run. They add up
+// exactly across intervals and across machines.
+type Counts struct {
+	// Requests counts measured calls, failed ones included.
+	Requests int64 `json:"requests"`
+	// Errors counts measured calls that got no usable reply.
+	Errors int64 `json:"errors"`
+	// Changed counts measured calls whose verdict differed from the
+	// case's baseline.
+	Changed int64 `json:"verdictChanges"`
+	// Late counts calls that started later than their send slot by more
+	// than the late tolerance: the generator fell behind.
+	Late int64 `json:"lateStarts"`
+	// MaxLag is the largest delay between a slot and its call's start.
+	MaxLag time.Duration `json:"-"`
+	// Warmup counts calls made during the warm-up and not measured.
+	Warmup int64 `json:"warmupCalls"`
+	// Abandoned counts calls still in flight when the run was interrupted;
+	// they were cancelled by the generator and are not counted as errors.
+	Abandoned int64 `json:"abandoned"`
+	// Clamped counts latencies above HighestLatency.
+	Clamped int64 `json:"clamped,omitempty"`
+
+	ErrorsBy map[string]int64 `json:"errorsBy,omitempty"`
+	Verdicts map[string]int64 `json:"verdicts,omitempty"`
+	Cases    []CaseCounts     `json:"cases,omitempty"`
+}
+
+// Add adds o to c.
+func (c *Counts) Add(o *Counts) {
+	c.Requests += o.Requests
+	c.Errors += o.Errors
+	c.Changed += o.Changed
+	c.Late += o.Late
+	c.MaxLag = max(c.MaxLag, o.MaxLag)
+	c.Warmup += o.Warmup
+	c.Abandoned += o.Abandoned
+	c.Clamped += o.Clamped
+	c.ErrorsBy = addLabels(c.ErrorsBy, o.ErrorsBy)
+	c.Verdicts = addLabels(c.Verdicts, o.Verdicts)
+	if len(c.Cases) < len(o.Cases) {
+		c.Cases = append(c.Cases, make([]CaseCounts, len(o.Cases)-len(c.Cases))...)
+	}
+	for i := range o.Cases {
+		dst, src := &c.Cases[i], &o.Cases[i]
+		dst.Calls += src.Calls
+		dst.Errors += src.Errors
+		dst.Changed += src.Changed
+		dst.ChangedTo = addLabels(dst.ChangedTo, src.ChangedTo)
+	}
+}
+
+// reset zeroes c for reuse, keeping its allocations.
+func (c *Counts) reset() {
+	cases := c.Cases
+	eb, vs := c.ErrorsBy, c.Verdicts
+	clear(eb)
+	clear(vs)
+	for i := range cases {
+		clear(cases[i].ChangedTo)
+		cases[i] = CaseCounts{ChangedTo: cases[i].ChangedTo}
+	}
+	*c = Counts{ErrorsBy: eb, Verdicts: vs, Cases: cases}
+}
+
+// clone returns a deep copy of c.
+func (c *Counts) clone() Counts {
+	out := *c
+	out.ErrorsBy = maps.Clone(c.ErrorsBy)
+	out.Verdicts = maps.Clone(c.Verdicts)
+	out.Cases = make([]CaseCounts, len(c.Cases))
+	for i, cc := range c.Cases {
+		cc.ChangedTo = maps.Clone(cc.ChangedTo)
+		out.Cases[i] = cc
+	}
+	return out
+}
+
+func addLabel(m map[string]int64, label string, n int64) map[string]int64 {
+	if m == nil {
+		m = make(map[string]int64)
+	}
+	if _, ok := m[label]; !ok && len(m) >= maxLabels {
+		label = OtherLabel
+	}
+	m[label] += n
+	return m
+}
+
+func addLabels(dst, src map[string]int64) map[string]int64 {
+	for k, v := range src {
+		dst = addLabel(dst, k, v)
+	}
+	return dst
+}
+
+// record adds one measured call to c.
+func (c *Counts) record(o Outcome) {
+	c.Requests++
+	if o.Error != "" {
+		c.Errors++
+		c.ErrorsBy = addLabel(c.ErrorsBy, o.Error, 1)
+	}
+	if o.Verdict != "" {
+		c.Verdicts = addLabel(c.Verdicts, o.Verdict, 1)
+	}
+	if o.Changed {
+		c.Changed++
+	}
+	if o.Case >= 0 && o.Case < len(c.Cases) {
+		cc := &c.Cases[o.Case]
+		cc.Calls++
+		if o.Error != "" {
+			cc.Errors++
+		}
+		if o.Changed {
+			cc.Changed++
+			cc.ChangedTo = addLabel(cc.ChangedTo, o.Verdict, 1)
+		}
+	}
+}
+
+// Interval is what the run measured between Start and End. Run sends one
+// per reporting interval; the last one has Final set.
+type Interval struct {
+	Start, End time.Time
+	// Corrected holds latencies from each call's intended start (its send
+	// slot); Uncorrected from its actual start. In a closed loop there is
+	// no schedule and the two are equal.
+	Corrected, Uncorrected *hdr.Histogram
+	Counts
+	// Final marks the run's last interval, which carries the fields below.
+	Final bool
+	// Stop says why the run ended.
+	Stop StopReason
+	// Unsent counts the send slots of an open-loop run that were due
+	// before the end but never sent because the generator was behind.
+	Unsent uint64
+	// MeasureStart and MeasureEnd bound the measured part of the run: from
+	// the end of the warm-up to the completion of the last measured call.
+	MeasureStart, MeasureEnd time.Time
+}
+
+// Metrics accumulates the intervals of a run, or of several runs to merge.
+// Its memory does not grow with the number of calls.
+type Metrics struct {
+	Corrected, Uncorrected *hdr.Histogram
+	Counts
+	Unsent                   uint64
+	MeasureStart, MeasureEnd time.Time
+	Stop                     StopReason
+	// Dropped counts histogram values that could not be merged (values
+	// outside the bounds of a histogram from another version).
+	Dropped int64
+}
+
+// NewMetrics returns empty metrics.
+func NewMetrics() *Metrics {
+	return &Metrics{Corrected: NewHistogram(), Uncorrected: NewHistogram()}
+}
+
+// Add adds an interval to m.
+func (m *Metrics) Add(iv *Interval) {
+	m.Dropped += m.Corrected.Merge(iv.Corrected)
+	m.Dropped += m.Uncorrected.Merge(iv.Uncorrected)
+	m.Counts.Add(&iv.Counts)
+	if iv.Final {
+		m.Unsent += iv.Unsent
+		m.Stop = iv.Stop
+		m.widen(iv.MeasureStart, iv.MeasureEnd)
+	}
+}
+
+// Merge adds the metrics of another run (another machine) to m. Histograms
+// and counters add exactly; the measured window becomes the union of both.
+func (m *Metrics) Merge(o *Metrics) {
+	m.Dropped += m.Corrected.Merge(o.Corrected) + o.Dropped
+	m.Dropped += m.Uncorrected.Merge(o.Uncorrected)
+	m.Counts.Add(&o.Counts)
+	m.Unsent += o.Unsent
+	m.widen(o.MeasureStart, o.MeasureEnd)
+	if m.Stop == ReasonNone || o.Stop > m.Stop {
+		m.Stop = o.Stop
+	}
+}
+
+func (m *Metrics) widen(start, end time.Time) {
+	if !start.IsZero() && (m.MeasureStart.IsZero() || start.Before(m.MeasureStart)) {
+		m.MeasureStart = start
+	}
+	if end.After(m.MeasureEnd) {
+		m.MeasureEnd = end
+	}
+}
+
+// Elapsed is the length of the measured window.
+func (m *Metrics) Elapsed() time.Duration {
+	if m.MeasureStart.IsZero() || m.MeasureEnd.Before(m.MeasureStart) {
+		return 0
+	}
+	return m.MeasureEnd.Sub(m.MeasureStart)
+}
+
+// RPS is the achieved rate: measured calls over the measured window.
+func (m *Metrics) RPS() float64 {
+	el := m.Elapsed()
+	if el <= 0 {
+		return 0
+	}
+	return float64(m.Requests) / el.Seconds()
+}
+
+// ErrorRate is the fraction of measured calls that failed.
+func (m *Metrics) ErrorRate() float64 {
+	if m.Requests == 0 {
+		return 0
+	}
+	return float64(m.Errors) / float64(m.Requests)
+}

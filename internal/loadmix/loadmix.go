@@ -1,0 +1,150 @@
+// Package loadmix turns a fixture request mix into load.Calls: it picks
+// cases by weight, makes each call the way GOST makes it, and classifies the
+// outcome (error by gRPC code or HTTP status, GOST verdict, and whether the
+// verdict changed from the case's baseline).
+package loadmix
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"reflect"
+	"sort"
+
+	"github.com/plugincheck/plugincheck/internal/load"
+	"github.com/plugincheck/plugincheck/mockclient"
+	"github.com/plugincheck/plugincheck/suites"
+)
+
+// ErrEmptyMix is returned by New for a mix without weight.
+var ErrEmptyMix = errors.New("loadmix: the request mix is empty")
+
+// Caller makes the calls of one request mix.
+type Caller struct {
+	cases   []suites.MixCase
+	cum     []float64 // cumulative weights
+	total   float64
+	clients []*mockclient.Client
+	base    []baseline
+}
+
+type baseline struct {
+	set     bool
+	verdict any
+	label   string
+}
+
+// New returns a Caller spreading its calls over clients (one per gRPC
+// connection; one for an HTTP pool).
+func New(cases []suites.MixCase, clients []*mockclient.Client) (*Caller, error) {
+	if len(clients) == 0 {
+		return nil, errors.New("loadmix: no client")
+	}
+	c := &Caller{cases: cases, clients: clients, base: make([]baseline, len(cases))}
+	for _, mc := range cases {
+		if mc.Weight < 0 || math.IsNaN(mc.Weight) || math.IsInf(mc.Weight, 0) {
+			return nil, fmt.Errorf("loadmix: %s: weight %v", mc.ID, mc.Weight)
+		}
+		c.total += mc.Weight
+		c.cum = append(c.cum, c.total)
+	}
+	if c.total <= 0 {
+		return nil, ErrEmptyMix
+	}
+	return c, nil
+}
+
+// golden is the fractional part of the golden ratio. Call n takes the case
+// at n·golden (mod 1) of the cumulative weights: a low-discrepancy sequence,
+// so any stretch of calls follows the weights closely, with no shared state
+// between callers and no randomness between runs.
+const golden = 0.6180339887498949
+
+// Pick returns the index of the case that call n makes.
+func (c *Caller) Pick(n uint64) int {
+	_, frac := math.Modf(float64(n) * golden)
+	i := sort.SearchFloat64s(c.cum, frac*c.total)
+	// SearchFloat64s finds the first cum ≥ x; a point exactly on a boundary
+	// belongs to the next case.
+	for i < len(c.cum)-1 && c.cum[i] <= frac*c.total {
+		i++
+	}
+	return i
+}
+
+// Baseline calls every case once, one after the other, and records each
+// verdict as the one the case must keep under load. A case whose call fails
+// gets no baseline. It returns the outcomes, for diagnosing a plugin that
+// cannot be reached.
+func (c *Caller) Baseline(ctx context.Context) []mockclient.Outcome {
+	outs := make([]mockclient.Outcome, len(c.cases))
+	for i, mc := range c.cases {
+		out := mc.Step.Op.Do(ctx, c.clients[0], mc.Step.Request)
+		outs[i] = out
+		if ok(mc.Step.Op, c.clients[0].Transport(), &out.Observation) {
+			c.base[i] = baseline{set: true, verdict: out.Verdict, label: suites.VerdictLabel(mc.Step.Op, out.Verdict)}
+		}
+	}
+	return outs
+}
+
+// Info describes the mix for a load.Result.
+func (c *Caller) Info() []load.CaseInfo {
+	out := make([]load.CaseInfo, len(c.cases))
+	for i, mc := range c.cases {
+		out[i] = load.CaseInfo{ID: mc.ID, Weight: mc.Weight, Baseline: c.base[i].label}
+	}
+	return out
+}
+
+// Call makes call n of the run; it is a load.Call.
+func (c *Caller) Call(ctx context.Context, n uint64) load.Outcome {
+	i := c.Pick(n)
+	mc := &c.cases[i]
+	cl := c.clients[n%uint64(len(c.clients))]
+	out := mc.Step.Op.Do(ctx, cl, mc.Step.Request)
+	o := load.Outcome{Case: i}
+	replied := ok(mc.Step.Op, cl.Transport(), &out.Observation)
+	if !replied {
+		o.Error = ErrorLabel(&out.Observation)
+	}
+	b := &c.base[i]
+	if b.set && reflect.DeepEqual(out.Verdict, b.verdict) {
+		o.Verdict = b.label
+		return o
+	}
+	o.Verdict = suites.VerdictLabel(mc.Step.Op, out.Verdict)
+	// A failed call is counted as an error, with GOST's failure verdict in
+	// the distribution; a verdict change is a different reply.
+	o.Changed = replied && b.set && mc.Stable && o.Verdict != b.label
+	return o
+}
+
+var _ load.Call = (*Caller)(nil).Call
+
+// ok reports whether the plugin answered usably: it replied and GOST
+// decoded the reply, or an HTTP hop plugin said "no node" the only way it
+// can (204 or 404).
+func ok(op mockclient.Operation, t mockclient.Transport, o *mockclient.Observation) bool {
+	if o.OK() {
+		return true
+	}
+	return op.Module == mockclient.Hop && t == mockclient.HTTP && o.Failure == mockclient.FailureStatus &&
+		(o.HTTPStatus == http.StatusNoContent || o.HTTPStatus == http.StatusNotFound)
+}
+
+// ErrorLabel classifies a failed call: "grpc <Code>", "http <status>",
+// "timeout", or the failure class when no status arrived.
+func ErrorLabel(o *mockclient.Observation) string {
+	switch {
+	case o.Failure == mockclient.FailureTimeout:
+		return "timeout (plugincheck's --call-timeout)"
+	case o.Transport == mockclient.GRPC && o.Failure != mockclient.FailureDecode && o.Failure != mockclient.FailureRequest:
+		return "grpc " + o.Code.String()
+	case o.HTTPStatus != 0 && o.Failure == mockclient.FailureStatus:
+		return fmt.Sprintf("http %d", o.HTTPStatus)
+	}
+	return string(o.Failure) + " failure"
+}
