@@ -155,11 +155,20 @@ type output struct {
 }
 
 func (o *CheckOptions) outputs() ([]output, error) {
+	return parseOutputs(o.Outputs, func(format string) error {
+		_, err := report.RendererFor(format, report.TextOptions{})
+		return err
+	}, "json=report.json")
+}
+
+// parseOutputs reads FORMAT[=FILE] specs; known rejects unknown formats, and
+// example shows how to send a format to a file.
+func parseOutputs(specs []string, known func(format string) error, example string) ([]output, error) {
 	var out []output
 	stdout := 0
-	for _, spec := range o.Outputs {
+	for _, spec := range specs {
 		format, file, _ := strings.Cut(spec, "=")
-		if _, err := report.RendererFor(format, report.TextOptions{}); err != nil {
+		if err := known(format); err != nil {
 			return nil, flagErrorf("--output %q: %v", spec, err)
 		}
 		if file == "" || file == "-" {
@@ -169,7 +178,7 @@ func (o *CheckOptions) outputs() ([]output, error) {
 		out = append(out, output{format: format, file: file})
 	}
 	if stdout > 1 {
-		return nil, flagErrorf("--output: only one format can go to standard output; give the others a file (json=report.json)")
+		return nil, flagErrorf("--output: only one format can go to standard output; give the others a file (%s)", example)
 	}
 	return out, nil
 }

@@ -82,23 +82,10 @@ func (o *LoadOutputs) addFlags(fs *pflag.FlagSet) {
 }
 
 func (o *LoadOutputs) parse() ([]output, error) {
-	var out []output
-	stdout := 0
-	for _, spec := range o.Outputs {
-		format, file, _ := strings.Cut(spec, "=")
-		if _, err := load.RendererFor(format); err != nil {
-			return nil, flagErrorf("--output %q: %v", spec, err)
-		}
-		if file == "" || file == "-" {
-			file = ""
-			stdout++
-		}
-		out = append(out, output{format: format, file: file})
-	}
-	if stdout > 1 {
-		return nil, flagErrorf("--output: only one format can go to standard output; give the others a file (json=result.json)")
-	}
-	return out, nil
+	return parseOutputs(o.Outputs, func(format string) error {
+		_, err := load.RendererFor(format)
+		return err
+	}, "json=result.json")
 }
 
 // LoadOptions is one `plugincheck load <module>` run.
