@@ -6,7 +6,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -82,16 +81,7 @@ func TestNewCmdLoad(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			ios, _, _, _ := iostreams.Test()
-			var got *LoadOptions
-			cmd := newCmdLoad(&Factory{IO: ios, Now: time.Now}, func(_ context.Context, o *LoadOptions) error {
-				got = o
-				return nil
-			})
-			cmd.SetArgs(strings.Fields(tt.args))
-			cmd.SetOut(ios.Out)
-			cmd.SetErr(ios.ErrOut)
-			err := cmd.Execute()
+			got, err := parseArgs(t, tt.args, newCmdLoad)
 			if tt.wantErr != "" {
 				require.Error(t, err)
 				assert.Contains(t, err.Error(), tt.wantErr)

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spf13/cobra"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -65,16 +66,9 @@ func TestNewCmdModule(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			ios, _, _, _ := iostreams.Test()
-			var got *ModuleOptions
-			cmd := newCmdModule(&Factory{IO: ios, Now: time.Now}, mockclient.Auth, func(_ context.Context, o *ModuleOptions) error {
-				got = o
-				return nil
+			got, err := parseArgs(t, tt.args, func(f *Factory, runF func(context.Context, *ModuleOptions) error) *cobra.Command {
+				return newCmdModule(f, mockclient.Auth, runF)
 			})
-			cmd.SetArgs(strings.Fields(tt.args))
-			cmd.SetOut(ios.Out)
-			cmd.SetErr(ios.ErrOut)
-			err := cmd.Execute()
 			if tt.wantErr != "" {
 				require.Error(t, err)
 				assert.Contains(t, err.Error(), tt.wantErr)
@@ -267,4 +261,20 @@ func TestDemo(t *testing.T) {
 
 func tlsConfig(cert tls.Certificate) *tls.Config {
 	return &tls.Config{Certificates: []tls.Certificate{cert}}
+}
+
+// parseArgs runs the command newCmd builds on args and returns the options
+// its runF received: the argv → options layer of a command, without running it.
+func parseArgs[O any](t *testing.T, args string, newCmd func(*Factory, func(context.Context, *O) error) *cobra.Command) (*O, error) {
+	t.Helper()
+	ios, _, _, _ := iostreams.Test()
+	var got *O
+	cmd := newCmd(&Factory{IO: ios, Now: time.Now}, func(_ context.Context, o *O) error {
+		got = o
+		return nil
+	})
+	cmd.SetArgs(strings.Fields(args))
+	cmd.SetOut(ios.Out)
+	cmd.SetErr(ios.ErrOut)
+	return got, cmd.Execute()
 }

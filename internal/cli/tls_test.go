@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"crypto/tls"
 	"encoding/json"
 	"encoding/xml"
@@ -9,12 +8,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/plugincheck/plugincheck/internal/iostreams"
 	"github.com/plugincheck/plugincheck/internal/refplugin"
 	"github.com/plugincheck/plugincheck/internal/testcert"
 	"github.com/plugincheck/plugincheck/report"
@@ -51,16 +48,7 @@ func TestNewCmdTLS(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			ios, _, _, _ := iostreams.Test()
-			var got *TLSOptions
-			cmd := newCmdTLS(&Factory{IO: ios, Now: time.Now}, func(_ context.Context, o *TLSOptions) error {
-				got = o
-				return nil
-			})
-			cmd.SetArgs(strings.Fields(tt.args))
-			cmd.SetOut(ios.Out)
-			cmd.SetErr(ios.ErrOut)
-			err := cmd.Execute()
+			got, err := parseArgs(t, tt.args, newCmdTLS)
 			if tt.wantErr != "" {
 				require.Error(t, err)
 				assert.Contains(t, err.Error(), tt.wantErr)
