@@ -20,6 +20,7 @@ import (
 
 	"github.com/plugincheck/plugincheck/internal/iostreams"
 	"github.com/plugincheck/plugincheck/internal/load"
+	"github.com/plugincheck/plugincheck/mockclient"
 )
 
 func TestNewCmdLoad(t *testing.T) {
@@ -527,5 +528,30 @@ func TestLoadCountsGOSTLevelFailures(t *testing.T) {
 				assert.Contains(t, stderr, tt.wantInErr)
 			}
 		})
+	}
+}
+
+// TestLoadReferencePluginsHaveNoGOSTLevelFailures guards against false
+// failures: the reference plugins answer every built-in case as GOST
+// expects, so --max-error-rate 0 passes for every module and transport.
+func TestLoadReferencePluginsHaveNoGOSTLevelFailures(t *testing.T) {
+	t.Parallel()
+	srv := refServer(t, "", nil)
+	for _, m := range mockclient.Modules() {
+		for _, tr := range []mockclient.Transport{mockclient.GRPC, mockclient.HTTP} {
+			t.Run(string(m)+"/"+string(tr), func(t *testing.T) {
+				t.Parallel()
+				addr := srv.GRPCAddr()
+				if tr == mockclient.HTTP {
+					addr = srv.HTTPURL(string(m))
+				}
+				code, stderr, res := runLoad(t, t.Context(), "load", string(m), "--addr", addr, "--transport", string(tr),
+					"-n", "60", "-c", "2", "--max-error-rate", "0")
+				require.NotNil(t, res, stderr)
+				assert.Equal(t, ExitOK, code, stderr)
+				assert.Zero(t, res.Errors, "transport errors: %v", res.ErrorsBy)
+				assert.Zero(t, res.Failures, "GOST-level failures: %v %v", res.FailuresBy, res.FailureTexts)
+			})
+		}
 	}
 }
