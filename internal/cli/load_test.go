@@ -475,7 +475,7 @@ func TestLoadCountsGOSTLevelFailures(t *testing.T) {
 			name: "observer without ok fails the gate", module: "observer", path: "/observe", reply: `{"success":true}`, gate: true,
 			want: ExitThreshold, wantKind: "not-delivered",
 			wantText:  "observer reply without ok:true: GOST treats the report as failed",
-			wantInErr: "threshold breached: error rate 100% > 0% (--max-error-rate): 100% GOST-level failures (all not-delivered — observer reply without ok:true",
+			wantInErr: "threshold breached: error rate 100% > 0% (--max-error-rate): 100% GOST-level failures, all not-delivered — observer reply without ok:true",
 		},
 		{
 			name: "observer without ok and no gate: every call failed", module: "observer", path: "/observe", reply: `{"success":true}`,
@@ -484,7 +484,7 @@ func TestLoadCountsGOSTLevelFailures(t *testing.T) {
 		{name: "healthy observer", module: "observer", path: "/observe", reply: `{"ok":true}`, gate: true, want: ExitOK},
 		{name: "auth denying everyone is answering", module: "auth", path: "/auth", reply: `{"ok":false}`, gate: true, want: ExitOK},
 		{name: "recorder without ok", module: "recorder", path: "/record", reply: `{}`, gate: true, want: ExitThreshold,
-			wantKind: "not-delivered", wantText: "recorder reply without ok:true", wantInErr: "(all not-delivered — recorder reply"},
+			wantKind: "not-delivered", wantText: "recorder reply without ok:true", wantInErr: "GOST-level failures, all not-delivered — recorder reply"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

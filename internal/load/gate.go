@@ -97,18 +97,17 @@ func (r *Result) errorCause() string {
 	if r.Errors > 0 {
 		s := share(r.Errors) + " transport errors"
 		if top := sortedCounts(r.ErrorsBy); len(top) > 0 {
-			s += fmt.Sprintf(" (%s %s)", mostly(len(top)), top[0].k)
+			s += fmt.Sprintf(", %s %s", mostly(len(top)), top[0].k)
 		}
 		parts = append(parts, s)
 	}
 	if r.Failures > 0 {
 		s := share(r.Failures) + " GOST-level failures"
 		if top := sortedCounts(r.FailuresBy); len(top) > 0 {
-			s += fmt.Sprintf(" (%s %s", mostly(len(top)), top[0].k)
+			s += fmt.Sprintf(", %s %s", mostly(len(top)), top[0].k)
 			if text := r.FailureTexts[top[0].k]; text != "" {
 				s += " — " + text
 			}
-			s += ")"
 		}
 		parts = append(parts, s)
 	}

@@ -223,9 +223,9 @@ func TestGateString(t *testing.T) {
 		{Gate{Name: "max-p99", Unit: "ms", Limit: 10, Actual: 12.5, Breached: true}, "p99 12.5ms > 10ms (--max-p99)"},
 		{Gate{Name: "max-error-rate", Unit: "ratio", Limit: 0.01, Actual: 0.002}, "error rate 0.2% ≤ 1% (--max-error-rate)"},
 		{Gate{Name: "min-rps", Unit: "rps", Limit: 1000, Actual: 900, Breached: true}, "achieved 900.0 rps < 1000.0 rps (--min-rps)"},
-		{Gate{Name: "max-error-rate", Unit: "ratio", Limit: 0, Actual: 1, Breached: true, Cause: "100% GOST-level failures (all not-delivered)"},
-			"error rate 100% > 0% (--max-error-rate): 100% GOST-level failures (all not-delivered)"},
-		{Gate{Name: "max-error-rate", Unit: "ratio", Limit: 1, Actual: 1, Cause: "100% GOST-level failures (all not-delivered)"}, "error rate 100% ≤ 100% (--max-error-rate)"},
+		{Gate{Name: "max-error-rate", Unit: "ratio", Limit: 0, Actual: 1, Breached: true, Cause: "100% GOST-level failures, all not-delivered"},
+			"error rate 100% > 0% (--max-error-rate): 100% GOST-level failures, all not-delivered"},
+		{Gate{Name: "max-error-rate", Unit: "ratio", Limit: 1, Actual: 1, Cause: "100% GOST-level failures, all not-delivered"}, "error rate 100% ≤ 100% (--max-error-rate)"},
 	}
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, tt.g.String())
@@ -274,12 +274,12 @@ func TestGateCause(t *testing.T) {
 			name:      "one GOST-level kind",
 			counts:    Counts{Requests: 10, Failures: 10, FailuresBy: map[string]int64{"not-delivered": 10}},
 			texts:     map[string]string{"not-delivered": "observer reply without ok:true"},
-			wantCause: "100% GOST-level failures (all not-delivered — observer reply without ok:true)",
+			wantCause: "100% GOST-level failures, all not-delivered — observer reply without ok:true",
 		},
 		{
 			name:      "both, several kinds",
 			counts:    Counts{Requests: 8, Errors: 2, ErrorsBy: map[string]int64{"timeout": 2}, Failures: 4, FailuresBy: map[string]int64{"http 404": 3, "decode": 1}},
-			wantCause: "25% transport errors (all timeout); 50% GOST-level failures (mostly http 404)",
+			wantCause: "25% transport errors, all timeout; 50% GOST-level failures, mostly http 404",
 		},
 	}
 	for _, tt := range tests {
