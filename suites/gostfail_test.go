@@ -2,6 +2,7 @@ package suites
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -123,4 +124,20 @@ func TestGOSTFailureFollowsSanity(t *testing.T) {
 		assert.Equal(t, code, kind)
 		assert.NotEqual(t, "GOST treats the reply as failed", effect, "%s has no effect text of its own", code)
 	}
+}
+
+// An observer that answers {"success":true}: GOST decodes the reply, finds
+// no ok:true and treats the report as failed.
+func ExampleGOSTFailure() {
+	op, _ := mockclient.LookupOperation(mockclient.Observer, "")
+	var out mockclient.Outcome
+	out.Transport, out.Sent, out.HTTPStatus = mockclient.HTTP, true, 200
+	out.Verdict = mockclient.ObserverVerdict{OK: false}
+	out.Notes = []mockclient.Note{{Code: mockclient.NoteNotDelivered}}
+	kind, effect, failed := GOSTFailure(op, mockclient.HTTP, &out)
+	fmt.Println(failed, kind)
+	fmt.Println(effect)
+	// Output:
+	// true not-delivered
+	// observer reply without ok:true: GOST treats the report as failed, logs it, and resends stats batches on the next tick (status events are lost)
 }
