@@ -116,7 +116,7 @@ func (c *Counts) Add(o *Counts) {
 	c.Clamped += o.Clamped
 	c.ErrorsBy = addLabels(c.ErrorsBy, o.ErrorsBy)
 	c.FailuresBy = addLabels(c.FailuresBy, o.FailuresBy)
-	c.FailureTexts = addTexts(c.FailureTexts, o.FailureTexts)
+	c.FailureTexts = addTexts(c.FailureTexts, o.FailureTexts, c.FailuresBy)
 	c.Verdicts = addLabels(c.Verdicts, o.Verdicts)
 	if len(c.Cases) < len(o.Cases) {
 		c.Cases = append(c.Cases, make([]CaseCounts, len(o.Cases)-len(c.Cases))...)
@@ -208,9 +208,13 @@ func addText(m map[string]string, kind, text string) map[string]string {
 	return m
 }
 
-func addTexts(dst, src map[string]string) map[string]string {
+// addTexts adds the texts of src whose kind is counted in kinds, so that a
+// kind folded into OtherLabel keeps no text.
+func addTexts(dst, src map[string]string, kinds map[string]int64) map[string]string {
 	for _, k := range slices.Sorted(maps.Keys(src)) {
-		dst = addText(dst, k, src[k])
+		if _, ok := kinds[k]; ok {
+			dst = addText(dst, k, src[k])
+		}
 	}
 	return dst
 }

@@ -376,3 +376,20 @@ func TestRecordFailures(t *testing.T) {
 		})
 	}
 }
+
+func TestAddKeepsNoTextForFoldedKinds(t *testing.T) {
+	t.Parallel()
+	var total Counts
+	for i := range maxLabels {
+		total.record(Outcome{Failure: fmt.Sprintf("kind %d", i), FailureText: "kept"})
+	}
+	late := Counts{}
+	late.record(Outcome{Failure: "late kind", FailureText: "folded"})
+	total.Add(&late)
+	assert.EqualValues(t, 1, total.FailuresBy[OtherLabel])
+	assert.NotContains(t, total.FailuresBy, "late kind")
+	assert.NotContains(t, total.FailureTexts, "late kind", "a folded kind keeps no text")
+	for k := range total.FailureTexts {
+		assert.Contains(t, total.FailuresBy, k)
+	}
+}
