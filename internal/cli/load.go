@@ -43,7 +43,7 @@ type GateOptions struct {
 
 func (g *GateOptions) addFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&g.MaxP99, "max-p99", 0, "exit 4 when the p99 latency (corrected in an open loop) exceeds this")
-	fs.StringVar(&g.MaxErrorRate, "max-error-rate", "", "exit 4 when the error rate exceeds this: a fraction (0.01) or a percentage (1%); 0 allows no error")
+	fs.StringVar(&g.MaxErrorRate, "max-error-rate", "", "exit 4 when the share of failed calls (transport errors plus replies GOST treats as failed) exceeds this: a fraction (0.01) or a percentage (1%); 0 allows none")
 	fs.Float64Var(&g.MinRPS, "min-rps", 0, "exit 4 when the achieved rate is below this many calls per second")
 }
 
@@ -125,9 +125,18 @@ calls are due at fixed send slots, and latency is measured from the slot, so a
 plugin that stalls cannot hide the calls it delayed (coordinated omission);
 the uncorrected figures are shown beside the corrected ones.
 
+A call fails with a transport error (no reply: refused, reset, TLS, gRPC
+Unavailable, timeout) or with a GOST-level failure: the plugin replied, but
+GOST treats the reply as a failed call (a non-200 status or other gRPC code,
+a reply that does not decode, an observer or recorder without ok:true, …).
+Both are counted, apart, by kind; a deny (auth or admission ok:false) is a
+verdict, not a failure.
+
 Every case's verdict is taken once before the load; a case whose verdict
-changes under load fails the run (exit 1). --max-p99, --max-error-rate and
---min-rps gate the run: a breach exits 4 and the result names it.`,
+changes under load fails the run (exit 1), and so does a run in which every
+call failed. --max-p99, --max-error-rate (transport errors and GOST-level
+failures together) and --min-rps gate the run: a breach exits 4 and the
+result names it.`,
 		Example: `  plugincheck load auth --addr 127.0.0.1:8000 --token gost --duration 30s --concurrency 32
   plugincheck load auth --addr 127.0.0.1:8000 --rate 2000 --duration 1m --warmup 5s --hdr-log auth.hlog
   plugincheck load bypass --addr http://127.0.0.1:8000/bypass --rate 500 --max-p99 20ms --max-error-rate 0 -o json=load.json`,
@@ -378,7 +387,9 @@ func finishLoad(ctx context.Context, io *iostreams.IOStreams, res *load.Result, 
 		return err
 	}
 	breached := th.Check(res)
-	allFailed := res.Requests > 0 && res.Errors == res.Requests
+	// A call fails in GOST's terms with a transport error or with a reply
+	// GOST treats as failed; every call failing is no pass.
+	allFailed := res.Requests > 0 && res.Errors+res.Failures == res.Requests
 	if allFailed {
 		res.Notes = append(res.Notes, "every measured call failed")
 	}
@@ -396,14 +407,18 @@ func finishLoad(ctx context.Context, io *iostreams.IOStreams, res *load.Result, 
 		return otherErr
 	case ctx.Err() != nil:
 		return ctx.Err()
-	case changed > 0 || allFailed:
+	case changed > 0:
 		return ErrChecksFailed
 	case len(breached) > 0:
+		// A gate the user set outranks "every call failed", which it
+		// then also catches: CI branches on the gate's exit code.
 		msgs := make([]string, len(breached))
 		for i, g := range breached {
 			msgs[i] = g.String()
 		}
 		return fmt.Errorf("%w: %s", ErrThresholdBreached, strings.Join(msgs, "; "))
+	case allFailed:
+		return ErrChecksFailed
 	}
 	return nil
 }
@@ -459,9 +474,9 @@ func (p *progress) update(iv *load.Interval, m *load.Metrics) {
 	if el > 0 {
 		rate = float64(iv.Requests) / el
 	}
-	line := fmt.Sprintf("%s  %d calls  %.0f rps  p99 %s  errors %d",
+	line := fmt.Sprintf("%s  %d calls  %.0f rps  p99 %s  errors %d  GOST-level failures %d",
 		iv.End.Sub(p.start).Round(time.Second), m.Requests, rate,
-		report.Duration(m.Corrected.ValueAtPercentile(99)), m.Errors)
+		report.Duration(m.Corrected.ValueAtPercentile(99)), m.Errors, m.Failures)
 	switch {
 	case p.live:
 		fmt.Fprintf(p.w, "\r\033[K%s", line)

@@ -3,7 +3,10 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sync/atomic"
@@ -17,6 +20,7 @@ import (
 
 	"github.com/plugincheck/plugincheck/internal/iostreams"
 	"github.com/plugincheck/plugincheck/internal/load"
+	"github.com/plugincheck/plugincheck/mockclient"
 )
 
 func TestNewCmdLoad(t *testing.T) {
@@ -226,6 +230,7 @@ func TestLoadGateExitCodes(t *testing.T) {
 			require.NotNil(t, res)
 			assert.EqualValues(t, 200, res.Requests)
 			assert.Zero(t, res.Errors)
+			assert.Zero(t, res.Failures, "GOST-level failures: %v", res.FailuresBy)
 			if tt.wantStderr != "" {
 				assert.Contains(t, stderr, tt.wantStderr)
 			} else {
@@ -326,8 +331,11 @@ func TestLoadAllCallsFailedIsNotSuccess(t *testing.T) {
 	fx := writeFixture(t, "one.yaml", oneCase)
 	code, stderr, res := runLoad(t, t.Context(), "load", "auth", "--addr", addr, "--fixtures", fx, "--builtin=false", "-n", "50")
 	assert.Equal(t, ExitFailed, code, stderr)
-	assert.EqualValues(t, 50, res.Errors)
-	assert.Equal(t, map[string]int64{"grpc DeadlineExceeded": 50}, res.ErrorsBy)
+	// The plugin answered each call, with a status GOST treats as failed.
+	assert.Zero(t, res.Errors)
+	assert.EqualValues(t, 50, res.Failures)
+	assert.Equal(t, map[string]int64{"grpc DeadlineExceeded": 50}, res.FailuresBy)
+	assert.Contains(t, res.FailureTexts["grpc DeadlineExceeded"], "GOST denies the client")
 	assert.Contains(t, res.Notes, "every measured call failed")
 }
 
@@ -428,4 +436,122 @@ func TestMerge(t *testing.T) {
 
 	code, _, _ = runMain(t, "merge", filepath.Join(dir, "missing.json"))
 	assert.Equal(t, ExitUsage, code)
+}
+
+// startHTTPPlugin serves reply to every call on 127.0.0.1 and counts calls.
+func startHTTPPlugin(t *testing.T, reply string) (url string, calls *atomic.Int64) {
+	t.Helper()
+	calls = new(atomic.Int64)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, 1<<20))
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, reply)
+	}))
+	srv.Listener = ln
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return srv.URL, calls
+}
+
+// TestLoadCountsGOSTLevelFailures runs the load command against real
+// loopback HTTP plugins whose replies GOST treats as failed, or not.
+func TestLoadCountsGOSTLevelFailures(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		module    string
+		path      string
+		reply     string
+		gate      bool
+		want      ExitCode
+		wantKind  string // the GOST-level failure every call has; "" for none
+		wantText  string
+		wantInErr string
+	}{
+		{
+			name: "observer without ok fails the gate", module: "observer", path: "/observe", reply: `{"success":true}`, gate: true,
+			want: ExitThreshold, wantKind: "not-delivered",
+			wantText:  "observer reply without ok:true: GOST treats the report as failed",
+			wantInErr: "threshold breached: error rate 100% > 0% (--max-error-rate): 100% GOST-level failures, all not-delivered — observer reply without ok:true",
+		},
+		{
+			name: "observer without ok and no gate: every call failed", module: "observer", path: "/observe", reply: `{"success":true}`,
+			want: ExitFailed, wantKind: "not-delivered", wantText: "GOST treats the report as failed",
+		},
+		{name: "healthy observer", module: "observer", path: "/observe", reply: `{"ok":true}`, gate: true, want: ExitOK},
+		{name: "auth denying everyone is answering", module: "auth", path: "/auth", reply: `{"ok":false}`, gate: true, want: ExitOK},
+		{name: "recorder without ok", module: "recorder", path: "/record", reply: `{}`, gate: true, want: ExitThreshold,
+			wantKind: "not-delivered", wantText: "recorder reply without ok:true", wantInErr: "GOST-level failures, all not-delivered — recorder reply"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			base, calls := startHTTPPlugin(t, tt.reply)
+			ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+			defer cancel()
+			args := []string{"load", tt.module, "--addr", base + tt.path, "-n", "40", "-c", "2"}
+			if tt.gate {
+				args = append(args, "--max-error-rate", "0")
+			}
+			textFile := filepath.Join(t.TempDir(), "result.txt")
+			code, stderr, res := runLoad(t, ctx, append(args, "-o", "text="+textFile)...)
+			require.Equal(t, tt.want, code, stderr)
+			require.NotNil(t, res)
+			text, err := os.ReadFile(textFile)
+			require.NoError(t, err)
+			assert.EqualValues(t, 40, res.Requests)
+			assert.Zero(t, res.Errors, "transport errors: %v", res.ErrorsBy)
+			assert.GreaterOrEqual(t, calls.Load(), res.Requests, "the plugin saw every measured call")
+			if tt.wantKind == "" {
+				assert.Zero(t, res.Failures, "GOST-level failures: %v", res.FailuresBy)
+				assert.Zero(t, res.FailureRate)
+				assert.Contains(t, string(text), "GOST-level   0 (0.00%)")
+				assert.Empty(t, stderr)
+				return
+			}
+			assert.EqualValues(t, 40, res.Failures)
+			assert.Equal(t, 1.0, res.FailureRate)
+			assert.Equal(t, map[string]int64{tt.wantKind: 40}, res.FailuresBy)
+			assert.Contains(t, res.FailureTexts[tt.wantKind], tt.wantText)
+			assert.Contains(t, string(text), "GOST-level failures: 100% "+tt.wantKind+" (×40) — ")
+			assert.Contains(t, string(text), tt.wantText)
+			if tt.gate {
+				require.Len(t, res.Gates, 1)
+				g := res.Gates[0]
+				assert.True(t, g.Breached)
+				assert.Equal(t, 1.0, g.Actual, "GOST-level failures count in --max-error-rate")
+				assert.Contains(t, g.Cause, tt.wantKind)
+				assert.Contains(t, string(text), "FAIL error rate 100% > 0% (--max-error-rate): 100% GOST-level failures")
+				assert.Contains(t, stderr, tt.wantInErr)
+			}
+		})
+	}
+}
+
+// TestLoadReferencePluginsHaveNoGOSTLevelFailures guards against false
+// failures: the reference plugins answer every built-in case as GOST
+// expects, so --max-error-rate 0 passes for every module and transport.
+func TestLoadReferencePluginsHaveNoGOSTLevelFailures(t *testing.T) {
+	t.Parallel()
+	srv := refServer(t, "", nil)
+	for _, m := range mockclient.Modules() {
+		for _, tr := range []mockclient.Transport{mockclient.GRPC, mockclient.HTTP} {
+			t.Run(string(m)+"/"+string(tr), func(t *testing.T) {
+				t.Parallel()
+				addr := srv.GRPCAddr()
+				if tr == mockclient.HTTP {
+					addr = srv.HTTPURL(string(m))
+				}
+				code, stderr, res := runLoad(t, t.Context(), "load", string(m), "--addr", addr, "--transport", string(tr),
+					"-n", "60", "-c", "2", "--max-error-rate", "0")
+				require.NotNil(t, res, stderr)
+				assert.Equal(t, ExitOK, code, stderr)
+				assert.Zero(t, res.Errors, "transport errors: %v", res.ErrorsBy)
+				assert.Zero(t, res.Failures, "GOST-level failures: %v %v", res.FailuresBy, res.FailureTexts)
+			})
+		}
+	}
 }

@@ -2,7 +2,10 @@ package load
 
 import (
 	"maps"
+	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 )
@@ -30,13 +33,23 @@ const maxLabels = 64
 // OtherLabel collects the counts of labels past the first maxLabels.
 const OtherLabel = "(other)"
 
+// maxFailureText bounds each kept failure text, in bytes.
+const maxFailureText = 300
+
 // Outcome is what one call produced, as far as load accounting goes.
 type Outcome struct {
 	// Case is the index of the call's case in the request mix.
 	Case int
-	// Error classifies a failed call ("grpc Unavailable", "http 500",
-	// "timeout", …); empty when the plugin replied and the reply decoded.
+	// Error classifies a call that got no reply at all ("grpc
+	// Unavailable", "timeout", …): a transport-level error.
 	Error string
+	// Failure classifies a call the plugin answered but whose reply the
+	// caller's rules count as failed (for plugincheck, GOST's rules:
+	// "http 500", "not-delivered", …); ignored when Error is set.
+	Failure string
+	// FailureText says what the failure means; the first text seen for
+	// each Failure kind is kept, so it should not vary from call to call.
+	FailureText string
 	// Verdict labels GOST's verdict for the verdict distribution.
 	Verdict string
 	// Changed is true when the verdict differs from the case's baseline.
@@ -45,9 +58,11 @@ type Outcome struct {
 
 // CaseCounts are the measured calls of one case of the mix.
 type CaseCounts struct {
-	Calls   int64 `json:"calls"`
-	Errors  int64 `json:"errors"`
-	Changed int64 `json:"verdictChanges"`
+	Calls  int64 `json:"calls"`
+	Errors int64 `json:"errors"`
+	// Failures counts the case's calls with an Outcome.Failure.
+	Failures int64 `json:"gostFailures"`
+	Changed  int64 `json:"verdictChanges"`
 	// ChangedTo counts the verdicts the case changed to, by label.
 	ChangedTo map[string]int64 `json:"changedTo,omitempty"`
 }
@@ -57,8 +72,12 @@ type CaseCounts struct {
 type Counts struct {
 	// Requests counts measured calls, failed ones included.
 	Requests int64 `json:"requests"`
-	// Errors counts measured calls that got no usable reply.
+	// Errors counts measured calls that got no reply at all: transport
+	// errors.
 	Errors int64 `json:"errors"`
+	// Failures counts measured calls the plugin answered with a reply
+	// counted as failed (Outcome.Failure): GOST-level failures.
+	Failures int64 `json:"gostFailures"`
 	// Changed counts measured calls whose verdict differed from the
 	// case's baseline.
 	Changed int64 `json:"verdictChanges"`
@@ -76,14 +95,19 @@ type Counts struct {
 	Clamped int64 `json:"clamped,omitempty"`
 
 	ErrorsBy map[string]int64 `json:"errorsBy,omitempty"`
-	Verdicts map[string]int64 `json:"verdicts,omitempty"`
-	Cases    []CaseCounts     `json:"cases,omitempty"`
+	// FailuresBy counts Failures by kind; FailureTexts holds each kind's
+	// text. Both are bounded like the other label maps.
+	FailuresBy   map[string]int64  `json:"gostFailuresBy,omitempty"`
+	FailureTexts map[string]string `json:"gostFailureTexts,omitempty"`
+	Verdicts     map[string]int64  `json:"verdicts,omitempty"`
+	Cases        []CaseCounts      `json:"cases,omitempty"`
 }
 
 // Add adds o to c.
 func (c *Counts) Add(o *Counts) {
 	c.Requests += o.Requests
 	c.Errors += o.Errors
+	c.Failures += o.Failures
 	c.Changed += o.Changed
 	c.Late += o.Late
 	c.MaxLag = max(c.MaxLag, o.MaxLag)
@@ -91,36 +115,48 @@ func (c *Counts) Add(o *Counts) {
 	c.Abandoned += o.Abandoned
 	c.Clamped += o.Clamped
 	c.ErrorsBy = addLabels(c.ErrorsBy, o.ErrorsBy)
+	c.FailuresBy = addLabels(c.FailuresBy, o.FailuresBy)
+	c.FailureTexts = addTexts(c.FailureTexts, o.FailureTexts, c.FailuresBy)
 	c.Verdicts = addLabels(c.Verdicts, o.Verdicts)
 	if len(c.Cases) < len(o.Cases) {
 		c.Cases = append(c.Cases, make([]CaseCounts, len(o.Cases)-len(c.Cases))...)
 	}
 	for i := range o.Cases {
 		dst, src := &c.Cases[i], &o.Cases[i]
-		dst.Calls += src.Calls
-		dst.Errors += src.Errors
-		dst.Changed += src.Changed
-		dst.ChangedTo = addLabels(dst.ChangedTo, src.ChangedTo)
+		dst.add(src)
 	}
+}
+
+// add adds the counts of src to cc.
+func (cc *CaseCounts) add(src *CaseCounts) {
+	cc.Calls += src.Calls
+	cc.Errors += src.Errors
+	cc.Failures += src.Failures
+	cc.Changed += src.Changed
+	cc.ChangedTo = addLabels(cc.ChangedTo, src.ChangedTo)
 }
 
 // reset zeroes c for reuse, keeping its allocations.
 func (c *Counts) reset() {
 	cases := c.Cases
-	eb, vs := c.ErrorsBy, c.Verdicts
+	eb, fb, ft, vs := c.ErrorsBy, c.FailuresBy, c.FailureTexts, c.Verdicts
 	clear(eb)
+	clear(fb)
+	clear(ft)
 	clear(vs)
 	for i := range cases {
 		clear(cases[i].ChangedTo)
 		cases[i] = CaseCounts{ChangedTo: cases[i].ChangedTo}
 	}
-	*c = Counts{ErrorsBy: eb, Verdicts: vs, Cases: cases}
+	*c = Counts{ErrorsBy: eb, FailuresBy: fb, FailureTexts: ft, Verdicts: vs, Cases: cases}
 }
 
 // clone returns a deep copy of c.
 func (c *Counts) clone() Counts {
 	out := *c
 	out.ErrorsBy = maps.Clone(c.ErrorsBy)
+	out.FailuresBy = maps.Clone(c.FailuresBy)
+	out.FailureTexts = maps.Clone(c.FailureTexts)
 	out.Verdicts = maps.Clone(c.Verdicts)
 	out.Cases = make([]CaseCounts, len(c.Cases))
 	for i, cc := range c.Cases {
@@ -134,8 +170,16 @@ func addLabel(m map[string]int64, label string, n int64) map[string]int64 {
 	if m == nil {
 		m = make(map[string]int64)
 	}
-	if _, ok := m[label]; !ok && len(m) >= maxLabels {
-		label = OtherLabel
+	if _, ok := m[label]; !ok && label != OtherLabel {
+		// OtherLabel takes no slot, so that adding a bounded map to an
+		// empty one keeps every label, whatever the order.
+		kept := len(m)
+		if _, other := m[OtherLabel]; other {
+			kept--
+		}
+		if kept >= maxLabels {
+			label = OtherLabel
+		}
 	}
 	m[label] += n
 	return m
@@ -148,12 +192,59 @@ func addLabels(dst, src map[string]int64) map[string]int64 {
 	return dst
 }
 
+// addText keeps the first text of kind, cut to maxFailureText, while the
+// map has room; kinds folded into OtherLabel keep no text.
+func addText(m map[string]string, kind, text string) map[string]string {
+	if text == "" {
+		return m
+	}
+	if _, ok := m[kind]; ok || len(m) >= maxLabels || kind == OtherLabel {
+		return m
+	}
+	if m == nil {
+		m = make(map[string]string)
+	}
+	m[kind] = truncate(text, maxFailureText)
+	return m
+}
+
+// addTexts adds the texts of src whose kind is counted in kinds, so that a
+// kind folded into OtherLabel keeps no text.
+func addTexts(dst, src map[string]string, kinds map[string]int64) map[string]string {
+	for _, k := range slices.Sorted(maps.Keys(src)) {
+		if _, ok := kinds[k]; ok {
+			dst = addText(dst, k, src[k])
+		}
+	}
+	return dst
+}
+
+// truncate cuts s to at most n bytes without splitting a UTF-8 sequence.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n - len("…")
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return strings.ToValidUTF8(s[:cut], "") + "…"
+}
+
 // record adds one measured call to c.
 func (c *Counts) record(o Outcome) {
 	c.Requests++
-	if o.Error != "" {
+	failed := o.Error == "" && o.Failure != ""
+	switch {
+	case o.Error != "":
 		c.Errors++
 		c.ErrorsBy = addLabel(c.ErrorsBy, o.Error, 1)
+	case failed:
+		c.Failures++
+		c.FailuresBy = addLabel(c.FailuresBy, o.Failure, 1)
+		if _, kept := c.FailuresBy[o.Failure]; kept {
+			c.FailureTexts = addText(c.FailureTexts, o.Failure, o.FailureText)
+		}
 	}
 	if o.Verdict != "" {
 		c.Verdicts = addLabel(c.Verdicts, o.Verdict, 1)
@@ -166,6 +257,9 @@ func (c *Counts) record(o Outcome) {
 		cc.Calls++
 		if o.Error != "" {
 			cc.Errors++
+		}
+		if failed {
+			cc.Failures++
 		}
 		if o.Changed {
 			cc.Changed++
@@ -264,10 +358,16 @@ func (m *Metrics) RPS() float64 {
 	return float64(m.Requests) / el.Seconds()
 }
 
-// ErrorRate is the fraction of measured calls that failed.
-func (m *Metrics) ErrorRate() float64 {
+// ErrorRate is the fraction of measured calls that got no reply.
+func (m *Metrics) ErrorRate() float64 { return m.rate(m.Errors) }
+
+// FailureRate is the fraction of measured calls whose reply counted as
+// failed.
+func (m *Metrics) FailureRate() float64 { return m.rate(m.Failures) }
+
+func (m *Metrics) rate(n int64) float64 {
 	if m.Requests == 0 {
 		return 0
 	}
-	return float64(m.Errors) / float64(m.Requests)
+	return float64(n) / float64(m.Requests)
 }

@@ -81,7 +81,8 @@ func WriteText(w io.Writer, r *Result) error {
 	} else {
 		p("rate         %.1f rps achieved\n", r.AchievedRPS)
 	}
-	p("errors       %d (%.2f%%)\n", r.Errors, 100*r.ErrorRate)
+	p("errors       %d (%.2f%%) without a reply\n", r.Errors, 100*r.ErrorRate)
+	p("GOST-level   %d (%.2f%%) replies GOST treats as failed calls\n", r.Failures, 100*r.FailureRate)
 	if r.Mode == "open" {
 		p("send slots   %d late by more than %s (max lag %s), %d unsent", r.Late, fmtDuration(DefaultLateTolerance), r.MaxLag, r.Unsent)
 		if r.Late > 0 || r.Unsent > 0 {
@@ -105,6 +106,7 @@ func WriteText(w io.Writer, r *Result) error {
 			p("  %-40s %d\n", kv.k, kv.v)
 		}
 	}
+	writeFailures(&b, r)
 	if len(r.Verdicts) > 0 {
 		p("\nGOST verdicts\n")
 		for _, kv := range sortedCounts(r.Verdicts) {
@@ -152,6 +154,30 @@ func WriteText(w io.Writer, r *Result) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeFailures lists the GOST-level failures by kind, each with its share
+// of the calls and what GOST does.
+func writeFailures(b *strings.Builder, r *Result) {
+	if len(r.FailuresBy) == 0 || r.Requests == 0 {
+		return
+	}
+	kinds := sortedCounts(r.FailuresBy)
+	line := func(kv labelCount) string {
+		s := fmt.Sprintf("%.4g%% %s (×%d)", 100*float64(kv.v)/float64(r.Requests), kv.k, kv.v)
+		if text := r.FailureTexts[kv.k]; text != "" {
+			s += " — " + text
+		}
+		return s
+	}
+	if len(kinds) == 1 {
+		fmt.Fprintf(b, "\nGOST-level failures: %s\n", line(kinds[0]))
+		return
+	}
+	b.WriteString("\nGOST-level failures\n")
+	for _, kv := range kinds {
+		fmt.Fprintf(b, "  %s\n", line(kv))
+	}
 }
 
 func writeLatency(b *strings.Builder, r *Result) {

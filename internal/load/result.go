@@ -96,6 +96,10 @@ type Gate struct {
 	// Unit is "ms", "ratio" or "rps".
 	Unit     string `json:"unit"`
 	Breached bool   `json:"breached"`
+	// Cause names what the failed calls were, for max-error-rate: the
+	// shares of transport errors and GOST-level failures and the most
+	// frequent kind of each, so a breach says why.
+	Cause string `json:"cause,omitempty"`
 }
 
 // Result is the outcome of a load run, or of several merged runs.
@@ -108,7 +112,11 @@ type Result struct {
 	Elapsed     report.Duration `json:"elapsedMs"`
 	Stop        StopReason      `json:"stop"`
 	AchievedRPS float64         `json:"achievedRps"`
-	ErrorRate   float64         `json:"errorRate"`
+	// ErrorRate is the share of calls with a transport error (no reply).
+	ErrorRate float64 `json:"errorRate"`
+	// FailureRate is the share of calls GOST treats as failed although
+	// the plugin replied (Counts.Failures).
+	FailureRate float64 `json:"gostFailureRate"`
 	Counts
 	MaxLag report.Duration `json:"maxLagMs"`
 	// Unsent counts open-loop send slots due before the end that were
@@ -131,6 +139,7 @@ func NewResult(info Info, m *Metrics) (*Result, error) {
 		Stop:        m.Stop,
 		AchievedRPS: m.RPS(),
 		ErrorRate:   m.ErrorRate(),
+		FailureRate: m.FailureRate(),
 		Counts:      m.Counts.clone(),
 		MaxLag:      report.Duration(m.MaxLag),
 		Unsent:      m.Unsent,
@@ -236,12 +245,7 @@ func Merge(rs ...*Result) (*Result, error) {
 				info.Mix[k].Baseline = ci.Baseline
 			}
 			if j < len(m.Cases) {
-				src := m.Cases[j]
-				dst := &cases[k]
-				dst.Calls += src.Calls
-				dst.Errors += src.Errors
-				dst.Changed += src.Changed
-				dst.ChangedTo = addLabels(dst.ChangedTo, src.ChangedTo)
+				cases[k].add(&m.Cases[j])
 			}
 		}
 		m.Cases, total.Cases = nil, nil

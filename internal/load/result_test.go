@@ -3,10 +3,12 @@ package load
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -30,6 +32,12 @@ func synthetic(lo, hi int, start, end time.Time) (*Metrics, []*Interval) {
 		recordLatency(iv.Corrected, c)
 		recordLatency(iv.Uncorrected, u)
 		o := Outcome{Case: n % 2, Verdict: `{"ok":true}`}
+		switch {
+		case n%89 == 0:
+			o.Failure, o.FailureText = "not-delivered", "GOST resends the batch"
+		case n%83 == 0:
+			o.Failure, o.FailureText = "http 500", "GOST denies"
+		}
 		if n%97 == 0 {
 			o.Error, o.Verdict = "grpc Unavailable", `{"ok":false}`
 		}
@@ -92,6 +100,8 @@ func TestMergeOfHalvesEqualsWhole(t *testing.T) {
 	assert.Equal(t, wantRes.Counts, got.Counts)
 	assert.Equal(t, wantRes.AchievedRPS, got.AchievedRPS)
 	assert.Equal(t, wantRes.ErrorRate, got.ErrorRate)
+	assert.Equal(t, wantRes.FailureRate, got.FailureRate)
+	assert.Equal(t, map[string]string{"not-delivered": "GOST resends the batch", "http 500": "GOST denies"}, got.FailureTexts)
 	assert.Equal(t, wantRes.Elapsed, got.Elapsed)
 	assert.Equal(t, wantRes.Histograms, got.Histograms, "even the encoded histograms are identical")
 	assert.Equal(t, 2, got.Machines)
@@ -185,6 +195,7 @@ func TestThresholds(t *testing.T) {
 		{name: "all pass", th: Thresholds{MaxP99: p99, MaxErrorRate: &tenth, MinRPS: 999}, wantGates: 3},
 		{name: "p99", th: Thresholds{MaxP99: p99 - time.Microsecond}, wantGates: 1, wantBreached: []string{"max-p99"}},
 		{name: "no error allowed", th: Thresholds{MaxErrorRate: &zero}, wantGates: 1, wantBreached: []string{"max-error-rate"}},
+		{name: "errors and failures add up", th: Thresholds{MaxErrorRate: &r.ErrorRate}, wantGates: 1, wantBreached: []string{"max-error-rate"}},
 		{name: "rate", th: Thresholds{MinRPS: 1001}, wantGates: 1, wantBreached: []string{"min-rps"}},
 		{name: "all fail", th: Thresholds{MaxP99: time.Microsecond, MaxErrorRate: &zero, MinRPS: 1e6}, wantGates: 3, wantBreached: []string{"max-p99", "max-error-rate", "min-rps"}},
 	}
@@ -212,6 +223,9 @@ func TestGateString(t *testing.T) {
 		{Gate{Name: "max-p99", Unit: "ms", Limit: 10, Actual: 12.5, Breached: true}, "p99 12.5ms > 10ms (--max-p99)"},
 		{Gate{Name: "max-error-rate", Unit: "ratio", Limit: 0.01, Actual: 0.002}, "error rate 0.2% ≤ 1% (--max-error-rate)"},
 		{Gate{Name: "min-rps", Unit: "rps", Limit: 1000, Actual: 900, Breached: true}, "achieved 900.0 rps < 1000.0 rps (--min-rps)"},
+		{Gate{Name: "max-error-rate", Unit: "ratio", Limit: 0, Actual: 1, Breached: true, Cause: "100% GOST-level failures, all not-delivered"},
+			"error rate 100% > 0% (--max-error-rate): 100% GOST-level failures, all not-delivered"},
+		{Gate{Name: "max-error-rate", Unit: "ratio", Limit: 1, Actual: 1, Cause: "100% GOST-level failures, all not-delivered"}, "error rate 100% ≤ 100% (--max-error-rate)"},
 	}
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, tt.g.String())
@@ -232,7 +246,9 @@ func TestWriteText(t *testing.T) {
 		"open loop at 1000 rps, up to 8 in flight, 1 connection; stopped: duration",
 		"requests     1000 in 1s",
 		"rate         1000.0 rps achieved of 1000 target (100.0%)",
-		"errors       11 (1.10%)",
+		"errors       11 (1.10%) without a reply",
+		"GOST-level   23 (2.30%) replies GOST treats as failed calls",
+		"GOST-level failures\n  1.2% http 500 (×12) — GOST denies\n  1.1% not-delivered (×11) — GOST resends the batch\n",
 		"latency       corrected  uncorrected",
 		"p99.99",
 		"grpc Unavailable",
@@ -241,5 +257,139 @@ func TestWriteText(t *testing.T) {
 		"FAIL achieved 1000.0 rps < 2000.0 rps (--min-rps)",
 	} {
 		assert.Contains(t, out, want)
+	}
+}
+
+func TestGateCause(t *testing.T) {
+	t.Parallel()
+	zero := 0.0
+	tests := []struct {
+		name      string
+		counts    Counts
+		texts     map[string]string
+		wantCause string
+	}{
+		{name: "no failed call", counts: Counts{Requests: 10}},
+		{
+			name:      "one GOST-level kind",
+			counts:    Counts{Requests: 10, Failures: 10, FailuresBy: map[string]int64{"not-delivered": 10}},
+			texts:     map[string]string{"not-delivered": "observer reply without ok:true"},
+			wantCause: "100% GOST-level failures, all not-delivered — observer reply without ok:true",
+		},
+		{
+			name:      "both, several kinds",
+			counts:    Counts{Requests: 8, Errors: 2, ErrorsBy: map[string]int64{"timeout": 2}, Failures: 4, FailuresBy: map[string]int64{"http 404": 3, "decode": 1}},
+			wantCause: "25% transport errors, all timeout; 50% GOST-level failures, mostly http 404",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := &Result{Counts: tt.counts}
+			r.FailureTexts = tt.texts
+			gates := (Thresholds{MaxErrorRate: &zero}).Check(r)
+			require.Len(t, r.Gates, 1)
+			assert.Equal(t, tt.wantCause, r.Gates[0].Cause)
+			assert.Equal(t, tt.wantCause != "", len(gates) == 1, "breached")
+			if tt.wantCause != "" {
+				assert.InDelta(t, float64(tt.counts.Errors+tt.counts.Failures)/float64(tt.counts.Requests), r.Gates[0].Actual, 1e-12)
+			}
+		})
+	}
+}
+
+func TestRecordFailures(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("é", maxFailureText)
+	tests := []struct {
+		name         string
+		outcomes     []Outcome
+		wantErrors   int64
+		wantFailures int64
+		check        func(t *testing.T, c *Counts)
+	}{
+		{
+			name:       "a transport error is not also a failure",
+			outcomes:   []Outcome{{Error: "timeout", Failure: "decode", FailureText: "x"}},
+			wantErrors: 1,
+			check: func(t *testing.T, c *Counts) {
+				assert.Empty(t, c.FailuresBy)
+				assert.Empty(t, c.FailureTexts)
+				assert.Zero(t, c.Cases[0].Failures)
+			},
+		},
+		{
+			name:         "the first text of a kind is kept",
+			outcomes:     []Outcome{{Failure: "http 500", FailureText: "first"}, {Failure: "http 500", FailureText: "second"}, {Failure: "decode"}},
+			wantFailures: 3,
+			check: func(t *testing.T, c *Counts) {
+				assert.Equal(t, map[string]int64{"http 500": 2, "decode": 1}, c.FailuresBy)
+				assert.Equal(t, map[string]string{"http 500": "first"}, c.FailureTexts)
+				assert.EqualValues(t, 3, c.Cases[0].Failures)
+			},
+		},
+		{
+			name:         "a long text is cut on a rune boundary",
+			outcomes:     []Outcome{{Failure: "k", FailureText: long}},
+			wantFailures: 1,
+			check: func(t *testing.T, c *Counts) {
+				got := c.FailureTexts["k"]
+				assert.LessOrEqual(t, len(got), maxFailureText)
+				assert.True(t, utf8.ValidString(got), "valid UTF-8")
+				assert.True(t, strings.HasSuffix(got, "…"))
+			},
+		},
+		{
+			name: "ever-new kinds are folded into (other)",
+			outcomes: func() []Outcome {
+				var out []Outcome
+				for i := range 3 * maxLabels {
+					out = append(out, Outcome{Failure: fmt.Sprintf("kind %d", i), FailureText: "text"})
+				}
+				return out
+			}(),
+			wantFailures: 3 * maxLabels,
+			check: func(t *testing.T, c *Counts) {
+				assert.Len(t, c.FailuresBy, maxLabels+1)
+				assert.EqualValues(t, 2*maxLabels, c.FailuresBy[OtherLabel])
+				assert.LessOrEqual(t, len(c.FailureTexts), maxLabels)
+				assert.NotContains(t, c.FailureTexts, OtherLabel)
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := &Counts{Cases: make([]CaseCounts, 1)}
+			for _, o := range tt.outcomes {
+				c.record(o)
+			}
+			assert.EqualValues(t, len(tt.outcomes), c.Requests)
+			assert.Equal(t, tt.wantErrors, c.Errors)
+			assert.Equal(t, tt.wantFailures, c.Failures)
+			tt.check(t, c)
+			// Adding to an empty total keeps every bound.
+			var total Counts
+			total.Add(c)
+			assert.Equal(t, c.FailuresBy, total.FailuresBy)
+			assert.Equal(t, c.FailureTexts, total.FailureTexts)
+		})
+	}
+}
+
+func TestAddKeepsNoTextForFoldedKinds(t *testing.T) {
+	t.Parallel()
+	var total Counts
+	for i := range maxLabels {
+		total.record(Outcome{Failure: fmt.Sprintf("kind %d", i), FailureText: "kept"})
+	}
+	late := Counts{}
+	late.record(Outcome{Failure: "late kind", FailureText: "folded"})
+	total.Add(&late)
+	assert.EqualValues(t, 1, total.FailuresBy[OtherLabel])
+	assert.NotContains(t, total.FailuresBy, "late kind")
+	assert.NotContains(t, total.FailureTexts, "late kind", "a folded kind keeps no text")
+	for k := range total.FailureTexts {
+		assert.Contains(t, total.FailuresBy, k)
 	}
 }

@@ -307,7 +307,7 @@ func (r *runner) worker(ctx context.Context, sh *shard) {
 		began := time.Now()
 		o := r.call(ctx, n)
 		end := time.Now()
-		interrupted := o.Error != "" && r.interrupted()
+		interrupted := (o.Error != "" || o.Failure != "") && r.interrupted()
 		r.record(sh, measured, interrupted, o, due, began, end)
 	}
 }

@@ -154,6 +154,16 @@ func TestRunLetsCallsInFlightFinish(t *testing.T) {
 
 func TestRunInterruptedCountsNoErrors(t *testing.T) {
 	t.Parallel()
+	// A cancelled call may be classified as either kind of failure.
+	for _, failed := range []Outcome{{Error: "grpc Canceled"}, {Failure: "grpc Canceled"}} {
+		t.Run(failed.Error+failed.Failure, func(t *testing.T) {
+			t.Parallel()
+			testRunInterrupted(t, failed)
+		})
+	}
+}
+
+func testRunInterrupted(t *testing.T, failed Outcome) {
 	synctest.Test(t, func(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
 		inFlight := make(chan struct{}, 8)
@@ -165,7 +175,7 @@ func TestRunInterruptedCountsNoErrors(t *testing.T) {
 			}
 			inFlight <- struct{}{}
 			<-ctx.Done()
-			return Outcome{Error: "grpc Canceled"}
+			return failed
 		}
 		ivs, err := Run(ctx, call, nil, WithConcurrency(3), WithDuration(time.Hour), withFine(0))
 		require.NoError(t, err)
@@ -176,6 +186,7 @@ func TestRunInterruptedCountsNoErrors(t *testing.T) {
 		m, _ := drain(t, ivs)
 		assert.EqualValues(t, 8, m.Requests)
 		assert.Zero(t, m.Errors, "cancelling the run is not the plugin's error")
+		assert.Zero(t, m.Failures, "cancelling the run is not the plugin's failure")
 		assert.EqualValues(t, 3, m.Abandoned)
 		assert.Equal(t, ReasonCancel, m.Stop)
 	})
@@ -190,6 +201,8 @@ func TestRunCountsOutcomes(t *testing.T) {
 				return Outcome{Case: 0, Error: "grpc Unavailable", Verdict: `{"ok":false}`}
 			case 1:
 				return Outcome{Case: 1, Verdict: `{"ok":true}`, Changed: true}
+			case 2:
+				return Outcome{Case: 1, Verdict: `{"ok":false}`, Failure: "http 500", FailureText: "GOST denies"}
 			}
 			return Outcome{Case: 1, Verdict: `{"ok":false}`}
 		}
@@ -199,12 +212,16 @@ func TestRunCountsOutcomes(t *testing.T) {
 		assert.EqualValues(t, 100, m.Requests)
 		assert.EqualValues(t, 25, m.Errors)
 		assert.Equal(t, map[string]int64{"grpc Unavailable": 25}, m.ErrorsBy)
+		assert.EqualValues(t, 25, m.Failures)
+		assert.Equal(t, map[string]int64{"http 500": 25}, m.FailuresBy)
+		assert.Equal(t, map[string]string{"http 500": "GOST denies"}, m.FailureTexts)
 		assert.Equal(t, map[string]int64{`{"ok":false}`: 75, `{"ok":true}`: 25}, m.Verdicts)
 		assert.Equal(t, []CaseCounts{
 			{Calls: 25, Errors: 25},
-			{Calls: 75, Changed: 25, ChangedTo: map[string]int64{`{"ok":true}`: 25}},
+			{Calls: 75, Failures: 25, Changed: 25, ChangedTo: map[string]int64{`{"ok":true}`: 25}},
 		}, m.Cases)
 		assert.InDelta(t, 0.25, m.ErrorRate(), 1e-9)
+		assert.InDelta(t, 0.25, m.FailureRate(), 1e-9)
 	})
 }
 

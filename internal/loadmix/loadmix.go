@@ -1,7 +1,8 @@
 // Package loadmix turns a fixture request mix into load.Calls: it picks
 // cases by weight, makes each call the way GOST makes it, and classifies the
-// outcome (error by gRPC code or HTTP status, GOST verdict, and whether the
-// verdict changed from the case's baseline).
+// outcome: a transport error (no reply), a GOST-level failure (a reply GOST
+// treats as a failed call, as suites.GOSTFailure decides), GOST's verdict,
+// and whether the verdict changed from the case's baseline.
 package loadmix
 
 import (
@@ -107,8 +108,10 @@ func (c *Caller) Call(ctx context.Context, n uint64) load.Outcome {
 	out := mc.Step.Op.Do(ctx, cl, mc.Step.Request)
 	o := load.Outcome{Case: i}
 	replied := ok(mc.Step.Op, cl.Transport(), &out.Observation)
-	if !replied {
+	if noReply(&out.Observation) {
 		o.Error = ErrorLabel(&out.Observation)
+	} else if kind, effect, failed := suites.GOSTFailure(mc.Step.Op, cl.Transport(), &out); failed {
+		o.Failure, o.FailureText = kind, effect
 	}
 	b := &c.base[i]
 	if b.set && reflect.DeepEqual(out.Verdict, b.verdict) {
@@ -116,8 +119,9 @@ func (c *Caller) Call(ctx context.Context, n uint64) load.Outcome {
 		return o
 	}
 	o.Verdict = suites.VerdictLabel(mc.Step.Op, out.Verdict)
-	// A failed call is counted as an error, with GOST's failure verdict in
-	// the distribution; a verdict change is a different reply.
+	// A failed call is counted as an error or a GOST-level failure, with
+	// GOST's failure verdict in the distribution; a verdict change is a
+	// different usable reply.
 	o.Changed = replied && b.set && mc.Stable && o.Verdict != b.label
 	return o
 }
@@ -133,6 +137,16 @@ func ok(op mockclient.Operation, t mockclient.Transport, o *mockclient.Observati
 	}
 	return op.Module == mockclient.Hop && t == mockclient.HTTP && o.Failure == mockclient.FailureStatus &&
 		(o.HTTPStatus == http.StatusNoContent || o.HTTPStatus == http.StatusNotFound)
+}
+
+// noReply reports a transport-level error: the plugin's reply never
+// arrived (or GOST could not even send the call).
+func noReply(o *mockclient.Observation) bool {
+	switch o.Failure {
+	case mockclient.FailureTransport, mockclient.FailureTimeout, mockclient.FailureRequest:
+		return true
+	}
+	return false
 }
 
 // ErrorLabel classifies a failed call: "grpc <Code>", "http <status>",

@@ -1,8 +1,14 @@
 package loadmix
 
 import (
+	"context"
 	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -74,5 +80,72 @@ func TestErrorLabel(t *testing.T) {
 	}
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, ErrorLabel(&tt.o))
+	}
+}
+
+// TestCallClassifies drives real loopback HTTP plugins and checks which
+// replies count as transport errors, GOST-level failures or plain verdicts.
+func TestCallClassifies(t *testing.T) {
+	t.Parallel()
+	events := &mockclient.ObserverRequest{Events: []mockclient.ObserverEvent{{
+		Kind: "service", Service: "svc", Type: mockclient.ObserverEventStatus,
+		Status: &mockclient.ObserverStatus{State: "running", Msg: "service svc is running"},
+	}}}
+	creds := &mockclient.AuthRequest{Username: "gost", Password: "gost", Client: "127.0.0.1:1"}
+	hop := &mockclient.HopRequest{Network: "tcp", Addr: "example.com:443"}
+	tests := []struct {
+		name        string
+		module      mockclient.Module
+		req         any
+		status      int
+		body        string
+		closed      bool // no server listening
+		wantError   string
+		wantFailure string
+		wantText    string
+	}{
+		{name: "healthy observer", module: mockclient.Observer, req: events, status: 200, body: `{"ok":true}`},
+		{name: "observer without ok", module: mockclient.Observer, req: events, status: 200, body: `{"success":true}`,
+			wantFailure: "not-delivered", wantText: "observer reply without ok:true"},
+		{name: "auth deny is a verdict", module: mockclient.Auth, req: creds, status: 200, body: `{"ok":false}`},
+		{name: "auth 500", module: mockclient.Auth, req: creds, status: 500, body: `oops`, wantFailure: "http 500", wantText: "GOST denies the client"},
+		{name: "auth reply that does not decode", module: mockclient.Auth, req: creds, status: 200, body: `{"ok":"yes"}`, wantFailure: "decode"},
+		{name: "hop 404 is no node", module: mockclient.Hop, req: hop, status: 404},
+		{name: "hop 502", module: mockclient.Hop, req: hop, status: 502, wantFailure: "http 502"},
+		{name: "refused", module: mockclient.Auth, req: creds, closed: true, wantError: "transport failure"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			require.NoError(t, err)
+			url := "http://" + ln.Addr().String() + "/plugin"
+			if tt.closed {
+				require.NoError(t, ln.Close())
+			} else {
+				srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+					w.Header().Set("Content-Type", "application/json")
+					w.WriteHeader(tt.status)
+					_, _ = io.WriteString(w, tt.body)
+				}))
+				srv.Listener = ln
+				srv.Start()
+				t.Cleanup(srv.Close)
+			}
+			cl, err := mockclient.New(mockclient.Config{Addr: url, Transport: mockclient.HTTP, CallTimeout: 10 * time.Second})
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = cl.Close() })
+			op, err := mockclient.LookupOperation(tt.module, "")
+			require.NoError(t, err)
+			c, err := New([]suites.MixCase{{ID: "x", Weight: 1, Step: &suites.Step{Op: op, Request: tt.req}}}, []*mockclient.Client{cl})
+			require.NoError(t, err)
+			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+			defer cancel()
+			o := c.Call(ctx, 0)
+			assert.Equal(t, tt.wantError, o.Error, "error")
+			assert.Equal(t, tt.wantFailure, o.Failure, "GOST-level failure")
+			assert.Contains(t, o.FailureText, tt.wantText)
+			assert.NotEmpty(t, o.Verdict, "GOST's verdict is labelled whatever happened")
+		})
 	}
 }
