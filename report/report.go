@@ -128,7 +128,8 @@ type Run struct {
 type Cause struct {
 	// Code is stable, for scripts: "http-path", "not-delivered", ….
 	Code string `json:"code"`
-	// Status is fail or warn.
+	// Status is fail or warn; pass marks information that does not
+	// change the run's status (a redirect GOST follows).
 	Status Status `json:"status"`
 	// Text is the one-line headline.
 	Text string `json:"text"`

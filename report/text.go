@@ -166,8 +166,12 @@ const maxCauseText = 512
 func (p *printer) causes(cs []Cause, n int) {
 	for _, c := range cs {
 		label, color := "CAUSE:", ansiBoldRed
-		if c.Status != Fail {
+		switch c.Status {
+		case Fail:
+		case Warn:
 			label, color = "WARNING:", ansiYellow
+		default:
+			label, color = "NOTE:", ""
 		}
 		p.field(n, label, color, truncate(clean(c.Code)+": "+c.Text, maxCauseText))
 		sub := n + utf8.RuneCountInString(label) + 1

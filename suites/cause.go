@@ -83,7 +83,8 @@ type ExplainOptions struct {
 }
 
 // Explain derives the causes of a run from its cases: one per reason, the
-// failures first, each naming the cases it explains. suites.Run fills
+// failures first, then warnings, then information (status pass), each
+// naming the cases it explains. suites.Run fills
 // run.Causes with it; the command line calls it again once the TLS audit
 // knows whether the plugin was reachable.
 func Explain(run *report.Run, cfg mockclient.Config, opts ExplainOptions) []report.Cause {
@@ -112,7 +113,10 @@ func Explain(run *report.Run, cfg mockclient.Config, opts ExplainOptions) []repo
 }
 
 func statusRank(s report.Status) int {
-	if s == report.Fail {
+	switch s {
+	case report.Fail:
+		return 2
+	case report.Warn:
 		return 1
 	}
 	return 0
@@ -540,8 +544,10 @@ func (e *explainer) redirected() *report.Cause {
 	}
 	texts := noteTexts(steps, noteRedirected)
 	return &report.Cause{
-		Code:   CauseRedirected,
-		Status: report.Warn,
+		Code: CauseRedirected,
+		// GOST follows and the call works: information, unless the token
+		// leaves for another host (CauseTokenCrossHost).
+		Status: report.Pass,
 		Text:   "GOST follows a redirect on these calls: " + texts[0],
 		Sent:   calls(steps),
 		Got:    list(texts),

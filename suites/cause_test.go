@@ -383,3 +383,56 @@ cases:
 	require.NoError(t, report.NewText(report.TextOptions{Verbose: true})(&text, &report.Report{Runs: []*report.Run{run}}))
 	assert.Contains(t, text.String(), `sent: {"service":"","username":"u","password":"<redacted>","client":""}`)
 }
+
+// TestExplainNotes pins how notes become causes, on runs built by hand:
+// the loopback tests of cause_notes_test.go need the notes mockclient
+// gains on wt-facts.
+func TestExplainNotes(t *testing.T) {
+	t.Parallel()
+	step := func(notes ...report.Note) *report.Step {
+		return &report.Step{Op: "authenticate", Notes: notes, Observation: report.Observation{
+			Method: "POST", Target: "http://127.0.0.1:1/auth", Sent: true, HTTPStatus: 200, Reply: `{"ok":true}`,
+		}}
+	}
+	tests := []struct {
+		name     string
+		notes    []report.Note
+		codes    []string
+		statuses []report.Status
+		text     string
+	}{
+		{"keys ignored", []report.Note{{Code: "reply-keys-ignored", Text: "GOST ignores secret, success"}},
+			[]string{CauseReplyKeysIgnored}, []report.Status{report.Warn}, "replies carry keys GOST ignores: GOST ignores secret, success"},
+		{"redirect", []report.Note{{Code: "redirected", Text: "307 → http://127.0.0.1:1/v2/auth"}},
+			[]string{CauseRedirected}, []report.Status{report.Pass}, "GOST follows a redirect on these calls: 307 → http://127.0.0.1:1/v2/auth"},
+		{"token to another host", []report.Note{
+			{Code: "redirected", Text: "307 → http://127.0.0.1:2/auth"},
+			{Code: "token-cross-host", Text: "the token went to 127.0.0.1:2 s3cr3t"},
+		}, []string{CauseTokenCrossHost}, []report.Status{report.Warn}, "a redirect sends the token to another host or port: the token went to 127.0.0.1:2 <redacted>"},
+		{"limiter floor", []report.Note{{Code: "limiter-floor", Text: "in 1 B/s"}},
+			[]string{CauseLimiterFloor}, []report.Status{report.Warn}, "a limit below what any real connection survives: in 1 B/s"},
+		{"no note", nil, nil, nil, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			run := &report.Run{Module: "auth", Transport: "http", Cases: []*report.Case{
+				{ID: "a/http/one", Steps: []*report.Step{step(tt.notes...)}},
+				{ID: "a/http/two", Steps: []*report.Step{step(tt.notes...)}},
+			}}
+			got := Explain(run, mockclient.Config{Addr: "http://127.0.0.1:1/auth", Transport: mockclient.HTTP, Token: "s3cr3t"}, ExplainOptions{})
+			var codes []string
+			var statuses []report.Status
+			for _, c := range got {
+				codes = append(codes, c.Code)
+				statuses = append(statuses, c.Status)
+			}
+			assert.Equal(t, tt.codes, codes)
+			assert.Equal(t, tt.statuses, statuses)
+			if len(got) > 0 {
+				assert.Equal(t, tt.text, got[0].Text)
+				assert.Equal(t, []string{"a/http/one", "a/http/two"}, got[0].Cases)
+			}
+		})
+	}
+}
