@@ -261,6 +261,12 @@ func TestCauseUnimplemented(t *testing.T) {
 			assert.Contains(t, got.Text, tt.wantText)
 			assert.Equal(t, tt.wantFix, got.Fix)
 			assert.Contains(t, got.Got, "gRPC Unimplemented: unknown ")
+			reply := checkByName(t, run.Cases[0].Steps[0], CheckReply)
+			if tt.code == CauseUnimplementedMethod {
+				assert.Contains(t, reply.Message, "the service is served but lacks this method")
+			} else {
+				assert.Contains(t, reply.Message, "the server does not implement this service")
+			}
 		})
 	}
 }

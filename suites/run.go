@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/plugincheck/plugincheck/internal/tlsprobe"
 	"github.com/plugincheck/plugincheck/mockclient"
@@ -227,7 +228,12 @@ func (r *runner) replyCheck(op mockclient.Operation, out *mockclient.Outcome) re
 		}
 	}
 	if out.Code == codes.Unimplemented {
-		msg = append(msg, "the server does not implement this service: is --addr the right plugin?")
+		// grpc-go's server tells the two apart in its status message.
+		if strings.HasPrefix(status.Convert(out.Err).Message(), "unknown method ") {
+			msg = append(msg, "the service is served but lacks this method: was the plugin built from an older go-gost/plugin? regenerate from v0.5.0")
+		} else {
+			msg = append(msg, "the server does not implement this service: is --addr the right plugin?")
+		}
 	}
 	msg = append(msg, fmt.Sprintf("GOST's verdict: %s", compactJSON(out.Verdict)))
 	for _, n := range out.Notes {
