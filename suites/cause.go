@@ -640,10 +640,16 @@ func (e *explainer) limiterFloor() *report.Cause {
 	}
 }
 
-// tidy redacts the token from every part of c and bounds each part.
 func (e *explainer) tidy(c report.Cause) report.Cause {
+	return Tidy(c, e.cfg.Token, e.opts.ShowToken)
+}
+
+// Tidy redacts token from every part of c, unless showToken, and bounds
+// each part: causes quote the plugin, which may echo the token or send a
+// megabyte of status message.
+func Tidy(c report.Cause, token string, showToken bool) report.Cause {
 	fix := func(s string) string {
-		return bound(redact(s, e.cfg.Token, e.opts.ShowToken), maxCauseField)
+		return bound(redact(s, token, showToken), maxCauseField)
 	}
 	c.Text, c.Sent, c.Got, c.GOST, c.Fix = fix(c.Text), fix(c.Sent), fix(c.Got), fix(c.GOST), fix(c.Fix)
 	return c

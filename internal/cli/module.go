@@ -214,10 +214,7 @@ func diagnose(ctx context.Context, cfg mockclient.Config, run *report.Run, showT
 	default:
 		return
 	}
-	if !showToken && cfg.Token != "" {
-		cause.Got = strings.ReplaceAll(cause.Got, cfg.Token, "<redacted>")
-		cause.Text = strings.ReplaceAll(cause.Text, cfg.Token, "<redacted>")
-	}
+	cause = suites.Tidy(cause, cfg.Token, showToken)
 	run.Diagnosis = cause.Text
 	cause.Cases = failedCases(run)
 	run.Causes = append([]report.Cause{cause}, run.Causes...)
