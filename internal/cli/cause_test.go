@@ -62,6 +62,8 @@ func TestModuleCauses(t *testing.T) {
 	t.Cleanup(tlsSrv.Close)
 	plainTLSAddr := "http://" + strings.TrimPrefix(tlsSrv.URL, "https://") + "/auth"
 
+	withToken := refServer(t, "s3cret", nil)
+
 	tests := []struct {
 		name     string
 		args     []string
@@ -81,6 +83,9 @@ func TestModuleCauses(t *testing.T) {
 		{name: "nothing listening", args: []string{"auth", "--addr", closedAddr},
 			code: ExitUnreachable, cause: suites.CauseUnreachable, status: report.Fail,
 			line: "CAUSE: unreachable: connection refused: nothing is listening on " + closedAddr, notInOut: "DIAGNOSIS"},
+		{name: "needs a token", args: []string{"auth", "--addr", withToken.GRPCAddr()},
+			code: ExitUnreachable, cause: suites.CauseUnauthenticated, status: report.Fail,
+			line: "CAUSE: unauthenticated: the plugin answered Unauthenticated to every call: does it need --token?", notInOut: "DIAGNOSIS"},
 		{name: "plaintext config against TLS", args: []string{"auth", "--addr", plainTLSAddr},
 			code: ExitUnreachable, cause: suites.CauseTLS, status: report.Fail,
 			line: "CAUSE: tls: ", notInOut: "DIAGNOSIS"},
