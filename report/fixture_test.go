@@ -81,13 +81,18 @@ func fixtureReport() *report.Report {
 				Doc: "HTTP proxy handler, Basic pair from Proxy-Authorization", File: "builtin/auth.yaml", Line: 12,
 				Status: report.Pass,
 				Steps: []*report.Step{{
-					Op:          "authenticate",
-					Request:     json.RawMessage(`{"username":"plugincheck-user","password":"plugincheck-pass","client":"192.0.2.10:51234","service":"http-proxy"}`),
-					Actual:      map[string]any{"ok": true, "id": "plugincheck-user"},
-					Status:      report.Pass,
-					Checks:      ok("reply", "stable", "concurrent", "latency"),
-					Observation: authObs(1236, `{"ok":true,"id":"plugincheck-user"}`),
-					Reproducer:  grpcRepro(`{"username":"plugincheck-user","password":"plugincheck-pass","client":"192.0.2.10:51234","service":"http-proxy"}`),
+					Op:      "authenticate",
+					Request: json.RawMessage(`{"username":"plugincheck-user","password":"plugincheck-pass","client":"192.0.2.10:51234","service":"http-proxy"}`),
+					Actual:  map[string]any{"ok": true, "id": "plugincheck-user"},
+					Status:  report.Pass,
+					Checks:  ok("reply", "stable", "concurrent", "latency"),
+					Observation: func() report.Observation {
+						o := authObs(1236, `{"ok":true,"id":"plugincheck-user"}`)
+						// The same request in the wire's key order: text prints it once.
+						o.Request = json.RawMessage(`{"service":"http-proxy","username":"plugincheck-user","password":"plugincheck-pass","client":"192.0.2.10:51234"}`)
+						return o
+					}(),
+					Reproducer: grpcRepro(`{"username":"plugincheck-user","password":"plugincheck-pass","client":"192.0.2.10:51234","service":"http-proxy"}`),
 				}},
 			},
 			{
@@ -215,6 +220,14 @@ func fixtureReport() *report.Report {
 		Latency: report.Summarize([]time.Duration{
 			4 * time.Millisecond, 6500 * time.Microsecond, 2 * time.Millisecond, 750 * time.Millisecond,
 		}, 500*time.Millisecond),
+		Causes: []report.Cause{{
+			Code: "redirected", Status: report.Warn,
+			Text: "GOST followed a redirect on every call: 307 to https://other.example:9443/sd",
+			Sent: "PUT https://plugin.example:8443/sd", Got: "307 → https://other.example:9443/sd → 200",
+			GOST:  "GOST follows redirects and sends the token again to the new host \x1b[31m",
+			Fix:   "put the final URL in --addr",
+			Cases: []string{"sd-lifecycle/http/renew"},
+		}},
 		Cases: []*report.Case{
 			{
 				ID: "sd-lifecycle/http/register-get-deregister", Suite: "SD Lifecycle", Name: "register-get-deregister",
@@ -258,13 +271,17 @@ func fixtureReport() *report.Report {
 			{
 				ID: "sd-lifecycle/http/renew", Suite: "SD Lifecycle", Name: "renew", Status: report.Pass,
 				Steps: []*report.Step{{
-					Op:          "renew",
-					Request:     json.RawMessage(`{"id":"svc-1"}`),
-					Actual:      map[string]any{"ok": true},
-					Status:      report.Pass,
-					Checks:      ok("reply", "latency"),
-					Observation: sdObs("PUT", 6500, `{"ok":true}`),
-					Reproducer:  curl("PUT", `{"id":"svc-1"}`),
+					Op:      "renew",
+					Request: json.RawMessage(`{"id":"svc-1"}`),
+					Actual:  map[string]any{"ok": true},
+					Status:  report.Pass,
+					Checks:  ok("reply", "latency"),
+					Observation: func() report.Observation {
+						o := sdObs("PUT", 6500, `{"ok":true}`)
+						o.Request = json.RawMessage(`{"service":{"id":"svc-1"}}`)
+						return o
+					}(),
+					Reproducer: curl("PUT", `{"id":"svc-1"}`),
 				}},
 			},
 		},
@@ -283,6 +300,14 @@ func fixtureReport() *report.Report {
 		},
 		Latency:   report.Summarize([]time.Duration{300 * time.Microsecond}, 500*time.Millisecond),
 		Diagnosis: "nothing listens on 127.0.0.1:9 (connection refused): is the plugin running, and is --addr right?",
+		Causes: []report.Cause{{
+			Code: "unreachable", Status: report.Fail,
+			Text: "nothing listens on 127.0.0.1:9 (connection refused): is the plugin running, and is --addr right?",
+			Sent: "/proto.HostMapper/Lookup to 127.0.0.1:9", Got: "connection refused",
+			GOST:  "every lookup fails, so GOST falls back to its other resolvers",
+			Fix:   "start the plugin or correct --addr",
+			Cases: []string{"hosts-basic/grpc/lookup-ipv4"},
+		}},
 		Cases: []*report.Case{
 			{
 				ID: "hosts-basic/grpc/lookup-ipv4", Suite: "Hosts Basic", Name: "lookup-ipv4", Status: report.Fail,

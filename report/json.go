@@ -47,6 +47,12 @@ func forJSON(r *Report) *Report {
 				if sc.Checks == nil {
 					sc.Checks = []Check{}
 				}
+				if r := sc.Observation.Request; len(r) > 0 && !json.Valid(r) {
+					// A RawMessage that is not JSON would fail the whole
+					// report; keep the bytes as a string instead.
+					q, _ := json.Marshal(string(r))
+					sc.Observation.Request = q
+				}
 				cc.Steps = append(cc.Steps, &sc)
 			}
 			rc.Cases = append(rc.Cases, &cc)

@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -113,8 +114,12 @@ func junitSuiteFor(run *Run, started time.Time) junitSuite {
 	if ok, _ := run.TLS.Connects(); len(run.TLS.Matrix) > 0 {
 		s.Properties = append(s.Properties, junitProperty{Name: "tls.gost-connects", Value: strconv.FormatBool(ok)})
 	}
-	if len(run.Notes) > 0 || run.TLS.Endpoint != nil {
+	for _, c := range run.Causes {
+		s.Properties = append(s.Properties, junitProperty{Name: "cause", Value: causeLine(c)})
+	}
+	if len(run.Notes) > 0 || run.TLS.Endpoint != nil || len(run.Causes) > 0 {
 		p := &printer{}
+		p.causes(run.Causes, 0)
 		if run.TLS.Endpoint != nil {
 			p.b.WriteString("TLS\n")
 			p.tls(&run.TLS)
@@ -151,18 +156,53 @@ func junitSuiteFor(run *Run, started time.Time) junitSuite {
 			}
 			jc.Skipped = &junitSkipped{Message: reason}
 		case Warn:
-			jc.SystemOut = text(details(c))
+			jc.SystemOut = text(causesOf(run.Causes, c.ID, "") + details(c))
 		default:
 			// Fail, and any status this version does not know: a gate
 			// must not pass what it cannot read.
 			s.Failures++
 			name, msg := firstFailure(c)
-			jc.Failure = &junitFailure{Message: msg, Type: name, Body: details(c)}
+			for _, cause := range run.Causes {
+				// CI reporters show the message; the run's cause says
+				// more than the first failed check of one case.
+				if cause.Status == Fail && slices.Contains(cause.Cases, c.ID) {
+					msg = causeLine(cause)
+					break
+				}
+			}
+			jc.Failure = &junitFailure{Message: msg, Type: name, Body: causesOf(run.Causes, c.ID, Fail) + details(c)}
+		}
+		if c.Status == Pass {
+			// A warning about the whole run (an admission plugin that
+			// denies everything) shows on the cases that prove it.
+			jc.SystemOut = text(causesOf(run.Causes, c.ID, ""))
 		}
 		s.Cases = append(s.Cases, jc)
 	}
 	s.Time = seconds(Duration(total))
 	return s
+}
+
+// causeLine is a cause on one line: status, code and headline.
+func causeLine(c Cause) string {
+	return truncate(clean(string(c.Status)+" "+c.Code+": "+c.Text), maxCauseText)
+}
+
+// causesOf renders the causes that name case id, only those of status
+// want unless want is empty, as the text report prints them.
+func causesOf(cs []Cause, id string, want Status) string {
+	var mine []Cause
+	for _, c := range cs {
+		if slices.Contains(c.Cases, id) && (want == "" || c.Status == want) {
+			mine = append(mine, c)
+		}
+	}
+	if len(mine) == 0 {
+		return ""
+	}
+	p := &printer{}
+	p.causes(mine, 0)
+	return p.b.String()
 }
 
 // caseTime is the wall time of the case's calls as observed.

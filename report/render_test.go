@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -95,6 +96,7 @@ func TestJSONRoundTrip(t *testing.T) {
 		assert.Equal(t, w.Latency, run.Latency)
 		assert.Equal(t, w.Status, run.Status)
 		assert.Equal(t, w.Diagnosis, run.Diagnosis)
+		assert.Equal(t, w.Causes, run.Causes)
 		require.Len(t, run.Cases, len(w.Cases))
 		for j, c := range run.Cases {
 			assert.Equal(t, w.Cases[j].ID, c.ID)
@@ -104,7 +106,12 @@ func TestJSONRoundTrip(t *testing.T) {
 				ws := w.Cases[j].Steps[k]
 				assert.Equal(t, ws.Expected, st.Expected)
 				assert.Equal(t, ws.Actual, st.Actual)
-				assert.Equal(t, ws.Observation, st.Observation)
+				wo, o := ws.Observation, st.Observation
+				if len(wo.Request) > 0 {
+					assert.JSONEq(t, string(wo.Request), string(o.Request))
+				}
+				wo.Request, o.Request = nil, nil
+				assert.Equal(t, wo, o)
 				assert.Equal(t, ws.Reproducer, st.Reproducer)
 				assert.JSONEq(t, string(ws.Request), string(st.Request))
 			}
@@ -203,6 +210,11 @@ func TestJUnitParsesBack(t *testing.T) {
 			ok, _ := run.TLS.Connects()
 			want["tls.gost-connects"] = strconv.FormatBool(ok)
 		}
+		if len(run.Causes) > 0 {
+			// The headline; a repeated property name keeps the last.
+			last := run.Causes[len(run.Causes)-1]
+			want["cause"] = string(last.Status) + " " + last.Code + ": " + last.Text
+		}
 		assert.Equal(t, want, props)
 		for j, c := range s.Cases {
 			cases++
@@ -211,7 +223,17 @@ func TestJUnitParsesBack(t *testing.T) {
 			assert.True(t, strings.HasPrefix(c.Classname, run.Module+"."+run.Transport+"."), "classname %q", c.Classname)
 			assert.Equal(t, rc.Status == report.Fail, c.Failure != nil, "%s: failure element", rc.ID)
 			assert.Equal(t, rc.Status == report.Skip, c.Skipped != nil, "%s: skipped element", rc.ID)
-			assert.Equal(t, rc.Status == report.Warn, c.SystemOut != "", "%s: system-out", rc.ID)
+			explained := slices.ContainsFunc(run.Causes, func(cs report.Cause) bool { return slices.Contains(cs.Cases, rc.ID) })
+			assert.Equal(t, rc.Status == report.Warn || rc.Status == report.Pass && explained, c.SystemOut != "", "%s: system-out", rc.ID)
+			for _, cs := range run.Causes {
+				if slices.Contains(cs.Cases, rc.ID) && rc.Status != report.Skip {
+					out := c.SystemOut
+					if c.Failure != nil {
+						out = c.Failure.Body
+					}
+					assert.Contains(t, out, cs.Code+": ", "%s: cause %s", rc.ID, cs.Code)
+				}
+			}
 			if c.Failure != nil {
 				failures++
 				assert.NotEmpty(t, c.Failure.Message)

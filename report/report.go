@@ -115,6 +115,31 @@ type Run struct {
 	// Diagnosis explains, in one line, why the plugin could not be reached
 	// or spoken to; empty when it could.
 	Diagnosis string `json:"diagnosis,omitempty"`
+	// Causes explain the run's failures and warnings in GOST's terms, one
+	// line per reason rather than one per failed case; the headline comes
+	// first. A warning cause makes the run warn even when every case
+	// passed, because it names something GOST will do to real traffic.
+	Causes []Cause `json:"causes,omitempty"`
+}
+
+// Cause is one reason a run failed or warned, written so that a plugin
+// author can act on it: what was sent, what came back, what GOST will do,
+// and what to change.
+type Cause struct {
+	// Code is stable, for scripts: "http-path", "not-delivered", ….
+	Code string `json:"code"`
+	// Status is fail or warn; pass marks information that does not
+	// change the run's status (a redirect GOST follows).
+	Status Status `json:"status"`
+	// Text is the one-line headline.
+	Text string `json:"text"`
+	Sent string `json:"sent,omitempty"`
+	Got  string `json:"got,omitempty"`
+	// GOST says what GOST v3 does with such a reply.
+	GOST string `json:"gost,omitempty"`
+	Fix  string `json:"fix,omitempty"`
+	// Cases are the IDs of the cases this cause explains.
+	Cases []string `json:"cases,omitempty"`
 }
 
 // Target is the plugin configuration the run used, GOST's plugin block.
@@ -365,9 +390,14 @@ type Observation struct {
 	Error      string   `json:"error,omitempty"`
 	Reply      string   `json:"reply,omitempty"`
 	Latency    Duration `json:"latencyMs"`
+	// Request is the request as it went over the wire: GOST's HTTP body
+	// with its omitempty rules, or the gRPC message in protojson. The
+	// step's Request is the fixture's view of the same call.
+	Request json.RawMessage `json:"request,omitempty"`
 }
 
-// Finish computes the totals and status of each run and of the report.
+// Finish computes the totals and status of each run and of the report. A
+// run's status is also at least as bad as its worst cause.
 func (r *Report) Finish() {
 	r.Totals = Totals{}
 	for _, run := range r.Runs {
@@ -376,6 +406,11 @@ func (r *Report) Finish() {
 		for _, c := range run.Cases {
 			run.Totals.Add(c.Status)
 			if c.Status != Skip {
+				run.Status = run.Status.Worse(c.Status)
+			}
+		}
+		for _, c := range run.Causes {
+			if c.Status == Warn || c.Status == Fail {
 				run.Status = run.Status.Worse(c.Status)
 			}
 		}

@@ -138,6 +138,7 @@ func (p *printer) run(run *Run) {
 		fmt.Fprintf(&p.b, "  token %s", clean(run.Target.Token))
 	}
 	p.b.WriteByte('\n')
+	p.causes(run.Causes, sectionIndent)
 
 	p.section("TLS")
 	p.tls(&run.TLS)
@@ -151,9 +152,51 @@ func (p *printer) run(run *Run) {
 			p.field(bodyIndent, "-", "", n)
 		}
 	}
-	if run.Diagnosis != "" {
+	if run.Diagnosis != "" && !causeSays(run.Causes, run.Diagnosis) {
 		p.field(sectionIndent, "DIAGNOSIS:", ansiBoldRed, run.Diagnosis)
 	}
+}
+
+// maxCauseText bounds each part of a cause in text; causes quote the
+// plugin, and a cause is meant to be one line a person reads.
+const maxCauseText = 512
+
+// causes prints each cause at indent n: the headline, then what was sent,
+// what came back, what GOST does and what to change, aligned under it.
+func (p *printer) causes(cs []Cause, n int) {
+	for _, c := range cs {
+		label, color := "CAUSE:", ansiBoldRed
+		switch c.Status {
+		case Fail:
+		case Warn:
+			label, color = "WARNING:", ansiYellow
+		default:
+			label, color = "NOTE:", ""
+		}
+		p.field(n, label, color, truncate(clean(c.Code)+": "+c.Text, maxCauseText))
+		sub := n + utf8.RuneCountInString(label) + 1
+		for _, f := range [...]struct{ label, text string }{
+			{"sent:", c.Sent}, {"got: ", c.Got}, {"GOST:", c.GOST}, {"fix: ", c.Fix},
+		} {
+			if f.text != "" {
+				p.field(sub, f.label, "", truncate(f.text, maxCauseText))
+			}
+		}
+		if p.opts.Verbose && len(c.Cases) > 0 {
+			p.field(sub, "cases:", "", truncate(strings.Join(c.Cases, ", "), maxCauseText))
+		}
+	}
+}
+
+// causeSays reports whether a cause already carries text as its headline,
+// so the diagnosis is not printed twice.
+func causeSays(cs []Cause, text string) bool {
+	for _, c := range cs {
+		if c.Text == text {
+			return true
+		}
+	}
+	return false
 }
 
 func (p *printer) tls(t *TLS) {
@@ -431,7 +474,10 @@ func (p *printer) stepDetails(st *Step, n int) {
 			p.field(n, "passed:", "", strings.Join(passed, ", "))
 		}
 		if len(st.Request) > 0 {
-			p.field(n, "request:", "", compactRaw(st.Request))
+			p.field(n, "request:", "", truncate(compactRaw(st.Request), maxReplyText))
+		}
+		if sent := st.Observation.Request; len(sent) > 0 && !sameJSON(st.Request, sent) {
+			p.field(n, "sent:", "", truncate(compactRaw(sent), maxReplyText))
 		}
 		if st.Observation.Reply != "" {
 			p.field(n, "reply:", "", truncate(st.Observation.Reply, maxReplyText))
@@ -545,6 +591,17 @@ func compactRaw(m json.RawMessage) string {
 		return string(m)
 	}
 	return b.String()
+}
+
+// sameJSON reports whether a and b are the same JSON value, whatever their
+// key order and spacing: the fixture's view of a request and the wire's
+// differ in order alone for most calls, and then one line says it all.
+func sameJSON(a, b json.RawMessage) bool {
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		return bytes.Equal(a, b)
+	}
+	return compactJSON(x) == compactJSON(y)
 }
 
 // truncate shortens s to at most n bytes on a rune boundary and says how

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/plugincheck/plugincheck/internal/tlsprobe"
 	"github.com/plugincheck/plugincheck/mockclient"
@@ -86,6 +87,7 @@ func Run(ctx context.Context, c *mockclient.Client, m mockclient.Module, ss []*S
 	}
 	run.Latency = report.Summarize(r.latencies, opts.LatencyBudget)
 	run.TLS = tlsSection(c.Config(), r.tls)
+	run.Causes = Explain(run, c.Config(), ExplainOptions{ShowToken: opts.ShowToken})
 	if t == mockclient.GRPC {
 		run.Notes = append(run.Notes, fmt.Sprintf(
 			"plugincheck ends each call after %s; GOST sets no deadline on gRPC plugin calls, so a plugin that never answers blocks GOST's caller for good",
@@ -121,14 +123,14 @@ func (r *runner) step(ctx context.Context, st *Step) *report.Step {
 	verdict := toJSONValue(out.Verdict)
 	rs := &report.Step{
 		Op:          st.Op.Name,
-		Request:     st.RequestJSON(),
+		Request:     json.RawMessage(r.hide(string(st.RequestJSON()))),
 		Expected:    st.Expect,
 		Actual:      verdict,
-		Observation: observation(&out.Observation),
+		Observation: observation(&out.Observation, r.hide),
 		Reproducer:  r.c.Reproducer(&out.Observation, r.opts.ShowToken),
 	}
 	for _, n := range out.Notes {
-		rs.Notes = append(rs.Notes, report.Note{Code: n.Code, Text: n.Text})
+		rs.Notes = append(rs.Notes, report.Note{Code: n.Code, Text: r.hide(n.Text)})
 	}
 	latencies := []time.Duration{out.Latency}
 	add := func(ch report.Check) { rs.Checks = append(rs.Checks, ch) }
@@ -175,10 +177,30 @@ func (r *runner) step(ctx context.Context, st *Step) *report.Step {
 	}
 
 	rs.Status = report.Pass
-	for _, ch := range rs.Checks {
+	for i, ch := range rs.Checks {
 		rs.Status = rs.Status.Worse(ch.Status)
+		rs.Checks[i].Message = r.hide(ch.Message)
 	}
+	rs.Actual = r.hideValue(rs.Actual)
 	return rs
+}
+
+// hideValue redacts the token from a verdict, which may quote the reply
+// (an auth id, a rewritten body).
+func (r *runner) hideValue(v any) any {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return v
+	}
+	h := r.hide(string(b))
+	if h == string(b) {
+		return v
+	}
+	var out any
+	if json.Unmarshal([]byte(h), &out) != nil {
+		return "<redacted>"
+	}
+	return out
 }
 
 // replyCheck passes when the plugin replied and GOST could decode the reply;
@@ -206,7 +228,12 @@ func (r *runner) replyCheck(op mockclient.Operation, out *mockclient.Outcome) re
 		}
 	}
 	if out.Code == codes.Unimplemented {
-		msg = append(msg, "the server does not implement this service: is --addr the right plugin?")
+		// grpc-go's server tells the two apart in its status message.
+		if strings.HasPrefix(status.Convert(out.Err).Message(), "unknown method ") {
+			msg = append(msg, "the service is served but lacks this method: was the plugin built from an older go-gost/plugin? regenerate from v0.5.0")
+		} else {
+			msg = append(msg, "the server does not implement this service: is --addr the right plugin?")
+		}
 	}
 	msg = append(msg, fmt.Sprintf("GOST's verdict: %s", compactJSON(out.Verdict)))
 	for _, n := range out.Notes {
@@ -254,16 +281,39 @@ func latencyCheck(worst, budget time.Duration, calls int) report.Check {
 	return ch
 }
 
-func observation(o *mockclient.Observation) report.Observation {
+// hide redacts the token from text the plugin or a fixture supplied, so
+// that a plugin echoing the token cannot put it into a report.
+func (r *runner) hide(s string) string {
+	return redact(s, r.c.Config().Token, r.opts.ShowToken)
+}
+
+// maxSentRequest bounds the wire request kept in a report; it comes from
+// fixtures, but a report must stay readable whatever a fixture holds.
+const maxSentRequest = 64 << 10
+
+// observation copies what the report needs of o, with hide applied to
+// everything that may quote the token.
+func observation(o *mockclient.Observation, hide func(string) string) report.Observation {
 	ro := report.Observation{
 		Method:     o.Method,
-		Target:     o.Target,
+		Target:     hide(o.Target),
 		Sent:       o.Sent,
 		HTTPStatus: o.HTTPStatus,
 		Failure:    string(o.Failure),
-		Error:      o.Error(),
-		Reply:      string(o.Reply),
+		Error:      hide(o.Error()),
+		Reply:      hide(string(o.Reply)),
 		Latency:    report.Duration(o.Latency),
+	}
+	if len(o.Request) > 0 && o.Sent {
+		sent := hide(string(o.Request))
+		switch {
+		case len(sent) > maxSentRequest:
+			ro.Request, _ = json.Marshal(bound(sent, maxSentRequest/4))
+		case json.Valid([]byte(sent)):
+			ro.Request = json.RawMessage(sent)
+		default:
+			ro.Request, _ = json.Marshal(sent)
+		}
 	}
 	if o.Transport == mockclient.GRPC && o.Sent {
 		ro.Code = o.Code.String()

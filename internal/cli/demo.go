@@ -124,7 +124,7 @@ func runOne(ctx context.Context, cfg mockclient.Config, m mockclient.Module, ss 
 		if ctx.Err() == nil {
 			run.TLS = probe.Audit(ctx, cfg, audit)
 		}
-		diagnose(ctx, cfg, run)
+		diagnose(ctx, cfg, run, checks.ShowToken)
 	}
 	return run, err
 }

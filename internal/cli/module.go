@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -147,10 +148,14 @@ func newReport(now time.Time) *report.Report {
 
 // diagnose sets run.Diagnosis when no call of the run got a usable answer
 // from the plugin: it could not be reached, GOST could not speak to it, or
-// it refused every call as unauthenticated.
-func diagnose(ctx context.Context, cfg mockclient.Config, run *report.Run) {
-	sent, unreachable, unauth := 0, 0, 0
-	var first string
+// it refused every call as unauthenticated. The diagnosis also heads the
+// run's causes. A plugin that the TLS audit and the probe found answering
+// in its protocol is not unreachable even when every call failed with
+// gRPC Unavailable: that code came from the plugin, and the run's causes
+// say so instead.
+func diagnose(ctx context.Context, cfg mockclient.Config, run *report.Run, showToken bool) {
+	sent, failed, unreachable, unauth, coded := 0, 0, 0, 0, 0
+	var first, firstCall string
 	for _, c := range run.Cases {
 		for _, st := range c.Steps {
 			o := st.Observation
@@ -158,33 +163,72 @@ func diagnose(ctx context.Context, cfg mockclient.Config, run *report.Run) {
 				continue
 			}
 			sent++
+			if o.Failure != "" {
+				failed++
+			}
 			switch {
 			case o.Failure == string(mockclient.FailureTransport) || o.Failure == string(mockclient.FailureTimeout):
 				unreachable++
 				if first == "" {
-					first = o.Error
+					first, firstCall = o.Error, strings.TrimSpace(o.Method+" "+o.Target)
+				}
+				if o.Failure == string(mockclient.FailureTransport) && o.Code != "" {
+					coded++
 				}
 			case o.Code == "Unauthenticated" || o.HTTPStatus == 401:
 				unauth++
 			}
 		}
 	}
+	cause := report.Cause{Code: suites.CauseUnreachable, Status: report.Fail, Sent: firstCall, Got: first,
+		GOST: "no call reaches the plugin, so GOST applies the " + run.Module + " module's failure rule to all traffic"}
+	connects, reason := run.TLS.Connects()
 	switch {
 	case sent == 0:
 		return
-	case unreachable == sent:
-		msg := first
-		if ok, reason := run.TLS.Connects(); !ok {
-			msg = reason
-		} else if d := probe.Diagnose(ctx, cfg); d != "" {
-			msg = d
+	case failed == sent && !connects:
+		// Also when the calls got an answer: an HTTPS server answers a
+		// plaintext request with HTTP 400, which is no plugin reply.
+		cause.Code, cause.Text = suites.CauseTLS, reason
+		cause.Fix = "make the plugin's TLS and GOST's tls block agree (see the TLS section)"
+		if e := run.TLS.Endpoint; e != nil && !e.Reachable {
+			cause.Code, cause.Fix = suites.CauseUnreachable, "start the plugin, or correct --addr"
 		}
-		run.Diagnosis = msg
-	case unauth == sent && cfg.Token == "":
-		run.Diagnosis = "the plugin answered Unauthenticated to every call: does it need --token?"
+	case unreachable == sent:
+		if d := probe.Diagnose(ctx, cfg); d != "" {
+			cause.Text = d
+			cause.Fix = "start the plugin, or correct --addr"
+			break
+		}
+		if e := run.TLS.Endpoint; coded == sent && e != nil && e.Reachable {
+			// The audit reached the address and the probe spoke the
+			// protocol: the codes are the plugin's answers.
+			run.Causes = suites.Explain(run, cfg, suites.ExplainOptions{ShowToken: showToken, Reachable: true})
+			return
+		}
+		cause.Text = first
 	case unauth == sent:
-		run.Diagnosis = "the plugin answered Unauthenticated to every call: it rejects the --token given"
+		// suites.Explain has already written the cause in these words.
+		run.Diagnosis = suites.UnauthenticatedText(cfg.Token != "")
+		return
+	default:
+		return
 	}
+	cause = suites.Tidy(cause, cfg.Token, showToken)
+	run.Diagnosis = cause.Text
+	cause.Cases = failedCases(run)
+	run.Causes = append([]report.Cause{cause}, run.Causes...)
+}
+
+// failedCases are the IDs of the run's failed cases.
+func failedCases(run *report.Run) []string {
+	var out []string
+	for _, c := range run.Cases {
+		if c.Status == report.Fail {
+			out = append(out, c.ID)
+		}
+	}
+	return out
 }
 
 // finish renders the report and turns its outcome into the command's error.
@@ -205,7 +249,18 @@ func finish(ctx context.Context, io *iostreams.IOStreams, now func() time.Time, 
 			return fmt.Errorf("%w: %s over %s: %s", ErrTargetUnreachable, run.Module, run.Transport, run.Diagnosis)
 		}
 	}
-	if rep.Totals.Fail > 0 || (checks.Strict && rep.Totals.Warn > 0) {
+	if rep.Totals.Fail > 0 {
+		return ErrChecksFailed
+	}
+	for _, run := range rep.Runs {
+		// A run fails on a cause even when its cases pass, and under
+		// --strict a run-level warning (an admission plugin that denies
+		// every client) counts like a warned case.
+		if run.Status == report.Fail || (checks.Strict && run.Status == report.Warn) {
+			return ErrChecksFailed
+		}
+	}
+	if checks.Strict && rep.Totals.Warn > 0 {
 		return ErrChecksFailed
 	}
 	return nil
