@@ -156,7 +156,7 @@ const (
 	// nor "stats"; GOST drops it with a warning and sends the rest.
 	NoteDroppedEvent = "dropped-event"
 	// NoteRedirected: the HTTP plugin redirected and GOST followed (Go's
-	// http.Client, at most 10 hops), using the final reply. The text gives
+	// http.Client, at most 10 requests), using the final reply. The text gives
 	// the chain of methods, URLs and statuses.
 	NoteRedirected = "redirected"
 	// NoteTokenCrossHost: GOST sent the bearer token to a redirect target

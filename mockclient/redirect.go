@@ -11,8 +11,9 @@ import (
 )
 
 // MaxRedirects is how many redirects GOST follows. x's plugin http.Client
-// keeps Go's default CheckRedirect, which stops after 10.
-const MaxRedirects = 10
+// keeps Go's default CheckRedirect, which stops after 10 consecutive
+// requests (its error says "stopped after 10 redirects").
+const MaxRedirects = 9
 
 const (
 	// maxURLText bounds a URL kept from a plugin's redirect in an
@@ -111,13 +112,13 @@ func (c *Client) recordRedirects(obs *Observation, log *hopLog, err error) {
 	}
 	obs.FinalURL = c.redact(log.hops[last].url)
 
-	text := "the plugin redirected and GOST followed (Go's http.Client, at most 10 redirects), using the last reply: " +
+	text := "the plugin redirected and GOST followed (Go's http.Client, at most 10 requests), using the last reply: " +
 		strings.Join(chain, " ⇒ ")
 	if log.hops[last].method != first.method {
 		text += fmt.Sprintf("; after a 301, 302 or 303 Go resends a %s as a GET without body", first.method)
 	}
 	if err != nil && isRedirect(log.hops[last].status) {
-		text += "; GOST gives up after 10 redirects and the call fails"
+		text += "; GOST gives up after 10 requests and the call fails"
 	}
 	obs.facts = append(obs.facts, Note{Code: NoteRedirected, Text: text})
 	if len(crossed) > 0 {
