@@ -30,7 +30,7 @@ type Redirect struct {
 	// Method is the method of the redirected request: Go turns a POST
 	// into a GET without body after 301, 302 and 303.
 	Method string `json:"method"`
-	// URL is the redirected URL, at most 256 bytes; a token the plugin
+	// URL is the redirected URL, clipped to 256 bytes; a token the plugin
 	// echoes in it is replaced by <redacted>.
 	URL string `json:"url"`
 	// Status is the plugin's redirect status (301, 302, 303, 307, 308).
