@@ -29,7 +29,9 @@ var oldIngressDesc = grpc.ServiceDesc{
 	}},
 }
 
-type unimplementedIngress struct{ proto.UnimplementedIngressServer }
+type unimplementedIngress struct {
+	proto.UnimplementedIngressServer
+}
 
 // blockingIngress signals that a GetRule call arrived and holds it until
 // the server cancels it.
