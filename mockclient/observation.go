@@ -76,10 +76,12 @@ type Observation struct {
 	// completed.
 	TLS *tls.ConnectionState `json:"-"`
 	// Redirects are the HTTP redirects GOST followed, in order (at most
-	// MaxRedirects); FinalURL is the URL whose reply GOST used. Both are
-	// set only when the plugin redirected, as GOST follows silently.
+	// MaxRedirects), recorded because GOST follows them silently; nil when
+	// the plugin did not redirect.
 	Redirects []Redirect `json:"redirects,omitempty"`
-	FinalURL  string     `json:"finalURL,omitempty"`
+	// FinalURL is the URL whose reply GOST used (clipped, token redacted)
+	// when the plugin redirected; Target keeps the configured addr.
+	FinalURL string `json:"finalURL,omitempty"`
 
 	// facts are notes the transport layer found, adopted by Result.observe.
 	facts []Note
