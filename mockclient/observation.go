@@ -50,6 +50,13 @@ type Observation struct {
 	Method string `json:"method"`
 	// Target is the gRPC target, or the HTTP URL including the query.
 	Target string `json:"target"`
+	// Redirects are the HTTP redirects GOST followed, in order (at most
+	// MaxRedirects), recorded because GOST follows them silently; nil when
+	// the plugin did not redirect.
+	Redirects []Redirect `json:"redirects,omitempty"`
+	// FinalURL is the URL whose reply GOST used (clipped, token redacted)
+	// when the plugin redirected; Target keeps the configured addr.
+	FinalURL string `json:"finalURL,omitempty"`
 	// Sent is false when GOST would not send this call at all (for example
 	// the HTTP recorder with empty data, or an observer with no events).
 	Sent bool `json:"sent"`
@@ -59,6 +66,10 @@ type Observation struct {
 	// Header holds the request headers GOST sets itself (HTTP) or the
 	// request metadata it adds (gRPC "token").
 	Header http.Header `json:"header,omitempty"`
+	// facts are notes the transport layer found, adopted by Result.observe.
+	facts []Note
+	// tokenCrossHost is set when GOST's token went to another host or port.
+	tokenCrossHost bool
 	// Code is the gRPC status code (gRPC only).
 	Code codes.Code `json:"code"`
 	// HTTPStatus is the HTTP status code (HTTP only; 0 if none arrived).
@@ -75,18 +86,6 @@ type Observation struct {
 	// TLS is the negotiated TLS state, when TLS was used and the handshake
 	// completed.
 	TLS *tls.ConnectionState `json:"-"`
-	// Redirects are the HTTP redirects GOST followed, in order (at most
-	// MaxRedirects), recorded because GOST follows them silently; nil when
-	// the plugin did not redirect.
-	Redirects []Redirect `json:"redirects,omitempty"`
-	// FinalURL is the URL whose reply GOST used (clipped, token redacted)
-	// when the plugin redirected; Target keeps the configured addr.
-	FinalURL string `json:"finalURL,omitempty"`
-
-	// facts are notes the transport layer found, adopted by Result.observe.
-	facts []Note
-	// tokenCrossHost is set when GOST's token went to another host or port.
-	tokenCrossHost bool
 }
 
 // Error returns the error text, or "" on success.
