@@ -124,7 +124,7 @@ func (c *Client) recordRedirects(obs *Observation, log *hopLog, err error) {
 	if len(crossed) > 0 {
 		obs.tokenCrossHost = true
 		obs.facts = append(obs.facts, Note{Code: NoteTokenCrossHost, Text: fmt.Sprintf(
-			"GOST sent its token (Authorization: Bearer) to %s, not only to %s: its token RoundTripper adds the header "+
+			"GOST sends its token (Authorization: Bearer) to %s, not only to %s: its token RoundTripper adds the header "+
 				"on every redirect hop, so Go's rule of dropping Authorization across hosts never applies; "+
 				"redirect within the plugin's own host and port, or not at all",
 			strings.Join(crossed, ", "), clipText(c.redact(first.hostPort), maxURLNote))})

@@ -2,6 +2,7 @@ package mockclient
 
 import (
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -101,7 +102,7 @@ func TestRedirectTokenCrossHost(t *testing.T) {
 	firstHost := strings.TrimPrefix(first.URL, "http://")
 	assert.Equal(t, other.URL+"/collect?t=<redacted>", res.FinalURL, "an echoed token is redacted")
 	assert.Equal(t, []string{NoteRedirected, NoteTokenCrossHost}, noteCodes(res.Notes))
-	assert.Equal(t, "GOST sent its token (Authorization: Bearer) to "+otherHost+", not only to "+firstHost+
+	assert.Equal(t, "GOST sends its token (Authorization: Bearer) to "+otherHost+", not only to "+firstHost+
 		": its token RoundTripper adds the header on every redirect hop, so Go's rule of dropping Authorization "+
 		"across hosts never applies; redirect within the plugin's own host and port, or not at all", res.Notes[1].Text)
 	for _, n := range res.Notes {
@@ -168,6 +169,24 @@ func TestRedirectLoopStopsAfterTen(t *testing.T) {
 	assert.Equal(t, srv.URL+"/loop/9", res.FinalURL)
 	require.Equal(t, []string{NoteRedirected, NoteNotDelivered}, noteCodes(res.Notes))
 	assert.True(t, strings.HasSuffix(res.Notes[0].Text, "; GOST gives up after 10 requests and the call fails"), res.Notes[0].Text)
+}
+
+func TestRedirectToAClosedPort(t *testing.T) {
+	t.Parallel()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	closed := "http://" + lis.Addr().String() + "/gone"
+	require.NoError(t, lis.Close())
+	srv := newRedirectServer(t, redirectTo(http.StatusPermanentRedirect, closed))
+	c := newHTTPClientFor(t, Config{Addr: srv.URL + "/auth", Token: "s3cret"})
+
+	res := c.Authenticate(t.Context(), AuthRequest{Username: "u"})
+	assert.Equal(t, FailureTransport, res.Failure)
+	assert.Equal(t, []Redirect{{Method: "POST", URL: srv.URL + "/auth", Status: 308}}, res.Redirects)
+	assert.Equal(t, closed, res.FinalURL)
+	require.Equal(t, []string{NoteRedirected, NoteTokenCrossHost}, noteCodes(res.Notes),
+		"GOST would send the token there as soon as the port answers")
+	assert.True(t, strings.HasSuffix(res.Notes[0].Text, "⇒ POST "+closed+" → no reply"), res.Notes[0].Text)
 }
 
 func TestRedirectLongURLIsBounded(t *testing.T) {
