@@ -64,7 +64,7 @@ func (c *Client) Admit(ctx context.Context, req AdmissionRequest) Result[Admissi
 			func(ctx context.Context, opts ...grpc.CallOption) (*proto.AdmissionReply, error) {
 				return stub.Admit(ctx, msg, opts...)
 			})
-		res.Observation = obs
+		res.observe(obs)
 		if obs.OK() {
 			res.Verdict = AdmissionVerdict{Admit: reply.Ok}
 		}
@@ -72,7 +72,7 @@ func (c *Client) Admit(ctx context.Context, req AdmissionRequest) Result[Admissi
 	}
 
 	var reply httpAdmissionReply
-	res.Observation = c.callHTTP(ctx, httpCall{
+	res.observe(c.callHTTP(ctx, httpCall{
 		method: "POST",
 		url:    c.cfg.Addr,
 		body: httpAdmissionRequest{
@@ -81,7 +81,7 @@ func (c *Client) Admit(ctx context.Context, req AdmissionRequest) Result[Admissi
 			Addr:    req.Addr,
 		},
 		reply: &reply,
-	})
+	}))
 	if res.OK() {
 		res.Verdict = AdmissionVerdict{Admit: reply.OK}
 	}

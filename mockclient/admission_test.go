@@ -67,7 +67,7 @@ func TestAdmitGRPCVerdicts(t *testing.T) {
 		{name: "denied", reply: &proto.AdmissionReply{}, want: AdmissionVerdict{}},
 		{name: "status error denies", err: status.Error(codes.Internal, "boom"), failure: FailureStatus},
 		{name: "unauthenticated denies", err: status.Error(codes.Unauthenticated, "token"), failure: FailureStatus},
-		{name: "unavailable denies as a transport failure", err: status.Error(codes.Unavailable, "down"), failure: FailureTransport},
+		{name: "unavailable from the handler denies as a status failure", err: status.Error(codes.Unavailable, "down"), failure: FailureStatus},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

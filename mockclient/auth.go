@@ -77,7 +77,7 @@ func (c *Client) Authenticate(ctx context.Context, req AuthRequest) Result[AuthV
 			func(ctx context.Context, opts ...grpc.CallOption) (*proto.AuthenticateReply, error) {
 				return stub.Authenticate(ctx, msg, opts...)
 			})
-		res.Observation = obs
+		res.observe(obs)
 		if obs.OK() {
 			res.Verdict = AuthVerdict{OK: reply.Ok, ID: reply.Id}
 		}
@@ -85,7 +85,7 @@ func (c *Client) Authenticate(ctx context.Context, req AuthRequest) Result[AuthV
 	}
 
 	var reply httpAuthReply
-	res.Observation = c.callHTTP(ctx, httpCall{
+	res.observe(c.callHTTP(ctx, httpCall{
 		method: "POST",
 		url:    c.cfg.Addr,
 		body: httpAuthRequest{
@@ -99,7 +99,7 @@ func (c *Client) Authenticate(ctx context.Context, req AuthRequest) Result[AuthV
 		},
 		reply: &reply,
 		drain: true,
-	})
+	}))
 	if res.OK() {
 		res.Verdict = AuthVerdict{OK: reply.OK, ID: reply.ID}
 	}

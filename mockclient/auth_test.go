@@ -68,7 +68,7 @@ func TestAuthenticateGRPCVerdicts(t *testing.T) {
 		{name: "id kept when denied", reply: &proto.AuthenticateReply{Id: "x"}, want: AuthVerdict{ID: "x"}},
 		{name: "status error denies", err: status.Error(codes.Internal, "boom"), failure: FailureStatus},
 		{name: "unauthenticated denies", err: status.Error(codes.Unauthenticated, "token"), failure: FailureStatus},
-		{name: "unavailable is a transport failure", err: status.Error(codes.Unavailable, "down"), failure: FailureTransport},
+		{name: "unavailable from the handler is a status failure", err: status.Error(codes.Unavailable, "down"), failure: FailureStatus},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

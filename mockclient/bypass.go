@@ -80,7 +80,7 @@ func (c *Client) Bypass(ctx context.Context, req BypassRequest) Result[BypassVer
 			func(ctx context.Context, opts ...grpc.CallOption) (*proto.BypassReply, error) {
 				return stub.Bypass(ctx, msg, opts...)
 			})
-		res.Observation = obs
+		res.observe(obs)
 		if obs.OK() {
 			res.Verdict = BypassVerdict{Matched: reply.Ok}
 		} else {
@@ -90,7 +90,7 @@ func (c *Client) Bypass(ctx context.Context, req BypassRequest) Result[BypassVer
 	}
 
 	var reply httpBypassReply
-	res.Observation = c.callHTTP(ctx, httpCall{
+	res.observe(c.callHTTP(ctx, httpCall{
 		method: "POST",
 		url:    c.cfg.Addr,
 		body: httpBypassRequest{
@@ -102,7 +102,7 @@ func (c *Client) Bypass(ctx context.Context, req BypassRequest) Result[BypassVer
 			Path:    req.Path,
 		},
 		reply: &reply,
-	})
+	}))
 	if res.OK() {
 		res.Verdict = BypassVerdict{Matched: reply.OK}
 	} else {

@@ -67,7 +67,7 @@ func TestBypassGRPCVerdicts(t *testing.T) {
 		{name: "not matched", reply: &proto.BypassReply{}, want: BypassVerdict{}},
 		{name: "status error matches", err: status.Error(codes.Internal, "boom"), want: BypassVerdict{Matched: true}, failure: FailureStatus},
 		{name: "unimplemented matches", err: status.Error(codes.Unimplemented, "no"), want: BypassVerdict{Matched: true}, failure: FailureStatus},
-		{name: "unavailable matches", err: status.Error(codes.Unavailable, "down"), want: BypassVerdict{Matched: true}, failure: FailureTransport},
+		{name: "unavailable matches", err: status.Error(codes.Unavailable, "down"), want: BypassVerdict{Matched: true}, failure: FailureStatus},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -91,9 +92,10 @@ func callGRPC[Rep proto.Message](ctx context.Context, c *Client, method string, 
 	ctx, done := c.bound(ctx)
 	defer done()
 	var p peer.Peer
-	var opts []grpc.CallOption
+	var header, trailer metadata.MD // tell a status the server sent from one the client made up
+	opts := []grpc.CallOption{grpc.Header(&header), grpc.Trailer(&trailer)}
 	if !c.cfg.Lean {
-		opts = []grpc.CallOption{grpc.Peer(&p)}
+		opts = append(opts, grpc.Peer(&p))
 	}
 	start := time.Now()
 	reply, err := call(ctx, opts...)
@@ -109,11 +111,12 @@ func callGRPC[Rep proto.Message](ctx context.Context, c *Client, method string, 
 		case timedOut(ctx):
 			obs.Failure = FailureTimeout
 			obs.Err = fmt.Errorf("%w after %s (GOST sets no deadline and would keep waiting)", ErrCallTimeout, c.callTimeout)
-		case obs.Code == codes.Unavailable:
+		case obs.Code == codes.Unavailable && !serverAnswered(header, trailer):
 			obs.Failure = FailureTransport
 		default:
 			obs.Failure = FailureStatus
 		}
+		obs.facts = unimplementedFacts(err, method)
 		var zero Rep
 		return zero, obs
 	}

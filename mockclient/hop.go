@@ -88,7 +88,7 @@ func (c *Client) Select(ctx context.Context, req HopRequest) Result[HopVerdict] 
 			func(ctx context.Context, opts ...grpc.CallOption) (*proto.SelectReply, error) {
 				return stub.Select(ctx, msg, opts...)
 			})
-		res.Observation = obs
+		res.observe(obs)
 		switch {
 		case !obs.OK():
 		case reply.Node == nil:
@@ -101,7 +101,7 @@ func (c *Client) Select(ctx context.Context, req HopRequest) Result[HopVerdict] 
 			}
 		}
 	} else {
-		res.Observation = c.callHTTP(ctx, httpCall{
+		res.observe(c.callHTTP(ctx, httpCall{
 			method: "POST",
 			url:    c.cfg.Addr,
 			body: httpHopRequest{
@@ -113,7 +113,7 @@ func (c *Client) Select(ctx context.Context, req HopRequest) Result[HopVerdict] 
 				Src:     req.Src,
 			},
 			reply: &cfg,
-		})
+		}))
 	}
 
 	if !res.OK() {

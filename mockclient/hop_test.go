@@ -143,7 +143,7 @@ func TestSelectGRPCVerdicts(t *testing.T) {
 	tests = append(tests,
 		hopCase{name: "empty node selects none", node: "", notes: []string{NoteHopDirect}},
 		hopCase{name: "status error selects none", failure: FailureStatus, notes: []string{NoteHopDirect}},
-		hopCase{name: "unavailable selects none", failure: FailureTransport, notes: []string{NoteHopDirect}},
+		hopCase{name: "unavailable selects none", failure: FailureStatus, notes: []string{NoteHopDirect}},
 	)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -69,7 +69,7 @@ func (c *Client) Lookup(ctx context.Context, req HostsRequest) Result[HostsVerdi
 			func(ctx context.Context, opts ...grpc.CallOption) (*proto.LookupReply, error) {
 				return stub.Lookup(ctx, msg, opts...)
 			})
-		res.Observation = obs
+		res.observe(obs)
 		if obs.OK() {
 			res.Verdict.IPs = keepIPs(&res, reply.Ips)
 			hostsOKIgnored(&res, reply.Ok)
@@ -78,7 +78,7 @@ func (c *Client) Lookup(ctx context.Context, req HostsRequest) Result[HostsVerdi
 	}
 
 	var reply httpHostsReply
-	res.Observation = c.callHTTP(ctx, httpCall{
+	res.observe(c.callHTTP(ctx, httpCall{
 		method: "POST",
 		url:    c.cfg.Addr,
 		body: httpHostsRequest{
@@ -87,7 +87,7 @@ func (c *Client) Lookup(ctx context.Context, req HostsRequest) Result[HostsVerdi
 			Client:  req.Client,
 		},
 		reply: &reply,
-	})
+	}))
 	if res.OK() {
 		res.Verdict.IPs = keepIPs(&res, reply.IPs)
 		hostsOKIgnored(&res, reply.OK)

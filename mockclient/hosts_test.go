@@ -86,7 +86,7 @@ func TestLookupGRPCVerdicts(t *testing.T) {
 			want: []string{}, notes: []string{NoteDroppedIP, NoteReplyIgnored},
 		},
 		{name: "status error gives no ips", err: status.Error(codes.Internal, "boom"), want: []string{}, failure: FailureStatus},
-		{name: "unavailable gives no ips", err: status.Error(codes.Unavailable, "down"), want: []string{}, failure: FailureTransport},
+		{name: "unavailable gives no ips", err: status.Error(codes.Unavailable, "down"), want: []string{}, failure: FailureStatus},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

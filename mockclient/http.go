@@ -20,7 +20,7 @@ func newHTTPClient(cfg Config) (*http.Client, *http.Transport) {
 	if n := cfg.HTTPPool; n > 0 {
 		tr.MaxConnsPerHost, tr.MaxIdleConnsPerHost, tr.MaxIdleConns = n, n, n
 	}
-	var rt http.RoundTripper = headerRecorder{base: tr}
+	var rt http.RoundTripper = headerRecorder{base: hopRecorder{base: tr}}
 	if cfg.Token != "" {
 		rt = &tokenTransport{base: rt, token: cfg.Token}
 	}
@@ -94,6 +94,8 @@ func (c *Client) callHTTP(ctx context.Context, call httpCall) Observation {
 	ctx, done := c.bound(ctx)
 	defer done()
 	var sentHeader http.Header
+	var hops hopLog
+	ctx = context.WithValue(ctx, hopSlot{}, &hops)
 	req, err := http.NewRequestWithContext(context.WithValue(ctx, headerSlot{}, &sentHeader), call.method, call.url, body)
 	if err != nil {
 		obs.Failure, obs.Err = FailureRequest, fmt.Errorf("build request: %w", err)
@@ -112,6 +114,7 @@ func (c *Client) callHTTP(ctx context.Context, call httpCall) Observation {
 	start := time.Now()
 	resp, err := c.hc.Do(req)
 	obs.Header = sentHeader
+	c.recordRedirects(&obs, &hops, err)
 	if err != nil {
 		obs.Latency = time.Since(start)
 		obs.Err = err
@@ -151,6 +154,9 @@ func (c *Client) callHTTP(ctx context.Context, call httpCall) Observation {
 	}
 	obs.Latency = time.Since(start)
 	obs.Reply = kept.Bytes()
+	if obs.Failure == FailureNone && call.reply != nil {
+		c.replyKeyFacts(&obs, call.reply)
+	}
 	if obs.Failure != FailureNone && timedOut(ctx) {
 		obs.Failure = FailureTimeout
 		obs.Err = fmt.Errorf("%w after %s while reading the reply", ErrCallTimeout, c.callTimeout)

@@ -90,7 +90,7 @@ func (c *Client) GetRule(ctx context.Context, req IngressGetRuleRequest) Result[
 			func(ctx context.Context, opts ...grpc.CallOption) (*proto.GetRuleReply, error) {
 				return stub.GetRule(ctx, msg, opts...)
 			})
-		res.Observation = obs
+		res.observe(obs)
 		if obs.OK() {
 			endpoint = reply.Endpoint
 		}
@@ -100,12 +100,12 @@ func (c *Client) GetRule(ctx context.Context, req IngressGetRuleRequest) Result[
 			query = append(query, [2]string{"service", req.Service})
 		}
 		var reply httpIngressGetRuleReply
-		res.Observation = c.callHTTP(ctx, httpCall{
+		res.observe(c.callHTTP(ctx, httpCall{
 			method: "GET",
 			url:    c.cfg.Addr,
 			query:  query,
 			reply:  &reply,
-		})
+		}))
 		if res.OK() {
 			endpoint = reply.Endpoint
 		}
@@ -178,7 +178,7 @@ func (c *Client) SetRule(ctx context.Context, req IngressSetRuleRequest) Result[
 			func(ctx context.Context, opts ...grpc.CallOption) (*proto.SetRuleReply, error) {
 				return stub.SetRule(ctx, msg, opts...)
 			})
-		res.Observation = obs
+		res.observe(obs)
 		if obs.OK() && reply != nil {
 			res.Verdict = IngressSetVerdict{OK: reply.Ok}
 		}
@@ -186,7 +186,7 @@ func (c *Client) SetRule(ctx context.Context, req IngressSetRuleRequest) Result[
 	}
 
 	var reply httpIngressSetRuleReply
-	res.Observation = c.callHTTP(ctx, httpCall{
+	res.observe(c.callHTTP(ctx, httpCall{
 		method: "PUT",
 		url:    c.cfg.Addr,
 		body: httpIngressSetRuleRequest{
@@ -195,7 +195,7 @@ func (c *Client) SetRule(ctx context.Context, req IngressSetRuleRequest) Result[
 			Endpoint: req.Endpoint,
 		},
 		reply: &reply,
-	})
+	}))
 	if res.OK() {
 		res.Verdict = IngressSetVerdict{OK: reply.OK}
 	}

@@ -105,7 +105,7 @@ func TestGetRuleGRPCVerdicts(t *testing.T) {
 		failure Failure
 	}{
 		{name: "status error is no rule", err: status.Error(codes.Internal, "boom"), failure: FailureStatus},
-		{name: "unavailable is no rule", err: status.Error(codes.Unavailable, "down"), failure: FailureTransport},
+		{name: "unavailable is no rule", err: status.Error(codes.Unavailable, "down"), failure: FailureStatus},
 	}
 	for _, tt := range failures {
 		t.Run(tt.name, func(t *testing.T) {
@@ -212,7 +212,7 @@ func TestSetRuleGRPCVerdicts(t *testing.T) {
 		{name: "ok", reply: &proto.SetRuleReply{Ok: true}, want: IngressSetVerdict{OK: true}},
 		{name: "not ok", reply: &proto.SetRuleReply{}},
 		{name: "status error", err: status.Error(codes.Internal, "boom"), failure: FailureStatus},
-		{name: "unavailable", err: status.Error(codes.Unavailable, "down"), failure: FailureTransport},
+		{name: "unavailable", err: status.Error(codes.Unavailable, "down"), failure: FailureStatus},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

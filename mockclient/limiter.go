@@ -3,6 +3,7 @@ package mockclient
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/go-gost/plugin/limiter/traffic/proto"
 	"google.golang.org/grpc"
@@ -79,13 +80,13 @@ func (c *Client) Limit(ctx context.Context, req LimiterRequest) Result[LimiterVe
 			func(ctx context.Context, opts ...grpc.CallOption) (*proto.LimitReply, error) {
 				return stub.Limit(ctx, msg, opts...)
 			})
-		res.Observation = obs
+		res.observe(obs)
 		if obs.OK() {
 			in, out = reply.In, reply.Out
 		}
 	} else {
 		var reply httpLimiterReply
-		res.Observation = c.callHTTP(ctx, httpCall{
+		res.observe(c.callHTTP(ctx, httpCall{
 			method: "POST",
 			url:    c.cfg.Addr,
 			body: httpLimiterRequest{
@@ -97,7 +98,7 @@ func (c *Client) Limit(ctx context.Context, req LimiterRequest) Result[LimiterVe
 				Src:     req.Src,
 			},
 			reply: &reply,
-		})
+		}))
 		if res.OK() {
 			in, out = reply.In, reply.Out
 		}
@@ -115,7 +116,26 @@ func (c *Client) Limit(ctx context.Context, req LimiterRequest) Result[LimiterVe
 		Out:    appliedRate(&res, "out", out),
 		Cached: true,
 	}
+	floorNote(&res, "in", res.Verdict.In, "reads from")
+	floorNote(&res, "out", res.Verdict.Out, "writes to")
 	return res
+}
+
+// LimiterFloor is the rate, in bytes per second, below which plugincheck
+// warns: at less than 1 KiB/s a 4 KiB exchange, about one TLS handshake,
+// already takes seconds, so no real connection survives.
+const LimiterFloor = 1024
+
+// floorNote warns about an applied rate below LimiterFloor. x's limitConn
+// waits on a token bucket (golang.org/x/time/rate) of the plugin's rate in
+// bytes per second with a burst of the same size, with no deadline.
+func floorNote(res *Result[LimiterVerdict], name string, rate int64, dir string) {
+	if rate <= 0 || rate >= LimiterFloor {
+		return
+	}
+	res.note(NoteLimiterFloor, fmt.Sprintf("%s=%d is below 1 KiB/s: GOST %s the connection at most %d bytes per second "+
+		"(burst %d bytes, no deadline), so a 4 KiB exchange takes %s; no real connection survives it, clients and "+
+		"servers time out while GOST keeps throttling", name, rate, dir, rate, rate, time.Duration(4096/rate)*time.Second))
 }
 
 // appliedRate is the rate GOST's limiter enforces for value v, or 0 for

@@ -63,13 +63,15 @@ func TestLimitGRPCVerdicts(t *testing.T) {
 		failure Failure
 		notes   []string
 	}{
-		{name: "rates", reply: &proto.LimitReply{In: 100, Out: 200}, want: LimiterVerdict{In: 100, Out: 200, Cached: true}},
-		{name: "zero is unlimited", reply: &proto.LimitReply{In: 0, Out: 200}, want: LimiterVerdict{Out: 200, Cached: true}, notes: []string{NoteUnlimited}},
-		{name: "negative is unlimited", reply: &proto.LimitReply{In: 100, Out: -5}, want: LimiterVerdict{In: 100, Cached: true}, notes: []string{NoteUnlimited}},
+		{name: "rates", reply: &proto.LimitReply{In: 100 << 10, Out: 200 << 10}, want: LimiterVerdict{In: 100 << 10, Out: 200 << 10, Cached: true}},
+		{name: "the floor itself passes", reply: &proto.LimitReply{In: LimiterFloor, Out: LimiterFloor}, want: LimiterVerdict{In: LimiterFloor, Out: LimiterFloor, Cached: true}},
+		{name: "below the floor warns", reply: &proto.LimitReply{In: 1, Out: LimiterFloor - 1}, want: LimiterVerdict{In: 1, Out: LimiterFloor - 1, Cached: true}, notes: []string{NoteLimiterFloor, NoteLimiterFloor}},
+		{name: "zero is unlimited", reply: &proto.LimitReply{In: 0, Out: 200 << 10}, want: LimiterVerdict{Out: 200 << 10, Cached: true}, notes: []string{NoteUnlimited}},
+		{name: "negative is unlimited", reply: &proto.LimitReply{In: 100 << 10, Out: -5}, want: LimiterVerdict{In: 100 << 10, Cached: true}, notes: []string{NoteUnlimited}},
 		{name: "both unlimited", reply: &proto.LimitReply{}, want: LimiterVerdict{Cached: true}, notes: []string{NoteUnlimited, NoteUnlimited}},
-		{name: "float64 rounding", reply: &proto.LimitReply{In: 1<<53 + 1, Out: 1}, want: LimiterVerdict{In: 1 << 53, Out: 1, Cached: true}},
+		{name: "float64 rounding", reply: &proto.LimitReply{In: 1<<53 + 1, Out: 1 << 20}, want: LimiterVerdict{In: 1 << 53, Out: 1 << 20, Cached: true}},
 		{name: "status error is unlimited", err: status.Error(codes.Internal, "boom"), failure: FailureStatus, notes: failedLimitNotes},
-		{name: "unavailable is unlimited", err: status.Error(codes.Unavailable, "down"), failure: FailureTransport, notes: failedLimitNotes},
+		{name: "unavailable is unlimited", err: status.Error(codes.Unavailable, "down"), failure: FailureStatus, notes: failedLimitNotes},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -95,15 +97,30 @@ func TestLimitUnlimitedNoteText(t *testing.T) {
 	}, res.Notes)
 }
 
+func TestLimitFloorNoteText(t *testing.T) {
+	t.Parallel()
+	srv := &limiterServer{reply: &proto.LimitReply{In: 1, Out: 512}}
+	c, _ := newGRPCTestClient(t, Config{}, func(s *grpc.Server) { proto.RegisterLimiterServer(s, srv) })
+	res := c.Limit(t.Context(), LimiterRequest{})
+	assert.Equal(t, []Note{
+		{Code: NoteLimiterFloor, Text: "in=1 is below 1 KiB/s: GOST reads from the connection at most 1 bytes per second " +
+			"(burst 1 bytes, no deadline), so a 4 KiB exchange takes 1h8m16s; no real connection survives it, " +
+			"clients and servers time out while GOST keeps throttling"},
+		{Code: NoteLimiterFloor, Text: "out=512 is below 1 KiB/s: GOST writes to the connection at most 512 bytes per second " +
+			"(burst 512 bytes, no deadline), so a 4 KiB exchange takes 8s; no real connection survives it, " +
+			"clients and servers time out while GOST keeps throttling"},
+	}, res.Notes)
+}
+
 func TestLimitOverflowIsUnlimited(t *testing.T) {
 	t.Parallel()
 	if runtime.GOARCH != "amd64" {
 		t.Skip("the float64 → int overflow result is platform-specific; pinned for amd64")
 	}
-	srv := &limiterServer{reply: &proto.LimitReply{In: math.MaxInt64, Out: 1}}
+	srv := &limiterServer{reply: &proto.LimitReply{In: math.MaxInt64, Out: 1 << 20}}
 	c, _ := newGRPCTestClient(t, Config{}, func(s *grpc.Server) { proto.RegisterLimiterServer(s, srv) })
 	res := c.Limit(t.Context(), LimiterRequest{})
-	assert.Equal(t, LimiterVerdict{Out: 1, Cached: true}, res.Verdict, "GOST's int(rate.Limit(MaxInt64)) is negative on amd64")
+	assert.Equal(t, LimiterVerdict{Out: 1 << 20, Cached: true}, res.Verdict, "GOST's int(rate.Limit(MaxInt64)) is negative on amd64")
 	assert.Equal(t, []string{NoteUnlimited}, noteCodes(res.Notes))
 }
 
@@ -139,9 +156,10 @@ func TestLimitHTTPVerdicts(t *testing.T) {
 		failure Failure
 		notes   []string
 	}{
-		{name: "rates", status: 200, body: `{"in":100,"out":200}`, want: LimiterVerdict{In: 100, Out: 200, Cached: true}},
-		{name: "keys match case-insensitively", status: 200, body: `{"IN":100,"Out":200}`, want: LimiterVerdict{In: 100, Out: 200, Cached: true}},
-		{name: "trailing garbage ignored", status: 200, body: `{"in":100,"out":200}garbage`, want: LimiterVerdict{In: 100, Out: 200, Cached: true}},
+		{name: "rates", status: 200, body: `{"in":102400,"out":204800}`, want: LimiterVerdict{In: 100 << 10, Out: 200 << 10, Cached: true}},
+		{name: "below the floor warns", status: 200, body: `{"in":1,"out":1}`, want: LimiterVerdict{In: 1, Out: 1, Cached: true}, notes: []string{NoteLimiterFloor, NoteLimiterFloor}},
+		{name: "keys match case-insensitively", status: 200, body: `{"IN":102400,"Out":204800}`, want: LimiterVerdict{In: 100 << 10, Out: 200 << 10, Cached: true}},
+		{name: "trailing garbage ignored", status: 200, body: `{"in":102400,"out":204800}garbage`, want: LimiterVerdict{In: 100 << 10, Out: 200 << 10, Cached: true}},
 		{name: "zero and negative are unlimited", status: 200, body: `{"in":0,"out":-5}`, want: LimiterVerdict{Cached: true}, notes: []string{NoteUnlimited, NoteUnlimited}},
 		{name: "null is unlimited but cached", status: 200, body: `null`, want: LimiterVerdict{Cached: true}, notes: []string{NoteUnlimited, NoteUnlimited}},
 		{name: "201 is unlimited", status: 201, body: `{"in":1,"out":1}`, failure: FailureStatus, notes: failedLimitNotes},

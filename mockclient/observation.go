@@ -24,13 +24,15 @@ const (
 	FailureRequest Failure = "request"
 	// FailureTransport means no reply arrived: refused, reset, TLS failure,
 	// or the server does not speak the transport. gRPC Unavailable is
-	// counted here.
+	// counted here unless the server itself sent it (see FailureStatus).
 	FailureTransport Failure = "transport"
 	// FailureTimeout means plugincheck's per-call deadline fired. GOST would
 	// still be waiting (gRPC) or fail at its own `timeout` (HTTP).
 	FailureTimeout Failure = "timeout"
 	// FailureStatus means the plugin answered with a gRPC status other than
-	// OK (and other than Unavailable) or an HTTP status other than 200.
+	// OK or an HTTP status other than 200. A gRPC Unavailable counts here
+	// when the server sent it in gRPC response headers or trailers: the
+	// plugin is up, so "unreachable" would send its author the wrong way.
 	FailureStatus Failure = "status"
 	// FailureDecode means the reply could not be decoded as GOST decodes it.
 	FailureDecode Failure = "decode"
@@ -48,6 +50,13 @@ type Observation struct {
 	Method string `json:"method"`
 	// Target is the gRPC target, or the HTTP URL including the query.
 	Target string `json:"target"`
+	// Redirects are the HTTP redirects GOST followed, in order (at most
+	// MaxRedirects), recorded because GOST follows them silently; nil when
+	// the plugin did not redirect.
+	Redirects []Redirect `json:"redirects,omitempty"`
+	// FinalURL is the URL whose reply GOST used (clipped, token redacted)
+	// when the plugin redirected; Target keeps the configured addr.
+	FinalURL string `json:"finalURL,omitempty"`
 	// Sent is false when GOST would not send this call at all (for example
 	// the HTTP recorder with empty data, or an observer with no events).
 	Sent bool `json:"sent"`
@@ -57,6 +66,10 @@ type Observation struct {
 	// Header holds the request headers GOST sets itself (HTTP) or the
 	// request metadata it adds (gRPC "token").
 	Header http.Header `json:"header,omitempty"`
+	// facts are notes the transport layer found, adopted by Result.observe.
+	facts []Note
+	// tokenCrossHost is set when GOST's token went to another host or port.
+	tokenCrossHost bool
 	// Code is the gRPC status code (gRPC only).
 	Code codes.Code `json:"code"`
 	// HTTPStatus is the HTTP status code (HTTP only; 0 if none arrived).
@@ -116,8 +129,11 @@ const (
 	// caFile) that GOST loads on its own host; if it is missing there, GOST
 	// drops the node.
 	NoteHopFileRef = "hop-file-ref"
-	// NoteNotDelivered: the observer or recorder did not answer ok:true;
-	// GOST logs it, and resends observer stats batches on the next tick.
+	// NoteNotDelivered: the observer or recorder did not answer ok:true.
+	// GOST resends the same failed observer stats batch on every tick and
+	// sends nothing newer until it succeeds; status events and records are
+	// lost. The text names the reply's keys when it has no ok key, since
+	// such a plugin never succeeds and its accounting freezes.
 	NoteNotDelivered = "not-delivered"
 	// NoteNotSent: GOST would not send this call at all.
 	NoteNotSent = "not-sent"
@@ -140,6 +156,30 @@ const (
 	// NoteDroppedEvent: an observer event whose type is neither "status"
 	// nor "stats"; GOST drops it with a warning and sends the rest.
 	NoteDroppedEvent = "dropped-event"
+	// NoteRedirected: the HTTP plugin redirected and GOST followed (Go's
+	// http.Client, at most 10 requests), using the final reply. The text gives
+	// the chain of methods, URLs and statuses.
+	NoteRedirected = "redirected"
+	// NoteTokenCrossHost: GOST sent the bearer token to a redirect target
+	// on another host or port. Its token RoundTripper adds the header on
+	// every hop, so Go's rule of dropping Authorization across hosts never
+	// applies: a plugin's redirect can harvest the token.
+	NoteTokenCrossHost = "token-cross-host"
+	// NoteReplyKeysIgnored: top-level keys of an HTTP JSON reply that
+	// GOST's reply struct does not have (matched case-insensitively, as
+	// encoding/json does), so GOST drops them without a word.
+	NoteReplyKeysIgnored = "reply-keys-ignored"
+	// NoteUnimplementedService: the gRPC server answered Unimplemented
+	// with grpc-go's "unknown service": it does not serve this GOST module.
+	NoteUnimplementedService = "unimplemented-service"
+	// NoteUnimplementedMethod: the gRPC server serves the module's service
+	// but not the method GOST calls ("unknown method", or the generated
+	// Unimplemented stub): stubs from another go-gost/plugin version.
+	NoteUnimplementedMethod = "unimplemented-method"
+	// NoteLimiterFloor: a positive limiter rate below LimiterFloor bytes
+	// per second, which GOST applies as given although no real
+	// connection survives it.
+	NoteLimiterFloor = "limiter-floor"
 )
 
 // unsent is the observation of a call GOST decides not to make (Sent is
@@ -156,6 +196,13 @@ type Result[V any] struct {
 	Verdict V
 	// Notes are GOST-level facts about the verdict.
 	Notes []Note
+}
+
+// observe sets the call's observation and adopts the notes its transport
+// found (redirects, ignored reply keys, unimplemented methods).
+func (r *Result[V]) observe(o Observation) {
+	r.Observation = o
+	r.Notes = append(r.Notes, o.facts...)
 }
 
 func (r *Result[V]) note(code, text string) {

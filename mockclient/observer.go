@@ -181,9 +181,9 @@ func (c *Client) Observe(ctx context.Context, req ObserverRequest) Result[Observ
 			func(ctx context.Context, opts ...grpc.CallOption) (*proto.ObserveReply, error) {
 				return stub.Observe(ctx, msg, opts...)
 			})
-		res.Observation = obs
+		res.observe(obs)
 		res.Verdict = ObserverVerdict{OK: obs.OK() && reply != nil && reply.Ok}
-		observerNotes(&res)
+		c.observerNotes(&res)
 		return res
 	}
 
@@ -222,20 +222,34 @@ func (c *Client) Observe(ctx context.Context, req ObserverRequest) Result[Observ
 		}
 	}
 	var reply httpObserverReply
-	res.Observation = c.callHTTP(ctx, httpCall{
+	res.observe(c.callHTTP(ctx, httpCall{
 		method: "POST",
 		url:    observerURL(c.cfg.Addr),
 		body:   body,
 		reply:  &reply,
-	})
+	}))
 	res.Verdict = ObserverVerdict{OK: res.OK() && reply.OK}
-	observerNotes(&res)
+	c.observerNotes(&res)
 	return res
 }
 
-// observerNotes explains what GOST does with an undelivered batch.
-func observerNotes(res *Result[ObserverVerdict]) {
-	if !res.Verdict.OK {
-		res.note(NoteNotDelivered, "GOST resends handler and service stats batches on the next tick; status events are never retried")
+// observerResend is what GOST (x/service and every handler's observeStats)
+// does with a batch whose Observe returned an error.
+const observerResend = "GOST resends the same failed stats batch (the service's, and each handler's) on every tick " +
+	"and sends no newer stats until it succeeds; status events (service state changes) are sent once and lost"
+
+// observerNotes explains what GOST does with an undelivered batch. A plugin
+// that replies, but not ok:true, will never succeed: GOST then resends its
+// first failed batch forever.
+func (c *Client) observerNotes(res *Result[ObserverVerdict]) {
+	if res.Verdict.OK {
+		return
 	}
+	reason := c.notOKReason(&res.Observation)
+	if reason == "" {
+		res.note(NoteNotDelivered, observerResend)
+		return
+	}
+	res.note(NoteNotDelivered, reason+": GOST counts the batch as failed. "+observerResend+
+		". If the plugin always answers so, GOST resends its first failed batch forever and the plugin's accounting freezes there")
 }

@@ -135,7 +135,7 @@ func TestObserveGRPCVerdicts(t *testing.T) {
 		{name: "ok", reply: &proto.ObserveReply{Ok: true}, want: ObserverVerdict{OK: true}},
 		{name: "ok false is an error", reply: &proto.ObserveReply{}},
 		{name: "status error", err: status.Error(codes.Internal, "boom"), failure: FailureStatus},
-		{name: "unavailable", err: status.Error(codes.Unavailable, "down"), failure: FailureTransport},
+		{name: "unavailable", err: status.Error(codes.Unavailable, "down"), failure: FailureStatus},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

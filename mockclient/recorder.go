@@ -39,6 +39,9 @@ type httpRecorderReply struct {
 
 const methodRecord = "/proto.Recorder/Record"
 
+// recorderLost is what GOST does when Record returns an error.
+const recorderLost = "GOST logs the error; the record is lost, there is no retry"
+
 func init() {
 	register(opSpec[RecorderRequest, RecorderVerdict]{
 		module: Recorder, name: "record", grpcMethod: methodRecord, httpMethod: "POST",
@@ -66,7 +69,7 @@ func (c *Client) Record(ctx context.Context, req RecorderRequest) Result[Recorde
 		}
 		res.Observation = c.unsent(method, c.cfg.Addr)
 		res.Failure, res.Err = FailureRequest, fmt.Errorf("encode metadata: %w", err)
-		res.note(NoteNotDelivered, "GOST logs the error; the record is lost, there is no retry")
+		res.note(NoteNotDelivered, recorderLost)
 		return res
 	}
 
@@ -77,20 +80,25 @@ func (c *Client) Record(ctx context.Context, req RecorderRequest) Result[Recorde
 			func(ctx context.Context, opts ...grpc.CallOption) (*proto.RecordReply, error) {
 				return stub.Record(ctx, msg, opts...)
 			})
-		res.Observation = obs
+		res.observe(obs)
 		res.Verdict = RecorderVerdict{OK: obs.OK() && reply != nil && reply.Ok}
 	} else {
 		var reply httpRecorderReply
-		res.Observation = c.callHTTP(ctx, httpCall{
+		res.observe(c.callHTTP(ctx, httpCall{
 			method: "POST",
 			url:    c.cfg.Addr,
 			body:   &httpRecorderRequest{Data: req.Data, Metadata: md},
 			reply:  &reply,
-		})
+		}))
 		res.Verdict = RecorderVerdict{OK: res.OK() && reply.OK}
 	}
 	if !res.Verdict.OK {
-		res.note(NoteNotDelivered, "GOST logs the error; the record is lost, there is no retry")
+		if reason := c.notOKReason(&res.Observation); reason != "" {
+			res.note(NoteNotDelivered, reason+`: GOST counts the record as failed, logs "record: record failed" `+
+				"(most handlers) and loses the record; there is no retry")
+		} else {
+			res.note(NoteNotDelivered, recorderLost)
+		}
 	}
 	return res
 }

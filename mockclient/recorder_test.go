@@ -75,7 +75,7 @@ func TestRecordGRPCVerdicts(t *testing.T) {
 		{name: "ok", reply: &proto.RecordReply{Ok: true}, want: RecorderVerdict{OK: true}},
 		{name: "ok false is an error", reply: &proto.RecordReply{}},
 		{name: "status error", err: status.Error(codes.Internal, "boom"), failure: FailureStatus},
-		{name: "unavailable", err: status.Error(codes.Unavailable, "down"), failure: FailureTransport},
+		{name: "unavailable", err: status.Error(codes.Unavailable, "down"), failure: FailureStatus},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

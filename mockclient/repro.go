@@ -61,7 +61,12 @@ func (c *Client) grpcurlLine(obs *Observation, token string, literal bool) strin
 }
 
 func (c *Client) curlLine(obs *Observation, token string, literal bool) string {
-	args := []string{"curl", "-sS", "-i", "-X", obs.Method}
+	follow, dropMethod := curlFollow(obs)
+	args := []string{"curl", "-sS", "-i"}
+	if !dropMethod {
+		args = append(args, "-X", obs.Method)
+	}
+	args = append(args, follow...)
 	target := obs.Target
 	if tc := c.cfg.TLS; tc != nil {
 		// GOST's custom tls.Config disables HTTP/2: it speaks HTTP/1.1.

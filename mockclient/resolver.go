@@ -69,7 +69,7 @@ func (c *Client) Resolve(ctx context.Context, req ResolverRequest) Result[Resolv
 			func(ctx context.Context, opts ...grpc.CallOption) (*proto.ResolveReply, error) {
 				return stub.Resolve(ctx, msg, opts...)
 			})
-		res.Observation = obs
+		res.observe(obs)
 		if obs.OK() {
 			res.Verdict.IPs = keepIPs(&res, reply.Ips)
 			res.Verdict.Resolved = len(res.Verdict.IPs) > 0
@@ -81,7 +81,7 @@ func (c *Client) Resolve(ctx context.Context, req ResolverRequest) Result[Resolv
 	}
 
 	var reply httpResolverReply
-	res.Observation = c.callHTTP(ctx, httpCall{
+	res.observe(c.callHTTP(ctx, httpCall{
 		method: "POST",
 		url:    c.cfg.Addr,
 		body: httpResolverRequest{
@@ -90,7 +90,7 @@ func (c *Client) Resolve(ctx context.Context, req ResolverRequest) Result[Resolv
 			Client:  req.Client,
 		},
 		reply: &reply,
-	})
+	}))
 	// ok:false is GOST's error "resolve failed": the reply decoded, so the
 	// observation shows no failure, but no IPs are kept.
 	if res.OK() && reply.OK {

@@ -82,7 +82,7 @@ func TestResolveGRPCVerdicts(t *testing.T) {
 		},
 		{name: "status error does not resolve", err: status.Error(codes.Internal, "boom"), want: ResolverVerdict{IPs: []string{}}, failure: FailureStatus},
 		{name: "not found does not resolve", err: status.Error(codes.NotFound, "nx"), want: ResolverVerdict{IPs: []string{}}, failure: FailureStatus},
-		{name: "unavailable does not resolve", err: status.Error(codes.Unavailable, "down"), want: ResolverVerdict{IPs: []string{}}, failure: FailureTransport},
+		{name: "unavailable does not resolve", err: status.Error(codes.Unavailable, "down"), want: ResolverVerdict{IPs: []string{}}, failure: FailureStatus},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

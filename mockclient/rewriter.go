@@ -82,7 +82,7 @@ func (c *Client) Rewrite(ctx context.Context, req RewriterRequest) Result[Rewrit
 			func(ctx context.Context, opts ...grpc.CallOption) (*proto.RewriteReply, error) {
 				return stub.Rewrite(ctx, msg, opts...)
 			})
-		res.Observation = obs
+		res.observe(obs)
 		switch {
 		case !obs.OK():
 			res.Verdict = RewriterVerdict{Body: original.Body, Aborted: true}
@@ -98,13 +98,13 @@ func (c *Client) Rewrite(ctx context.Context, req RewriterRequest) Result[Rewrit
 	}
 
 	var reply httpRewriterReply
-	res.Observation = c.callHTTP(ctx, httpCall{
+	res.observe(c.callHTTP(ctx, httpCall{
 		method: "POST",
 		url:    c.cfg.Addr,
 		body:   &httpRewriterRequest{Data: req.Data, Metadata: md},
 		reply:  &reply,
 		drain:  true,
-	})
+	}))
 	switch {
 	case res.HTTPStatus != 0 && res.HTTPStatus != http.StatusOK:
 		// x returns the original body and no error for any status but 200

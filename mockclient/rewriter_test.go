@@ -70,7 +70,7 @@ func TestRewriteGRPCVerdicts(t *testing.T) {
 		{name: "no data keeps the original", reply: &proto.RewriteReply{Ok: true}, want: original, notes: []string{NoteEmptyReply}},
 		{name: "ok false keeps the original", reply: &proto.RewriteReply{Data: []byte("new")}, want: original},
 		{name: "status error aborts", err: status.Error(codes.Internal, "boom"), want: RewriterVerdict{Body: "orig", Aborted: true}, failure: FailureStatus},
-		{name: "unavailable aborts", err: status.Error(codes.Unavailable, "down"), want: RewriterVerdict{Body: "orig", Aborted: true}, failure: FailureTransport},
+		{name: "unavailable aborts", err: status.Error(codes.Unavailable, "down"), want: RewriterVerdict{Body: "orig", Aborted: true}, failure: FailureStatus},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

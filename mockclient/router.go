@@ -62,7 +62,7 @@ func (c *Client) GetRoute(ctx context.Context, req RouterRequest) Result[RouterV
 			func(ctx context.Context, opts ...grpc.CallOption) (*proto.GetRouteReply, error) {
 				return stub.GetRoute(ctx, msg, opts...)
 			})
-		res.Observation = obs
+		res.observe(obs)
 		if obs.OK() {
 			dst, gateway = reply.Dst, reply.Gateway
 		}
@@ -72,12 +72,12 @@ func (c *Client) GetRoute(ctx context.Context, req RouterRequest) Result[RouterV
 			query = append(query, [2]string{"id", req.ID})
 		}
 		var reply httpRouterReply
-		res.Observation = c.callHTTP(ctx, httpCall{
+		res.observe(c.callHTTP(ctx, httpCall{
 			method: "GET",
 			url:    c.cfg.Addr,
 			query:  query,
 			reply:  &reply,
-		})
+		}))
 		if res.OK() {
 			dst, gateway = reply.Dst, reply.Gateway
 			if dst == "" {

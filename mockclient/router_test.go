@@ -61,7 +61,7 @@ func TestGetRouteGRPCVerdicts(t *testing.T) {
 		{name: "empty gateway", reply: &proto.GetRouteReply{Dst: "10.0.0.0/8"}, want: RouterVerdict{Route: true, Dst: "10.0.0.0/8", Net: "10.0.0.0/8"}, notes: []string{NoteBadRoute}},
 		{name: "empty dst is no route", reply: &proto.GetRouteReply{Gateway: "gw"}},
 		{name: "status error is no route", err: status.Error(codes.Internal, "boom"), failure: FailureStatus},
-		{name: "unavailable is no route", err: status.Error(codes.Unavailable, "down"), failure: FailureTransport},
+		{name: "unavailable is no route", err: status.Error(codes.Unavailable, "down"), failure: FailureStatus},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -188,11 +188,11 @@ func sdGRPCResult(obs Observation, ok bool) Result[SDVerdict] {
 // status 200 required, the reply body never read.
 func (c *Client) sdHTTP(ctx context.Context, method string, s *SDService) Result[SDVerdict] {
 	var res Result[SDVerdict]
-	res.Observation = c.callHTTP(ctx, httpCall{
+	res.observe(c.callHTTP(ctx, httpCall{
 		method: method,
 		url:    c.cfg.Addr,
 		body:   httpSDService{ID: s.ID, Name: s.Name, Node: s.Node, Network: s.Network, Address: s.Address},
-	})
+	}))
 	res.Verdict = SDVerdict{OK: res.OK()}
 	return res
 }
@@ -209,7 +209,7 @@ func (c *Client) GetServices(ctx context.Context, req SDGetRequest) Result[SDGet
 			func(ctx context.Context, opts ...grpc.CallOption) (*proto.GetServiceReply, error) {
 				return stub.Get(ctx, msg, opts...)
 			})
-		res.Observation = obs
+		res.observe(obs)
 		if !obs.OK() {
 			return res
 		}
@@ -228,12 +228,12 @@ func (c *Client) GetServices(ctx context.Context, req SDGetRequest) Result[SDGet
 	// x decodes into &res where res is already a pointer, so a `null` body
 	// sets res to nil.
 	reply := &httpSDGetReply{}
-	res.Observation = c.callHTTP(ctx, httpCall{
+	res.observe(c.callHTTP(ctx, httpCall{
 		method: http.MethodGet,
 		url:    c.cfg.Addr,
 		query:  [][2]string{{"name", req.Name}},
 		reply:  &reply,
-	})
+	}))
 	if !res.OK() {
 		return res
 	}

@@ -113,7 +113,7 @@ func TestSDWriteGRPCVerdicts(t *testing.T) {
 		{name: "ok", ok: true, want: SDVerdict{OK: true}},
 		{name: "ok false is ignored", want: SDVerdict{OK: true}, notes: []string{NoteReplyIgnored}},
 		{name: "status error", err: status.Error(codes.Internal, "boom"), failure: FailureStatus},
-		{name: "unavailable", err: status.Error(codes.Unavailable, "down"), failure: FailureTransport},
+		{name: "unavailable", err: status.Error(codes.Unavailable, "down"), failure: FailureStatus},
 	}
 	for _, w := range sdWrites() {
 		for _, tt := range tests {
@@ -250,7 +250,7 @@ func TestSDGetGRPCVerdicts(t *testing.T) {
 		{name: "one", services: []*proto.Service{{Id: "c1"}}, want: SDGetVerdict{OK: true, Services: []SDService{{ID: "c1"}}}},
 		{name: "none", want: SDGetVerdict{OK: true, Services: []SDService{}}},
 		{name: "status error", err: status.Error(codes.Internal, "boom"), want: SDGetVerdict{Services: []SDService{}}, failure: FailureStatus},
-		{name: "unavailable", err: status.Error(codes.Unavailable, "down"), want: SDGetVerdict{Services: []SDService{}}, failure: FailureTransport},
+		{name: "unavailable", err: status.Error(codes.Unavailable, "down"), want: SDGetVerdict{Services: []SDService{}}, failure: FailureStatus},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

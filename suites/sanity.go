@@ -21,11 +21,18 @@ var noteSeverity = map[string]report.Status{
 	mockclient.NoteBadEndpoint:  report.Fail,
 	mockclient.NoteNotDelivered: report.Fail,
 	mockclient.NoteGOSTPanics:   report.Fail,
+	// The service is served without GOST's method: every call fails.
+	mockclient.NoteUnimplementedMethod:  report.Fail,
+	mockclient.NoteUnimplementedService: report.Fail,
 	// Legal but dangerous.
 	mockclient.NoteUnlimited:    report.Warn,
 	mockclient.NoteHopDirect:    report.Warn,
 	mockclient.NoteReplyIgnored: report.Warn,
 	mockclient.NoteHopFileRef:   report.Warn,
+	// GOST drops the keys, crawls at the limit, or hands the token over.
+	mockclient.NoteReplyKeysIgnored: report.Warn,
+	mockclient.NoteLimiterFloor:     report.Warn,
+	mockclient.NoteTokenCrossHost:   report.Warn,
 }
 
 // sanityCheck turns the notes of a call that got a reply into the sanity
