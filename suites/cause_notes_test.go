@@ -21,7 +21,6 @@ import (
 )
 
 func TestCauseReplyKeysIgnored(t *testing.T) {
-	t.Skip("needs the reply-keys-ignored note from wt-facts")
 	t.Parallel()
 	addr := httpPlugin(t, reply(200, `{"ok":false,"secret":"hunter2","success":true}`)) + "/auth"
 	run := runAgainst(t, mockclient.Config{Addr: addr, Transport: mockclient.HTTP}, mockclient.Auth)
@@ -33,7 +32,6 @@ func TestCauseReplyKeysIgnored(t *testing.T) {
 }
 
 func TestCauseRedirects(t *testing.T) {
-	t.Skip("needs the redirected and token-cross-host notes from wt-facts")
 	t.Parallel()
 	final := httptest.NewServer(reply(200, `{"ok":true}`))
 	t.Cleanup(final.Close)
@@ -71,7 +69,6 @@ func TestCauseRedirects(t *testing.T) {
 }
 
 func TestCauseLimiterFloor(t *testing.T) {
-	t.Skip("needs the limiter-floor note from wt-facts")
 	t.Parallel()
 	addr := httpPlugin(t, reply(200, `{"in":1,"out":1}`)) + "/limiter"
 	run := runAgainst(t, mockclient.Config{Addr: addr, Transport: mockclient.HTTP}, mockclient.Limiter)
@@ -80,7 +77,6 @@ func TestCauseLimiterFloor(t *testing.T) {
 }
 
 func TestCauseUnavailableFromLivePlugin(t *testing.T) {
-	t.Skip("needs gRPC Unavailable from a live server classified as a status failure (wt-facts)")
 	t.Parallel()
 	addr := grpcPlugin(t, answer(codes.Unavailable, "overloaded"))
 	run := runAgainst(t, mockclient.Config{Addr: addr, Transport: mockclient.GRPC}, mockclient.Auth)

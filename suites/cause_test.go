@@ -70,8 +70,11 @@ func rendered(t *testing.T, run *report.Run) (string, []report.Cause) {
 // causeLine is how the text report heads a cause.
 func causeLine(c report.Cause) string {
 	label := "CAUSE:"
-	if c.Status != report.Fail {
+	switch c.Status {
+	case report.Warn:
 		label = "WARNING:"
+	case report.Pass:
+		label = "NOTE:"
 	}
 	return label + " " + c.Code + ": " + c.Text
 }

@@ -74,7 +74,7 @@ func noteEffect(op mockclient.Operation, code string) string {
 		if op.Module == mockclient.Recorder {
 			return "recorder reply without ok:true: GOST treats the record as failed, logs the error and loses the record (no retry)"
 		}
-		return "observer reply without ok:true: GOST treats the report as failed, logs it, and resends stats batches on the next tick (status events are lost)"
+		return "observer reply without ok:true: GOST treats the report as failed and resends the same stats batch on every tick, sending nothing newer until one is accepted, so the plugin's accounting freezes (status events are lost)"
 	case mockclient.NoteGOSTPanics:
 		return "GOST v0.15.2 dereferences nil on this reply: the panic crashes the GOST process"
 	case mockclient.NoteDroppedIP:
@@ -87,6 +87,10 @@ func noteEffect(op mockclient.Operation, code string) string {
 		return "a node GOST's node parser rejects: GOST selects no node, so a single-hop chain dials directly"
 	case mockclient.NoteBadEndpoint:
 		return "an ingress endpoint that is not a tunnel ID: GOST has no route for the host"
+	case mockclient.NoteUnimplementedMethod:
+		return "the service is served without this method (stubs older than go-gost/plugin v0.5.0): GOST's call fails every time"
+	case mockclient.NoteUnimplementedService:
+		return "the server does not serve this module's service: GOST's call fails every time"
 	}
 	return "GOST treats the reply as failed"
 }
@@ -112,7 +116,7 @@ func failedCallEffect(op mockclient.Operation, t mockclient.Transport, out *mock
 	case mockclient.Limiter:
 		return "GOST applies no limit and, since failures are not cached, calls the plugin again on every Read and Write"
 	case mockclient.Observer:
-		return "GOST treats the report as failed, logs it, and resends stats batches on the next tick (status events are lost)"
+		return "GOST treats the report as failed and resends the same stats batch on every tick, sending nothing newer until one is accepted (status events are lost)"
 	case mockclient.Recorder:
 		return "GOST logs the error and the record is lost (no retry)"
 	case mockclient.Resolver:

@@ -139,5 +139,5 @@ func ExampleGOSTFailure() {
 	fmt.Println(effect)
 	// Output:
 	// true not-delivered
-	// observer reply without ok:true: GOST treats the report as failed, logs it, and resends stats batches on the next tick (status events are lost)
+	// observer reply without ok:true: GOST treats the report as failed and resends the same stats batch on every tick, sending nothing newer until one is accepted, so the plugin's accounting freezes (status events are lost)
 }
