@@ -51,15 +51,14 @@ const (
 	CauseTLS = "tls"
 )
 
-// Note codes that mockclient gains on the wt-facts branch; the string
-// values are the contract, so causes work before and after that merge.
+// Note codes the causes are built from, named once here for brevity.
 const (
-	noteReplyKeysIgnored     = "reply-keys-ignored"
-	noteUnimplementedMethod  = "unimplemented-method"
-	noteUnimplementedService = "unimplemented-service"
-	noteRedirected           = "redirected"
-	noteTokenCrossHost       = "token-cross-host"
-	noteLimiterFloor         = "limiter-floor"
+	noteReplyKeysIgnored     = mockclient.NoteReplyKeysIgnored
+	noteUnimplementedMethod  = mockclient.NoteUnimplementedMethod
+	noteUnimplementedService = mockclient.NoteUnimplementedService
+	noteRedirected           = mockclient.NoteRedirected
+	noteTokenCrossHost       = mockclient.NoteTokenCrossHost
+	noteLimiterFloor         = mockclient.NoteLimiterFloor
 )
 
 // Bounds on what a cause keeps from the plugin: a cause is one line a

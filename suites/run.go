@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	"github.com/plugincheck/plugincheck/internal/tlsprobe"
 	"github.com/plugincheck/plugincheck/mockclient"
@@ -227,13 +226,12 @@ func (r *runner) replyCheck(op mockclient.Operation, out *mockclient.Outcome) re
 			msg = append(msg, "the plugin rejected the token given with --token")
 		}
 	}
-	if out.Code == codes.Unimplemented {
-		// grpc-go's server tells the two apart in its status message.
-		if strings.HasPrefix(status.Convert(out.Err).Message(), "unknown method ") {
-			msg = append(msg, "the service is served but lacks this method: was the plugin built from an older go-gost/plugin? regenerate from v0.5.0")
-		} else {
-			msg = append(msg, "the server does not implement this service: is --addr the right plugin?")
-		}
+	if out.Code == codes.Unimplemented && !slices.ContainsFunc(out.Notes, func(n mockclient.Note) bool {
+		return n.Code == mockclient.NoteUnimplementedMethod || n.Code == mockclient.NoteUnimplementedService
+	}) {
+		// mockclient's notes tell a missing method from a missing service
+		// when the server is grpc-go; other servers' texts differ.
+		msg = append(msg, "the server does not implement this method or service: is --addr the right plugin, built from go-gost/plugin v0.5.0?")
 	}
 	msg = append(msg, fmt.Sprintf("GOST's verdict: %s", compactJSON(out.Verdict)))
 	for _, n := range out.Notes {
