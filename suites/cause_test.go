@@ -266,9 +266,9 @@ func TestCauseUnimplemented(t *testing.T) {
 			assert.Contains(t, got.Got, "gRPC Unimplemented: unknown ")
 			reply := checkByName(t, run.Cases[0].Steps[0], CheckReply)
 			if tt.code == CauseUnimplementedMethod {
-				assert.Contains(t, reply.Message, "the service is served but lacks this method")
+				assert.Contains(t, reply.Message, "the server serves proto.Ingress but not GetRule")
 			} else {
-				assert.Contains(t, reply.Message, "the server does not implement this service")
+				assert.Contains(t, reply.Message, "the server does not serve proto.Ingress at all")
 			}
 		})
 	}
