@@ -26,7 +26,7 @@ func (r row) usesTLS() bool {
 
 func (r row) verdict(o outcome, ep endpoint) report.Verdict {
 	v := report.Verdict{
-		ID: r.id, Config: r.config, Addr: r.cfg.Addr, Connects: o.kind == "" && o.reason == "", Reason: o.reason,
+		ID: r.id, Config: r.config, Addr: r.cfg.Addr, Connects: o.kind == "", Reason: o.reason,
 		Configured: r.configured, Reproducer: r.reproducer(ep),
 	}
 	if r.cfg.TLS != nil {
