@@ -56,7 +56,8 @@ func rows(cfg mockclient.Config, ep endpoint, candidate string) []row {
 		{"tls-secure", "tls: {secure: true}", &mockclient.TLSConfig{Secure: true}},
 		{"tls-secure-server-name", fmt.Sprintf("tls: {secure: true, serverName: %s}", name), &mockclient.TLSConfig{Secure: true, ServerName: name}},
 	}
-	base := mockclient.Config{Addr: cfg.Addr, Transport: ep.transport}
+	// GOST's timeout stays: it bounds the TLS handshake of every HTTP row.
+	base := mockclient.Config{Addr: cfg.Addr, Transport: ep.transport, Timeout: cfg.Timeout, CallTimeout: cfg.CallTimeout}
 	var out []row
 	if ep.transport == mockclient.GRPC {
 		out = append(out, row{id: "no-tls", config: "no tls block", cfg: base})
