@@ -176,7 +176,7 @@ func diagnose(ctx context.Context, cfg mockclient.Config, run *report.Run) {
 		msg := first
 		if ok, reason := run.TLS.Connects(); !ok {
 			msg = reason
-		} else if d := probe.Diagnose(ctx, cfg); d != "" {
+		} else if d := probe.DiagnoseAfter(ctx, cfg, &run.TLS); d != "" {
 			msg = d
 		}
 		run.Diagnosis = msg

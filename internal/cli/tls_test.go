@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -41,6 +42,11 @@ func TestNewCmdTLS(t *testing.T) {
 				},
 				Output: CheckOptions{Outputs: []string{"json"}, NoColor: true, Verbose: true},
 			},
+		},
+		{
+			name: "GOST's timeout",
+			args: "--addr https://p.example/auth --tls --timeout 2s",
+			want: TLSOptions{Conn: ConnOptions{Addr: "https://p.example/auth", TLS: true, Timeout: 2 * time.Second}, Output: CheckOptions{Outputs: []string{"text"}}},
 		},
 		{name: "no token flag", args: "--addr a:1 --token x", wantErr: "unknown flag: --token"},
 		{name: "bad format", args: "--addr a:1 -o yaml", wantErr: `--output "yaml"`},
@@ -115,7 +121,7 @@ func TestTLSCommand(t *testing.T) {
 		{
 			name: "secure: true fails against a private CA", args: []string{"--addr", valid.GRPCAddr(), "--tls-secure"}, code: ExitUnreachable,
 			stdout: []string{"* no   tls: {secure: true}", "FAIL  gost-tls/grpc/connects", "repro: openssl s_client -connect " + valid.GRPCAddr() + " -alpn h2 -verify_return_error -verify_ip 127.0.0.1"},
-			stderr: "secure: true will fail: certificate signed by unknown authority; GOST uses the system roots only, and a plugin's caFile is ignored",
+			stderr: "secure: true will fail: certificate signed by unknown authority (issued by CN=plugincheck test CA, which the roots do not hold); GOST uses the system roots only, and a plugin's caFile is ignored",
 		},
 		{
 			name: "--tls-ca-cert verifies but GOST does not use it", args: []string{"--addr", valid.GRPCAddr(), "--tls-secure", "--tls-ca-cert", caFile}, code: ExitUnreachable,
