@@ -262,7 +262,7 @@ func withExtras(o outcome, problems []tlsprobe.Kind) string {
 // describe fills in what the audit saw and what is wrong with it.
 func describe(out *report.TLS, f *facts, cfg mockclient.Config, ep endpoint, opts AuditOptions, now time.Time) {
 	out.Endpoint.Security = f.security
-	out.Enabled = f.security == "tls"
+	out.Enabled = f.state != nil // a handshake got as far as the certificate check
 	switch {
 	case f.clientCertRequired:
 		out.ClientAuth = "required"

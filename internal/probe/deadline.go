@@ -106,8 +106,12 @@ func noHandshake(ep endpoint, cfg mockclient.Config, bound time.Duration) string
 
 // grpcSlow is the caveat for a gRPC plugin whose connect took took.
 func grpcSlow(ep endpoint, took time.Duration) string {
-	head := fmt.Sprintf("GOST's first calls fail: connecting to %s took %s (TCP, TLS, SETTINGS), but grpc-go gives GOST's connect attempts %s",
-		ep.address, round(took), grpcDeadlines())
+	steps := "TCP and the server's SETTINGS"
+	if ep.tls {
+		steps = "TCP, TLS and the server's SETTINGS"
+	}
+	head := fmt.Sprintf("GOST's first calls fail: connecting to %s took %s (%s), but grpc-go gives GOST's connect attempts %s",
+		ep.address, round(took), steps, grpcDeadlines())
 	n, after, ok := grpcAttempts(took)
 	if !ok {
 		return head + ", so GOST may never connect"

@@ -254,6 +254,7 @@ func TestAuditRSAKeyTooLarge(t *testing.T) {
 			t.Parallel()
 			got := Audit(t.Context(), mockclient.Config{Addr: addr, TLS: tt.tls}, AuditOptions{})
 			assert.Equal(t, "tls", got.Endpoint.Security)
+			assert.False(t, got.Enabled, "no handshake got past the certificate")
 			assertFindings(t, got, tt.wantFindings...)
 			assert.Contains(t, got.Findings[len(got.Findings)-1].Text, goErr)
 			for _, v := range got.Matrix {

@@ -307,11 +307,11 @@ func httpsHint(ep endpoint) string {
 // learnt, else whether a TLS handshake (without verification or ALPN)
 // succeeds.
 func (a attempt) speaksTLS(ctx context.Context, ep endpoint) bool {
-	switch a.known.security {
-	case "tls":
+	switch {
+	case a.known.security == "tls":
 		return true
-	case "plaintext":
-		return false
+	case a.known.security == "plaintext" || a.known.hello != nil:
+		return false // its one ClientHello failed
 	}
 	conn, _ := dial(ctx, ep)
 	if conn == nil {
