@@ -54,10 +54,19 @@ type facts struct {
 	took time.Duration
 }
 
-// known is what the audit's handshake says for every later probe.
+// known is what the audit's handshake says for every later probe. Its
+// failure stands for every TLS row only where the rows' ClientHellos could
+// not fare better: the server is plaintext, or did not answer at all. A TLS
+// server that refused it may still accept another SNI or ALPN.
 func (f *facts) known() known {
 	k := known{security: f.security}
-	if f.security != "tls" {
+	switch {
+	case f.security == "plaintext":
+		k.hello = f.hello
+		if k.hello == nil {
+			k.hello = &tlsprobe.Error{Kind: tlsprobe.KindPlaintext, Err: errPlaintext}
+		}
+	case f.security == "" && f.hello != nil && f.hello.Kind == tlsprobe.KindTimeout:
 		k.hello = f.hello
 	}
 	return k
@@ -181,6 +190,10 @@ func observe(ctx context.Context, conn net.Conn, start time.Time, ep endpoint, c
 			f.security, f.clientCertRequired = "tls", true
 		case tlsprobe.KindRSAKeyTooLarge:
 			f.security = "tls" // it sent its certificate
+		case tlsprobe.KindHandshake:
+			if tlsprobe.Classify(res.Err.Err) != nil {
+				f.security = "tls" // a TLS alert or message came back
+			}
 		case tlsprobe.KindPlaintext:
 			f.security = "plaintext"
 		}
