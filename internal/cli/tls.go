@@ -126,10 +126,16 @@ func connectsCase(cfg mockclient.Config, t *report.TLS, took time.Duration) *rep
 	if t.Endpoint != nil {
 		st.Observation.Target = t.Endpoint.Address
 	}
-	if !ok {
+	switch {
+	case !ok:
 		st.Status = report.Fail
 		st.Checks[0] = report.Check{Name: "connects", Status: report.Fail, Message: reason}
 		st.Observation.Failure = string(mockclient.FailureTransport)
+	case row.Reason != "":
+		// GOST connects, but its deadlines make some calls fail or wait
+		// (a slow gRPC connect or TLS handshake): legal but harmful.
+		st.Status = report.Warn
+		st.Checks[0] = report.Check{Name: "connects", Status: report.Warn, Message: row.Reason}
 	}
 	slug := "gost-tls/" + string(cfg.Transport) + "/connects"
 	return &report.Case{

@@ -116,7 +116,7 @@ func grpcSlow(ep endpoint, took time.Duration) string {
 	if !ok {
 		return head + ", so GOST may never connect"
 	}
-	return head + fmt.Sprintf(": calls fail with Unavailable until attempt %d, about %s after the first, and again after every reconnect", n+1, round(after))
+	return head + fmt.Sprintf(": calls fail with Unavailable until about attempt %d, some %s after the first, and again after every reconnect", n+1, round(after))
 }
 
 func round(d time.Duration) time.Duration { return d.Round(10 * time.Millisecond) }
