@@ -296,7 +296,7 @@ func describe(out *report.TLS, f *facts, cfg mockclient.Config, ep endpoint, opt
 			nc.Name, nc.Source = cfg.TLS.ServerName, "--tls-server-name"
 		}
 		if err := tlsprobe.CheckName(leaf, nc.Name); err != nil {
-			nc.Match, nc.Error = false, err.Err.Error()
+			nc.Match, nc.Error = false, tlsprobe.Bound(err.Err.Error())
 		}
 		out.NameCheck = &nc
 		out.Verification = append(out.Verification, verification("system", f.chainErr))
@@ -310,7 +310,7 @@ func describe(out *report.TLS, f *facts, cfg mockclient.Config, ep endpoint, opt
 func verification(roots string, e *tlsprobe.Error) report.Verification {
 	v := report.Verification{Roots: roots, OK: e == nil}
 	if e != nil {
-		v.Error = e.Err.Error()
+		v.Error = tlsprobe.Bound(e.Err.Error())
 	}
 	return v
 }
@@ -382,7 +382,7 @@ func findings(out *report.TLS, f *facts, ep endpoint, configured outcome, opts A
 		add(tlsprobe.KindNameMismatch, fmt.Sprintf("%s: %s unless serverName is a name in the certificate", nc.Error, fails))
 	}
 	if f.chainErr != nil && f.chainErr.Kind == tlsprobe.KindUnknownAuthority {
-		text := fmt.Sprintf("the chain does not verify against the system roots (%v): %s, as GOST ignores a plugin's caFile", f.chainErr.Err, fails)
+		text := fmt.Sprintf("the chain does not verify against the system roots (%s): %s, as GOST ignores a plugin's caFile", tlsprobe.Bound(f.chainErr.Err.Error()), fails)
 		if opts.CACert != nil && f.caErr == nil {
 			text += fmt.Sprintf("; it verifies against %s: add that CA to the system roots of GOST's host", caName(opts))
 		}

@@ -44,8 +44,11 @@ const (
 // messages) a message quotes.
 const maxText = 200
 
-// bounded cuts s, which came from the plugin, to maxText bytes on a rune
-// boundary.
+// Bound cuts text that came from the plugin (a certificate field, an error
+// that quotes one) to a few hundred bytes on a rune boundary, so that a
+// hostile certificate cannot flood a report.
+func Bound(s string) string { return bounded(s) }
+
 func bounded(s string) string {
 	if len(s) <= maxText {
 		return s
@@ -168,8 +171,8 @@ func (c Client) Explain(e *Error, address string) string {
 		msg := bounded(e.Err.Error())
 		if errors.As(e.Err, &host) {
 			msg = bounded(host.Error())
-			if names := certNames(host.Certificate); names != "" && !strings.Contains(msg, "valid for") {
-				msg += " (it is valid for " + bounded(names) + ")"
+			if valid := certNames(host.Certificate); valid != "" && !strings.Contains(msg, "valid for") {
+				msg += " (it is valid for " + bounded(valid) + ")"
 			}
 		}
 		if c.Block == nil {

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -254,4 +255,25 @@ func TestBounded(t *testing.T) {
 	assert.LessOrEqual(t, len(got), maxText+len("…"))
 	assert.True(t, utf8.ValidString(got))
 	assert.Equal(t, "short", bounded("short"))
+}
+
+// TestChainBoundsHostileFields: a certificate's fields come from the plugin
+// and are cut before they reach a report.
+func TestChainBoundsHostileFields(t *testing.T) {
+	t.Parallel()
+	ca, err := testcert.NewCA("plugincheck test CA")
+	require.NoError(t, err)
+	leaf := testcert.Loopback()
+	leaf.CommonName = strings.Repeat("x", 5000)
+	for i := range 100 {
+		leaf.DNSNames = append(leaf.DNSNames, fmt.Sprintf("n%d.example", i))
+	}
+	cert, err := ca.Issue(leaf)
+	require.NoError(t, err)
+	got := Chain(parse(t, cert), time.Now())
+	require.Len(t, got, 1)
+	assert.LessOrEqual(t, len(got[0].Subject), maxText+len("…"))
+	require.Len(t, got[0].DNSNames, maxNames+1)
+	assert.Equal(t, "… (69 more)", got[0].DNSNames[maxNames])
+	assert.Equal(t, []string{"127.0.0.1", "::1"}, got[0].IPs)
 }
