@@ -59,7 +59,7 @@ type facts struct {
 // not fare better: the server is plaintext, or did not answer at all. A TLS
 // server that refused it may still accept another SNI or ALPN.
 func (f *facts) known() known {
-	k := known{security: f.security}
+	k := known{security: f.security, helloFailed: f.security != "tls"}
 	switch {
 	case f.security == "plaintext":
 		k.hello = f.hello
@@ -214,17 +214,28 @@ func observe(ctx context.Context, conn net.Conn, start time.Time, ep endpoint, c
 	}
 	if f.security == "" {
 		// A plaintext server may just hang up on a ClientHello; greet it in
-		// its own protocol.
-		start := time.Now()
-		if c2, _ := dial(ctx, ep); c2 != nil {
-			greeting := h2Greeting()
-			if ep.transport == mockclient.HTTP {
-				greeting = []byte("GET / HTTP/1.1\r\nHost: " + ep.host + "\r\nConnection: close\r\n\r\n")
+		// the config's protocol, then in the other, as a gRPC server hangs
+		// up on HTTP/1.1 too.
+		httpGreeting := []byte("GET / HTTP/1.1\r\nHost: " + ep.host + "\r\nConnection: close\r\n\r\n")
+		greetings := [][]byte{h2Greeting(), httpGreeting}
+		if ep.transport == mockclient.HTTP {
+			greetings[0], greetings[1] = greetings[1], greetings[0]
+		}
+		for i, greeting := range greetings {
+			start := time.Now()
+			c2, _ := dial(ctx, ep)
+			if c2 == nil {
+				break
 			}
-			if reply, _ := exchange(ctx, c2, greeting); classify(reply) == "h2" || classify(reply) == "http1" {
-				f.security, f.took = "plaintext", time.Since(start)
-			}
+			reply, _ := exchange(ctx, c2, greeting)
 			_ = c2.Close()
+			if k := classify(reply); k == "h2" || k == "http1" {
+				f.security = "plaintext"
+				if i == 0 {
+					f.took = time.Since(start)
+				}
+				break
+			}
 		}
 	}
 	return f

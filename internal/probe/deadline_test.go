@@ -183,8 +183,10 @@ func TestOneClientHello(t *testing.T) {
 	tests := []struct {
 		name   string
 		tr     mockclient.Transport
-		scheme string // HTTP only
+		server mockclient.Transport // the plugin's; "": tr
+		scheme string               // HTTP only
 		tls    *mockclient.TLSConfig
+		want   string // the wrong transport's reason
 	}{
 		{name: "grpc, no tls block", tr: mockclient.GRPC},
 		{name: "grpc, tls: {}", tr: mockclient.GRPC, tls: &mockclient.TLSConfig{}},
@@ -192,13 +194,19 @@ func TestOneClientHello(t *testing.T) {
 		{name: "http://", tr: mockclient.HTTP, scheme: "http"},
 		{name: "https://", tr: mockclient.HTTP, scheme: "https"},
 		{name: "https://, tls: {}", tr: mockclient.HTTP, scheme: "https", tls: &mockclient.TLSConfig{}},
+		{name: "http:// config, gRPC plugin", tr: mockclient.HTTP, server: mockclient.GRPC, scheme: "http", want: "speaks HTTP/2 only, as gRPC servers do"},
+		{name: "gRPC config, HTTP plugin", tr: mockclient.GRPC, server: mockclient.HTTP, want: "answers HTTP/1.1, not gRPC"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			lis := &helloCounter{Listener: listen(t)}
 			addr := lis.Addr().String()
-			if tt.tr == mockclient.GRPC {
+			server := tt.server
+			if server == "" {
+				server = tt.tr
+			}
+			if server == mockclient.GRPC {
 				srv := grpc.NewServer()
 				go func() { _ = srv.Serve(lis) }()
 				t.Cleanup(srv.Stop)
@@ -207,6 +215,8 @@ func TestOneClientHello(t *testing.T) {
 				var wg sync.WaitGroup
 				wg.Go(func() { _ = hs.Serve(lis) })
 				t.Cleanup(func() { _ = hs.Close(); wg.Wait() })
+			}
+			if tt.tr == mockclient.HTTP {
 				addr = tt.scheme + "://" + addr + "/auth"
 			}
 			cfg := mockclient.Config{Addr: addr, Transport: tt.tr, TLS: tt.tls}
@@ -221,9 +231,14 @@ func TestOneClientHello(t *testing.T) {
 					assert.Contains(t, v.Reason, "answers in plaintext, but", v.ID)
 				}
 			}
-			if ok, _ := got.Connects(); ok {
+			ok, reason := got.Connects()
+			switch {
+			case ok:
 				assert.Empty(t, diag, "GOST connects, so nothing to diagnose")
-			} else {
+			case tt.want != "":
+				assert.Contains(t, reason, tt.want)
+				assert.Contains(t, diag, tt.want)
+			default:
 				assert.Contains(t, diag, "answers in plaintext, but")
 			}
 		})
@@ -303,17 +318,22 @@ func TestDiagnoseAfter(t *testing.T) {
 	}{
 		{
 			name: "the audit saw TLS", cfg: mockclient.Config{Addr: lis.Addr().String()},
-			audit: &report.TLS{Endpoint: &report.Endpoint{Security: "tls"}},
+			audit: &report.TLS{Endpoint: &report.Endpoint{Reachable: true, Security: "tls"}},
 			want:  "speaks TLS, but the GOST config has no tls block",
 		},
 		{
 			name: "the audit saw plaintext", cfg: mockclient.Config{Addr: lis.Addr().String(), TLS: &mockclient.TLSConfig{}},
-			audit: &report.TLS{Endpoint: &report.Endpoint{Security: "plaintext"}},
+			audit: &report.TLS{Endpoint: &report.Endpoint{Reachable: true, Security: "plaintext"}},
 			want:  "answers in plaintext, but the GOST config has a tls block",
 		},
 		{
+			name: "the audit's ClientHello got no TLS answer", cfg: mockclient.Config{Addr: lis.Addr().String()},
+			audit: &report.TLS{Endpoint: &report.Endpoint{Reachable: true}},
+			want:  "does not speak gRPC",
+		},
+		{
 			name: "a real TLS server the audit saw", cfg: mockclient.Config{Addr: tlsAddr},
-			audit: &report.TLS{Endpoint: &report.Endpoint{Security: "tls"}},
+			audit: &report.TLS{Endpoint: &report.Endpoint{Reachable: true, Security: "tls"}},
 			want:  "speaks TLS, but the GOST config has no tls block",
 		},
 	}

@@ -130,6 +130,9 @@ type known struct {
 	// hello is how the address failed the ClientHello; set only when the
 	// answer is to be reused for every TLS probe.
 	hello *tlsprobe.Error
+	// helloFailed reports that the ClientHello was sent and did not get a
+	// TLS server's answer, however it failed.
+	helloFailed bool
 }
 
 // attempt is how one probe connects.
@@ -151,8 +154,10 @@ func Diagnose(ctx context.Context, cfg mockclient.Config) string {
 // plugin a ClientHello just to learn that again.
 func DiagnoseAfter(ctx context.Context, cfg mockclient.Config, audit *report.TLS) string {
 	a := attempt{bound: handshakeBound(cfg)}
-	if audit != nil && audit.Endpoint != nil {
+	if audit != nil && audit.Endpoint != nil && audit.Endpoint.Reachable {
+		// A reachable endpoint got the audit's ClientHello.
 		a.known.security = audit.Endpoint.Security
+		a.known.helloFailed = a.known.security != "tls"
 		if a.known.security == "plaintext" {
 			a.known.hello = &tlsprobe.Error{Kind: tlsprobe.KindPlaintext, Err: errPlaintext}
 		}
@@ -310,8 +315,8 @@ func (a attempt) speaksTLS(ctx context.Context, ep endpoint) bool {
 	switch {
 	case a.known.security == "tls":
 		return true
-	case a.known.security == "plaintext" || a.known.hello != nil:
-		return false // its one ClientHello failed
+	case a.known.helloFailed:
+		return false // its one ClientHello got no TLS answer
 	}
 	conn, _ := dial(ctx, ep)
 	if conn == nil {
