@@ -195,7 +195,7 @@ func diagnose(ctx context.Context, cfg mockclient.Config, run *report.Run, showT
 			cause.Code, cause.Fix = suites.CauseUnreachable, "start the plugin, or correct --addr"
 		}
 	case unreachable == sent:
-		if d := probe.Diagnose(ctx, cfg); d != "" {
+		if d := probe.DiagnoseAfter(ctx, cfg, &run.TLS); d != "" {
 			cause.Text = d
 			cause.Fix = "start the plugin, or correct --addr"
 			break

@@ -40,6 +40,10 @@ has no equivalent (it verifies plugins against the system roots only and never
 presents a client certificate). They let plugincheck read an mTLS-only server; the
 report still says GOST itself cannot connect to it.
 
+A TLS handshake gets up to 10 s and is judged by GOST's own deadlines: an HTTP
+plugin's only by --timeout (GOST's plugin timeout), a gRPC plugin's by the 1 s grpc-go
+gives GOST's first connect, which fails GOST's first calls when the connect is slower.
+
 Exits 3 when GOST could not connect with the settings given.`,
 		Example: `  plugincheck tls --addr 127.0.0.1:8443 --tls
   plugincheck tls --addr https://plugin.internal:8443/auth --tls-secure -o json
@@ -56,12 +60,13 @@ Exits 3 when GOST could not connect with the settings given.`,
 		},
 	}
 	opts.Conn.addTargetFlags(cmd.Flags())
+	cmd.Flags().DurationVar(&opts.Conn.Timeout, "timeout", 0, "GOST's plugin `timeout`: it bounds an HTTP plugin's TLS handshake (GOST sets no other deadline)")
 	opts.Output.addOutputFlags(cmd.Flags())
 	return cmd
 }
 
 func tlsRun(ctx context.Context, opts *TLSOptions) error {
-	opts.Conn.CallTimeout = probe.Timeout
+	opts.Conn.CallTimeout = probe.HandshakeTimeout
 	cfg, err := opts.Conn.config(mockclient.Module("plugin"))
 	if err != nil {
 		return err
@@ -78,7 +83,7 @@ func tlsRun(ctx context.Context, opts *TLSOptions) error {
 	run := &report.Run{
 		Module:    "tls",
 		Transport: string(cfg.Transport),
-		Target:    report.Target{Addr: cfg.Addr, CallTimeout: report.Duration(probe.Timeout)},
+		Target:    report.Target{Addr: cfg.Addr, Timeout: report.Duration(cfg.Timeout), CallTimeout: report.Duration(probe.HandshakeTimeout)},
 		TLS:       probe.Audit(ctx, cfg, audit),
 	}
 	if cfg.TLS != nil {
@@ -121,10 +126,16 @@ func connectsCase(cfg mockclient.Config, t *report.TLS, took time.Duration) *rep
 	if t.Endpoint != nil {
 		st.Observation.Target = t.Endpoint.Address
 	}
-	if !ok {
+	switch {
+	case !ok:
 		st.Status = report.Fail
 		st.Checks[0] = report.Check{Name: "connects", Status: report.Fail, Message: reason}
 		st.Observation.Failure = string(mockclient.FailureTransport)
+	case row.Reason != "":
+		// GOST connects, but its deadlines make some calls fail or wait
+		// (a slow gRPC connect or TLS handshake): legal but harmful.
+		st.Status = report.Warn
+		st.Checks[0] = report.Check{Name: "connects", Status: report.Warn, Message: row.Reason}
 	}
 	slug := "gost-tls/" + string(cfg.Transport) + "/connects"
 	return &report.Case{

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -41,6 +42,11 @@ func TestNewCmdTLS(t *testing.T) {
 				},
 				Output: CheckOptions{Outputs: []string{"json"}, NoColor: true, Verbose: true},
 			},
+		},
+		{
+			name: "GOST's timeout",
+			args: "--addr https://p.example/auth --tls --timeout 2s",
+			want: TLSOptions{Conn: ConnOptions{Addr: "https://p.example/auth", TLS: true, Timeout: 2 * time.Second}, Output: CheckOptions{Outputs: []string{"text"}}},
 		},
 		{name: "no token flag", args: "--addr a:1 --token x", wantErr: "unknown flag: --token"},
 		{name: "bad format", args: "--addr a:1 -o yaml", wantErr: `--output "yaml"`},
@@ -115,7 +121,7 @@ func TestTLSCommand(t *testing.T) {
 		{
 			name: "secure: true fails against a private CA", args: []string{"--addr", valid.GRPCAddr(), "--tls-secure"}, code: ExitUnreachable,
 			stdout: []string{"* no   tls: {secure: true}", "FAIL  gost-tls/grpc/connects", "repro: openssl s_client -connect " + valid.GRPCAddr() + " -alpn h2 -verify_return_error -verify_ip 127.0.0.1"},
-			stderr: "secure: true will fail: certificate signed by unknown authority; GOST uses the system roots only, and a plugin's caFile is ignored",
+			stderr: "secure: true will fail: certificate signed by unknown authority (issued by CN=plugincheck test CA, which the roots do not hold); GOST uses the system roots only, and a plugin's caFile is ignored",
 		},
 		{
 			name: "--tls-ca-cert verifies but GOST does not use it", args: []string{"--addr", valid.GRPCAddr(), "--tls-secure", "--tls-ca-cert", caFile}, code: ExitUnreachable,
@@ -259,4 +265,61 @@ func TestModuleRunTLSSection(t *testing.T) {
 	assert.Contains(t, stdout, "client certificate required")
 	assert.Contains(t, stdout, "peer: CN=localhost")
 	assert.Contains(t, stdout, "finding client-cert-required")
+}
+
+// TestTLSCommandDeadlines runs the tls command against plugins whose TLS
+// handshake waits 1.5 s after the ClientHello: over the 1 s grpc-go gives
+// GOST's first gRPC connect, legal for GOST's HTTP client, which sets no
+// handshake deadline, and over a GOST `timeout` of 300 ms.
+func TestTLSCommandDeadlines(t *testing.T) {
+	t.Parallel()
+	certs, err := testcert.NewSet()
+	require.NoError(t, err)
+	stop := make(chan struct{})
+	cfg := tlsConfig(certs.Valid)
+	cfg.GetConfigForClient = func(*tls.ClientHelloInfo) (*tls.Config, error) {
+		timer := time.NewTimer(1500 * time.Millisecond)
+		defer timer.Stop()
+		select {
+		case <-timer.C:
+		case <-stop:
+		}
+		return nil, nil
+	}
+	srv := tlsRef(t, cfg)
+	t.Cleanup(func() { close(stop) }) // runs before tlsRef's Close
+
+	tests := []struct {
+		name   string
+		args   []string
+		code   ExitCode
+		stdout []string
+		stderr string
+	}{
+		{
+			name: "grpc connect over 1 s warns", args: []string{"--addr", srv.GRPCAddr(), "--tls"},
+			stdout: []string{"finding grpc-slow-connect: GOST's first calls fail", "WARN"},
+		},
+		{
+			name: "slow https handshake warns", args: []string{"--addr", srv.HTTPURL("auth"), "--tls"},
+			stdout: []string{"finding slow-tls-handshake: GOST connects, but TCP and TLS with", "WARN"},
+		},
+		{
+			name: "https handshake over GOST's timeout", args: []string{"--addr", srv.HTTPURL("auth"), "--tls", "--timeout", "300ms"},
+			code: ExitUnreachable, stdout: []string{"finding handshake-timeout"}, stderr: "within GOST's timeout (300ms): GOST's call fails",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			code, stdout, stderr := runMain(t, append([]string{"tls", "--no-color"}, tt.args...)...)
+			assert.Equal(t, tt.code, code, "stderr: %s\nstdout: %s", stderr, stdout)
+			for _, s := range tt.stdout {
+				assert.Contains(t, stdout, s)
+			}
+			if tt.stderr != "" {
+				assert.Contains(t, stderr, tt.stderr)
+			}
+		})
+	}
 }

@@ -45,6 +45,31 @@ type facts struct {
 	noALPN             bool // gRPC: the server negotiated no h2
 	chainErr           *tlsprobe.Error
 	caErr              *tlsprobe.Error
+	// hello is how the ClientHello failed, when it did.
+	hello *tlsprobe.Error
+	// took is how long the connection GOST would use took to be ready:
+	// TCP and TLS (and for gRPC the server's SETTINGS) for a TLS server,
+	// TCP and the protocol's first reply for a plaintext one that hung up
+	// on the ClientHello; 0 when not measured.
+	took time.Duration
+}
+
+// known is what the audit's handshake says for every later probe. Its
+// failure stands for every TLS row only where the rows' ClientHellos could
+// not fare better: the server is plaintext, or did not answer at all. A TLS
+// server that refused it may still accept another SNI or ALPN.
+func (f *facts) known() known {
+	k := known{security: f.security, helloFailed: f.security != "tls"}
+	switch {
+	case f.security == "plaintext":
+		k.hello = f.hello
+		if k.hello == nil {
+			k.hello = &tlsprobe.Error{Kind: tlsprobe.KindPlaintext, Err: errPlaintext}
+		}
+	case f.security == "" && f.hello != nil && f.hello.Kind == tlsprobe.KindTimeout:
+		k.hello = f.hello
+	}
+	return k
 }
 
 func (f *facts) leaf() *x509.Certificate {
@@ -71,6 +96,8 @@ func Audit(ctx context.Context, cfg mockclient.Config, opts AuditOptions) report
 		}
 	}
 	out := report.TLS{Endpoint: &report.Endpoint{Address: ep.address}}
+	bound := handshakeBound(cfg)
+	start := time.Now()
 	conn, fail := dial(ctx, ep)
 	if conn == nil {
 		out.Endpoint.Error = fail.reason
@@ -82,7 +109,7 @@ func Audit(ctx context.Context, cfg mockclient.Config, opts AuditOptions) report
 		return out
 	}
 	out.Endpoint.Reachable = true
-	f := observe(ctx, conn, ep, cfg, opts)
+	f := observe(ctx, conn, start, ep, cfg, opts, bound)
 	_ = conn.Close()
 
 	if leaf := f.leaf(); leaf != nil {
@@ -99,15 +126,22 @@ func Audit(ctx context.Context, cfg mockclient.Config, opts AuditOptions) report
 	rs := rows(cfg, ep, candidate)
 	outcomes := make([]outcome, len(rs))
 	var wg sync.WaitGroup
+	a := attempt{tls: tlsprobe.Options{Roots: opts.roots}, bound: bound, known: f.known()}
 	for i, r := range rs {
 		wg.Go(func() {
-			outcomes[i] = check(ctx, r.cfg, tlsprobe.Options{Roots: opts.roots})
+			outcomes[i] = check(ctx, r.cfg, a)
 		})
 	}
 	wg.Wait()
 	var configured outcome
 	for i, r := range rs {
 		o := outcomes[i]
+		if o.kind == "" && f.took > 0 {
+			// The rows are judged by the audit's one measurement, made
+			// alone, so that they agree; their own ran side by side.
+			o.took = f.took
+		}
+		o = judge(o, ep, r.cfg, bound)
 		if o.kind == tlsprobe.KindClientCertRequired {
 			f.clientCertRequired = true
 		}
@@ -129,7 +163,9 @@ func Audit(ctx context.Context, cfg mockclient.Config, opts AuditOptions) report
 
 // observe makes plugincheck's own handshake: GOST's client for cfg's
 // transport and name, unverified, with the probe's client certificate.
-func observe(ctx context.Context, conn net.Conn, ep endpoint, cfg mockclient.Config, opts AuditOptions) *facts {
+//
+// It is the audit's one TLS ClientHello. start is when conn was dialled.
+func observe(ctx context.Context, conn net.Conn, start time.Time, ep endpoint, cfg mockclient.Config, opts AuditOptions, bound time.Duration) *facts {
 	f := &facts{}
 	block := &mockclient.TLSConfig{}
 	if cfg.TLS != nil {
@@ -139,10 +175,10 @@ func observe(ctx context.Context, conn net.Conn, ep endpoint, cfg mockclient.Con
 		block = nil // Go's defaults: ALPN h2 and http/1.1
 	}
 	c := tlsprobe.Client{Transport: ep.transport, Block: block, Host: ep.host}
-	hctx, cancel := context.WithTimeout(ctx, Timeout)
+	hctx, cancel := context.WithTimeout(ctx, bound)
 	res := tlsprobe.Handshake(hctx, conn, c, tlsprobe.Options{Insecure: true, ClientCert: opts.ClientCert})
 	cancel()
-	f.state, f.requested = res.State, res.ClientCertRequested
+	f.state, f.requested, f.hello = res.State, res.ClientCertRequested, res.Err
 	if res.State != nil {
 		f.security = "tls"
 	}
@@ -152,31 +188,54 @@ func observe(ctx context.Context, conn net.Conn, ep endpoint, cfg mockclient.Con
 			f.security, f.noALPN = "tls", true
 		case tlsprobe.KindClientCertRequired:
 			f.security, f.clientCertRequired = "tls", true
+		case tlsprobe.KindRSAKeyTooLarge:
+			f.security = "tls" // it sent its certificate
+		case tlsprobe.KindHandshake:
+			if tlsprobe.Classify(res.Err.Err) != nil {
+				f.security = "tls" // a TLS alert or message came back
+			}
 		case tlsprobe.KindPlaintext:
 			f.security = "plaintext"
 		}
 	}
 	if res.Conn != nil && !f.noALPN {
+		f.took = time.Since(start)
 		greeting := []byte("GET / HTTP/1.1\r\nHost: " + ep.host + "\r\nConnection: close\r\n\r\n")
 		if res.State.NegotiatedProtocol == "h2" {
 			greeting = h2Greeting()
 		}
-		if _, err := exchange(ctx, res.Conn, greeting); tlsprobe.ClientCertRefused(err) {
+		reply, err := exchange(ctx, res.Conn, greeting)
+		if tlsprobe.ClientCertRefused(err) {
 			f.clientCertRequired = true
+		}
+		if ep.transport == mockclient.GRPC && classify(reply) == "h2" {
+			f.took = time.Since(start)
 		}
 	}
 	if f.security == "" {
 		// A plaintext server may just hang up on a ClientHello; greet it in
-		// its own protocol.
-		if c2, _ := dial(ctx, ep); c2 != nil {
-			greeting := h2Greeting()
-			if ep.transport == mockclient.HTTP {
-				greeting = []byte("GET / HTTP/1.1\r\nHost: " + ep.host + "\r\nConnection: close\r\n\r\n")
+		// the config's protocol, then in the other, as a gRPC server hangs
+		// up on HTTP/1.1 too.
+		httpGreeting := []byte("GET / HTTP/1.1\r\nHost: " + ep.host + "\r\nConnection: close\r\n\r\n")
+		greetings := [][]byte{h2Greeting(), httpGreeting}
+		if ep.transport == mockclient.HTTP {
+			greetings[0], greetings[1] = greetings[1], greetings[0]
+		}
+		for i, greeting := range greetings {
+			start := time.Now()
+			c2, _ := dial(ctx, ep)
+			if c2 == nil {
+				break
 			}
-			if reply, _ := exchange(ctx, c2, greeting); classify(reply) == "h2" || classify(reply) == "http1" {
-				f.security = "plaintext"
-			}
+			reply, _ := exchange(ctx, c2, greeting)
 			_ = c2.Close()
+			if k := classify(reply); k == "h2" || k == "http1" {
+				f.security = "plaintext"
+				if i == 0 {
+					f.took = time.Since(start)
+				}
+				break
+			}
 		}
 	}
 	return f
@@ -227,7 +286,7 @@ func withExtras(o outcome, problems []tlsprobe.Kind) string {
 // describe fills in what the audit saw and what is wrong with it.
 func describe(out *report.TLS, f *facts, cfg mockclient.Config, ep endpoint, opts AuditOptions, now time.Time) {
 	out.Endpoint.Security = f.security
-	out.Enabled = f.security == "tls"
+	out.Enabled = f.state != nil // a handshake got as far as the certificate check
 	switch {
 	case f.clientCertRequired:
 		out.ClientAuth = "required"
@@ -248,7 +307,7 @@ func describe(out *report.TLS, f *facts, cfg mockclient.Config, ep endpoint, opt
 			nc.Name, nc.Source = cfg.TLS.ServerName, "--tls-server-name"
 		}
 		if err := tlsprobe.CheckName(leaf, nc.Name); err != nil {
-			nc.Match, nc.Error = false, err.Err.Error()
+			nc.Match, nc.Error = false, tlsprobe.Bound(err.Err.Error())
 		}
 		out.NameCheck = &nc
 		out.Verification = append(out.Verification, verification("system", f.chainErr))
@@ -262,7 +321,7 @@ func describe(out *report.TLS, f *facts, cfg mockclient.Config, ep endpoint, opt
 func verification(roots string, e *tlsprobe.Error) report.Verification {
 	v := report.Verification{Roots: roots, OK: e == nil}
 	if e != nil {
-		v.Error = e.Err.Error()
+		v.Error = tlsprobe.Bound(e.Err.Error())
 	}
 	return v
 }
@@ -297,8 +356,14 @@ func findings(out *report.TLS, f *facts, ep endpoint, configured outcome, opts A
 			ns = append(ns, report.Note{Code: string(k), Text: text})
 		}
 	}
-	if configured.kind != "" {
+	switch {
+	case configured.kind != "":
 		add(configured.kind, configured.reason)
+	case configured.caveat != "":
+		add(configured.caveat, configured.reason)
+	}
+	if f.hello != nil && f.hello.Kind == tlsprobe.KindRSAKeyTooLarge {
+		add(tlsprobe.KindRSAKeyTooLarge, ep.client(mockclient.Config{}).Explain(f.hello, ep.address))
 	}
 	if f.security != "tls" {
 		return ns
@@ -328,7 +393,7 @@ func findings(out *report.TLS, f *facts, ep endpoint, configured outcome, opts A
 		add(tlsprobe.KindNameMismatch, fmt.Sprintf("%s: %s unless serverName is a name in the certificate", nc.Error, fails))
 	}
 	if f.chainErr != nil && f.chainErr.Kind == tlsprobe.KindUnknownAuthority {
-		text := fmt.Sprintf("the chain does not verify against the system roots (%v): %s, as GOST ignores a plugin's caFile", f.chainErr.Err, fails)
+		text := fmt.Sprintf("the chain does not verify against the system roots (%s): %s, as GOST ignores a plugin's caFile", tlsprobe.Bound(f.chainErr.Err.Error()), fails)
 		if opts.CACert != nil && f.caErr == nil {
 			text += fmt.Sprintf("; it verifies against %s: add that CA to the system roots of GOST's host", caName(opts))
 		}

@@ -26,7 +26,7 @@ func (r row) usesTLS() bool {
 
 func (r row) verdict(o outcome, ep endpoint) report.Verdict {
 	v := report.Verdict{
-		ID: r.id, Config: r.config, Addr: r.cfg.Addr, Connects: o.kind == "" && o.reason == "", Reason: o.reason,
+		ID: r.id, Config: r.config, Addr: r.cfg.Addr, Connects: o.kind == "", Reason: o.reason,
 		Configured: r.configured, Reproducer: r.reproducer(ep),
 	}
 	if r.cfg.TLS != nil {
@@ -56,7 +56,8 @@ func rows(cfg mockclient.Config, ep endpoint, candidate string) []row {
 		{"tls-secure", "tls: {secure: true}", &mockclient.TLSConfig{Secure: true}},
 		{"tls-secure-server-name", fmt.Sprintf("tls: {secure: true, serverName: %s}", name), &mockclient.TLSConfig{Secure: true, ServerName: name}},
 	}
-	base := mockclient.Config{Addr: cfg.Addr, Transport: ep.transport}
+	// GOST's timeout stays: it bounds the TLS handshake of every HTTP row.
+	base := mockclient.Config{Addr: cfg.Addr, Transport: ep.transport, Timeout: cfg.Timeout, CallTimeout: cfg.CallTimeout}
 	var out []row
 	if ep.transport == mockclient.GRPC {
 		out = append(out, row{id: "no-tls", config: "no tls block", cfg: base})

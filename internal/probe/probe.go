@@ -21,10 +21,19 @@ import (
 
 	"github.com/plugincheck/plugincheck/internal/tlsprobe"
 	"github.com/plugincheck/plugincheck/mockclient"
+	"github.com/plugincheck/plugincheck/report"
 )
 
-// Timeout bounds each connection attempt and each read of a probe.
+// Timeout bounds each connection attempt and each read of a probe; TLS
+// handshakes get HandshakeTimeout.
 const Timeout = 3 * time.Second
+
+// HandshakeTimeout is the least time a probe gives a TLS handshake. GOST's
+// HTTP client sets no handshake deadline and its gRPC client's grows with
+// each attempt, so a short bound would call a slow but working plugin
+// unreachable; the time a handshake took is judged against GOST's deadlines
+// instead.
+const HandshakeTimeout = 10 * time.Second
 
 // endpoint is where a plugin config points and what GOST expects there.
 type endpoint struct {
@@ -101,40 +110,115 @@ const (
 
 // outcome is whether GOST, configured one way, would connect.
 type outcome struct {
-	kind   tlsprobe.Kind // "" when it would
+	kind tlsprobe.Kind // "" when it would
+	// reason says why not; when kind is "", it is a caveat or "".
 	reason string
+	// took is how long the connection took to be ready for a call, as
+	// GOST's client counts it: TCP and TLS, and for gRPC the server's
+	// SETTINGS. It is set when kind is "".
+	took time.Duration
+	// caveat is the finding code of a reason given when kind is "".
+	caveat tlsprobe.Kind
+}
+
+// known is what an earlier probe of the same address learnt from its one
+// TLS ClientHello. Later probes reuse it rather than ask again, so that a
+// plaintext plugin sees a single ClientHello per run.
+type known struct {
+	// security is "tls", "plaintext", or "" when not known.
+	security string
+	// hello is how the address failed the ClientHello; set only when the
+	// answer is to be reused for every TLS probe.
+	hello *tlsprobe.Error
+	// helloFailed reports that the ClientHello was sent and did not get a
+	// TLS server's answer, however it failed.
+	helloFailed bool
+}
+
+// attempt is how one probe connects.
+type attempt struct {
+	tls   tlsprobe.Options
+	bound time.Duration // for the TLS handshake
+	known known
 }
 
 // Diagnose returns one line saying why GOST could not talk to the plugin
 // configured by cfg, or "" when the connection, TLS and protocol look right
 // (the problem, if any, is in the plugin's replies).
 func Diagnose(ctx context.Context, cfg mockclient.Config) string {
-	return check(ctx, cfg, tlsprobe.Options{}).reason
+	return DiagnoseAfter(ctx, cfg, nil)
+}
+
+// DiagnoseAfter is Diagnose for a run whose TLS audit (nil when none ran)
+// already learnt whether the address speaks TLS: it does not send the
+// plugin a ClientHello just to learn that again.
+func DiagnoseAfter(ctx context.Context, cfg mockclient.Config, audit *report.TLS) string {
+	a := attempt{bound: handshakeBound(cfg)}
+	if audit != nil && audit.Endpoint != nil && audit.Endpoint.Reachable {
+		// A reachable endpoint got the audit's ClientHello.
+		a.known.security = audit.Endpoint.Security
+		a.known.helloFailed = a.known.security != "tls"
+		if a.known.security == "plaintext" {
+			a.known.hello = &tlsprobe.Error{Kind: tlsprobe.KindPlaintext, Err: errPlaintext}
+		}
+	}
+	ep, err := endpointOf(cfg)
+	if err != nil {
+		return err.Error()
+	}
+	return judge(check(ctx, cfg, a), ep, cfg, a.bound).reason
+}
+
+// errPlaintext stands for the reply of a server known to be plaintext.
+var errPlaintext = errors.New("the server answered a TLS ClientHello in plaintext")
+
+// handshakeBound is the time a probe gives the TLS handshake of GOST
+// configured by cfg: HandshakeTimeout or the run's call timeout if longer,
+// but no more than GOST's own `timeout`, which bounds an HTTP plugin's
+// handshake (http.Client.Timeout).
+func handshakeBound(cfg mockclient.Config) time.Duration {
+	bound := max(HandshakeTimeout, cfg.CallTimeout)
+	if ep, err := endpointOf(cfg); err == nil && ep.transport == mockclient.HTTP && cfg.Timeout > 0 {
+		bound = min(bound, cfg.Timeout)
+	}
+	return bound
 }
 
 // check connects as GOST configured by cfg would, TLS included, and sends
 // the protocol's greeting.
-func check(ctx context.Context, cfg mockclient.Config, o tlsprobe.Options) outcome {
+func check(ctx context.Context, cfg mockclient.Config, a attempt) outcome {
 	ep, err := endpointOf(cfg)
 	if err != nil {
-		return outcome{kindBadAddr, err.Error()}
+		return outcome{kind: kindBadAddr, reason: err.Error()}
 	}
+	c := ep.client(cfg)
+	if ep.tls && a.known.hello != nil && a.known.security != "tls" {
+		return outcome{kind: a.known.hello.Kind, reason: c.Explain(a.known.hello, ep.address)}
+	}
+	start := time.Now()
 	conn, out := dial(ctx, ep)
 	if conn == nil {
 		return out
 	}
 	defer conn.Close()
 	if !ep.tls {
-		return speaks(ctx, conn, ep, nil, "")
+		o := speaks(ctx, conn, ep, nil, "", a)
+		o.took = time.Since(start)
+		return o
 	}
-	c := ep.client(cfg)
-	hctx, cancel := context.WithTimeout(ctx, Timeout)
-	res := tlsprobe.Handshake(hctx, conn, c, o)
+	hctx, cancel := context.WithTimeout(ctx, a.bound)
+	res := tlsprobe.Handshake(hctx, conn, c, a.tls)
 	cancel()
 	if res.Err != nil {
-		return outcome{res.Err.Kind, c.Explain(res.Err, ep.address)}
+		return outcome{kind: res.Err.Kind, reason: c.Explain(res.Err, ep.address)}
 	}
-	return speaks(ctx, res.Conn, ep, &c, res.Conn.ConnectionState().NegotiatedProtocol)
+	took := time.Since(start)
+	o := speaks(ctx, res.Conn, ep, &c, res.Conn.ConnectionState().NegotiatedProtocol, a)
+	if ep.transport == mockclient.GRPC {
+		took = time.Since(start)
+	}
+	o.took = took
+	return o
 }
 
 func dial(ctx context.Context, ep endpoint) (net.Conn, outcome) {
@@ -162,7 +246,7 @@ func dial(ctx context.Context, ep endpoint) (net.Conn, outcome) {
 // speaks sends a protocol greeting over conn and reads what comes back. c
 // is GOST's TLS client when conn is a completed TLS connection, and alpn
 // the protocol it negotiated.
-func speaks(ctx context.Context, conn net.Conn, ep endpoint, c *tlsprobe.Client, alpn string) outcome {
+func speaks(ctx context.Context, conn net.Conn, ep endpoint, c *tlsprobe.Client, alpn string, a attempt) outcome {
 	overTLS := c != nil
 	wantH2 := ep.transport == mockclient.GRPC || alpn == "h2"
 	greeting := []byte("GET / HTTP/1.1\r\nHost: " + ep.host + "\r\nConnection: close\r\n\r\n")
@@ -174,22 +258,22 @@ func speaks(ctx context.Context, conn net.Conn, ep endpoint, c *tlsprobe.Client,
 		// TLS 1.3 finishes the client's handshake before the server has
 		// checked the client's certificate; the refusal comes on first read.
 		e := tlsprobe.Classify(err)
-		return outcome{e.Kind, c.Explain(e, ep.address)}
+		return outcome{kind: e.Kind, reason: c.Explain(e, ep.address)}
 	}
 	tlsHint := func() outcome {
-		return outcome{kindTLSServer, fmt.Sprintf("%s speaks TLS, but the GOST config has no tls block: add --tls%s", ep.address, httpsHint(ep))}
+		return outcome{kind: kindTLSServer, reason: fmt.Sprintf("%s speaks TLS, but the GOST config has no tls block: add --tls%s", ep.address, httpsHint(ep))}
 	}
 	switch kind := classify(first); {
 	case wantH2 && kind == "h2", !wantH2 && kind == "http1":
 		return outcome{}
 	case kind == "http1":
-		return outcome{kindWrongTransport, fmt.Sprintf("%s answers HTTP/1.1, not gRPC: for an HTTP plugin use --addr http://%s/<path>", ep.address, ep.address)}
+		return outcome{kind: kindWrongTransport, reason: fmt.Sprintf("%s answers HTTP/1.1, not gRPC: for an HTTP plugin use --addr http://%s/<path>", ep.address, ep.address)}
 	case kind == "h2":
-		return outcome{kindWrongTransport, fmt.Sprintf("%s speaks HTTP/2 only, as gRPC servers do: for a gRPC plugin drop the URL scheme (--addr %s)", ep.address, ep.address)}
+		return outcome{kind: kindWrongTransport, reason: fmt.Sprintf("%s speaks HTTP/2 only, as gRPC servers do: for a gRPC plugin drop the URL scheme (--addr %s)", ep.address, ep.address)}
 	case kind == "tls" && !overTLS:
 		return tlsHint()
 	}
-	if !overTLS && speaksTLS(ctx, ep) {
+	if !overTLS && a.speaksTLS(ctx, ep) {
 		return tlsHint()
 	}
 	if ep.transport == mockclient.HTTP {
@@ -200,21 +284,21 @@ func speaks(ctx context.Context, conn net.Conn, ep endpoint, c *tlsprobe.Client,
 			var c2 net.Conn = conn2
 			if overTLS {
 				h2 := tlsprobe.Client{Transport: mockclient.GRPC, Block: &mockclient.TLSConfig{}, Host: ep.host}
-				hctx, cancel := context.WithTimeout(ctx, Timeout)
+				hctx, cancel := context.WithTimeout(ctx, a.bound)
 				res := tlsprobe.Handshake(hctx, conn2, h2, tlsprobe.Options{Insecure: true})
 				cancel()
 				if res.Err != nil {
-					return outcome{kindNoReply, fmt.Sprintf("%s closed the connection without an HTTP reply", ep.address)}
+					return outcome{kind: kindNoReply, reason: fmt.Sprintf("%s closed the connection without an HTTP reply", ep.address)}
 				}
 				c2 = res.Conn
 			}
 			if reply, _ := exchange(ctx, c2, h2Greeting()); classify(reply) == "h2" {
-				return outcome{kindWrongTransport, fmt.Sprintf("%s speaks HTTP/2 only, as gRPC servers do: for a gRPC plugin drop the URL scheme (--addr %s)", ep.address, ep.address)}
+				return outcome{kind: kindWrongTransport, reason: fmt.Sprintf("%s speaks HTTP/2 only, as gRPC servers do: for a gRPC plugin drop the URL scheme (--addr %s)", ep.address, ep.address)}
 			}
 		}
-		return outcome{kindNoReply, fmt.Sprintf("%s closed the connection without an HTTP reply", ep.address)}
+		return outcome{kind: kindNoReply, reason: fmt.Sprintf("%s closed the connection without an HTTP reply", ep.address)}
 	}
-	return outcome{kindWrongTransport, fmt.Sprintf("%s does not speak gRPC (no HTTP/2 settings frame in reply to the client preface)", ep.address)}
+	return outcome{kind: kindWrongTransport, reason: fmt.Sprintf("%s does not speak gRPC (no HTTP/2 settings frame in reply to the client preface)", ep.address)}
 }
 
 func httpsHint(ep endpoint) string {
@@ -224,15 +308,22 @@ func httpsHint(ep endpoint) string {
 	return ""
 }
 
-// speaksTLS reports whether a TLS handshake (without verification or ALPN)
+// speaksTLS reports whether the address speaks TLS: what an earlier probe
+// learnt, else whether a TLS handshake (without verification or ALPN)
 // succeeds.
-func speaksTLS(ctx context.Context, ep endpoint) bool {
+func (a attempt) speaksTLS(ctx context.Context, ep endpoint) bool {
+	switch {
+	case a.known.security == "tls":
+		return true
+	case a.known.helloFailed:
+		return false // its one ClientHello got no TLS answer
+	}
 	conn, _ := dial(ctx, ep)
 	if conn == nil {
 		return false
 	}
 	defer conn.Close()
-	hctx, cancel := context.WithTimeout(ctx, Timeout)
+	hctx, cancel := context.WithTimeout(ctx, a.bound)
 	defer cancel()
 	c := tlsprobe.Client{Transport: mockclient.HTTP, Block: &mockclient.TLSConfig{}, Host: ep.host}
 	res := tlsprobe.Handshake(hctx, conn, c, tlsprobe.Options{Insecure: true})

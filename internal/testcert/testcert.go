@@ -4,15 +4,18 @@
 package testcert
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"math/big"
 	"net"
 	"time"
@@ -99,6 +102,39 @@ func (ca *CA) Issue(l Leaf) (tls.Certificate, error) {
 	if err != nil {
 		return tls.Certificate{}, fmt.Errorf("generate key: %w", err)
 	}
+	return ca.issue(l, key)
+}
+
+// IssueRSAPublic signs, with ca (not nil), a leaf whose public key is an RSA
+// key of bits bits that is never generated: its modulus is a random odd
+// number, as generating a 16384-bit key takes minutes. That is enough for
+// a client that judges the key by its size on the Certificate message, as
+// crypto/tls does for RSA keys over 8192 bits. The private key only claims
+// the public key: its signatures are zeros of the right length, so a
+// client that checks them fails the handshake there.
+func (ca *CA) IssueRSAPublic(l Leaf, bits int) (tls.Certificate, error) {
+	if ca == nil || bits < 1024 {
+		return tls.Certificate{}, errors.New("testcert: IssueRSAPublic needs a CA and at least 1024 bits")
+	}
+	n, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), uint(bits-1)))
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("modulus: %w", err)
+	}
+	n.SetBit(n, bits-1, 1).SetBit(n, 0, 1)
+	return ca.issue(l, fakeSigner{&rsa.PublicKey{N: n, E: 65537}})
+}
+
+// fakeSigner claims an RSA public key whose private key nobody has.
+type fakeSigner struct{ pub *rsa.PublicKey }
+
+func (f fakeSigner) Public() crypto.PublicKey { return f.pub }
+
+func (f fakeSigner) Sign(io.Reader, []byte, crypto.SignerOpts) ([]byte, error) {
+	return make([]byte, f.pub.Size()), nil
+}
+
+// issue signs a leaf for key's public key; a nil CA makes key sign it.
+func (ca *CA) issue(l Leaf, key crypto.Signer) (tls.Certificate, error) {
 	serial, err := rand.Int(rand.Reader, big.NewInt(1<<62))
 	if err != nil {
 		return tls.Certificate{}, fmt.Errorf("serial: %w", err)
@@ -123,12 +159,12 @@ func (ca *CA) Issue(l Leaf) (tls.Certificate, error) {
 		KeyUsage:     x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:  []x509.ExtKeyUsage{usage},
 	}
-	parent, signer := tmpl, key
+	parent, signer := tmpl, crypto.Signer(key)
 	var chain [][]byte
 	if ca != nil {
 		parent, signer, chain = ca.Cert, ca.Key, ca.chain
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &key.PublicKey, signer)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, key.Public(), signer)
 	if err != nil {
 		return tls.Certificate{}, fmt.Errorf("create certificate: %w", err)
 	}

@@ -18,9 +18,9 @@ func Chain(certs []*x509.Certificate, now time.Time) []report.Certificate {
 	out := make([]report.Certificate, 0, len(certs))
 	for _, c := range certs {
 		rc := report.Certificate{
-			Subject:            c.Subject.String(),
-			Issuer:             c.Issuer.String(),
-			DNSNames:           c.DNSNames,
+			Subject:            bounded(c.Subject.String()),
+			Issuer:             bounded(c.Issuer.String()),
+			DNSNames:           names(c.DNSNames),
 			NotBefore:          c.NotBefore.UTC(),
 			NotAfter:           c.NotAfter.UTC(),
 			DaysLeft:           DaysLeft(c, now),
@@ -28,11 +28,32 @@ func Chain(certs []*x509.Certificate, now time.Time) []report.Certificate {
 			SelfSigned:         SelfSigned(c),
 			IsCA:               c.IsCA,
 		}
+		var ips []string
 		for _, ip := range c.IPAddresses {
-			rc.IPs = append(rc.IPs, ip.String())
+			ips = append(ips, ip.String())
 		}
+		rc.IPs = names(ips)
 		rc.KeyType, rc.KeyBits = keyOf(c)
 		out = append(out, rc)
+	}
+	return out
+}
+
+// maxNames bounds the names of a certificate a report lists.
+const maxNames = 32
+
+// names bounds a certificate's names for a report: each name, and their
+// number, with a last entry saying how many were left out.
+func names(all []string) []string {
+	if len(all) == 0 {
+		return nil
+	}
+	out := make([]string, 0, min(len(all), maxNames+1))
+	for _, n := range all[:min(len(all), maxNames)] {
+		out = append(out, bounded(n))
+	}
+	if len(all) > maxNames {
+		out = append(out, fmt.Sprintf("… (%d more)", len(all)-maxNames))
 	}
 	return out
 }

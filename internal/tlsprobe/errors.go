@@ -1,6 +1,7 @@
 package tlsprobe
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/plugincheck/plugincheck/mockclient"
 )
@@ -29,7 +31,34 @@ const (
 	KindNoALPN             Kind = "no-alpn"
 	KindClosed             Kind = "closed"
 	KindHandshake          Kind = "handshake-failed"
+	// KindRSAKeyTooLarge is crypto/tls's refusal of a certificate whose RSA
+	// key is larger than 8192 bits, made before any verification, so that
+	// no tls block helps.
+	KindRSAKeyTooLarge Kind = "rsa-key-too-large"
+	// KindTimeout is a handshake that did not finish within the time it was
+	// given.
+	KindTimeout Kind = "handshake-timeout"
 )
+
+// maxText bounds the plugin-supplied text (certificate names, error
+// messages) a message quotes.
+const maxText = 200
+
+// Bound cuts text that came from the plugin (a certificate field, an error
+// that quotes one) to a few hundred bytes on a rune boundary, so that a
+// hostile certificate cannot flood a report.
+func Bound(s string) string { return bounded(s) }
+
+func bounded(s string) string {
+	if len(s) <= maxText {
+		return s
+	}
+	cut := maxText
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
 
 // Error is a failed TLS connection, classified.
 type Error struct {
@@ -62,6 +91,8 @@ func Classify(err error) *Error {
 		kind = KindNoALPN
 	case errors.As(err, &rh):
 		kind = KindPlaintext
+	case strings.HasPrefix(err.Error(), rsaKeyTooLarge):
+		kind = KindRSAKeyTooLarge
 	case errors.As(err, &unknown), errors.As(err, &roots):
 		kind = KindUnknownAuthority
 	case errors.As(err, &host):
@@ -84,6 +115,18 @@ func Classify(err error) *Error {
 		kind = KindHandshake
 	}
 	return &Error{Kind: kind, Err: err}
+}
+
+// rsaKeyTooLarge starts crypto/tls's error for a server certificate with an
+// RSA key over its limit (8192 bits unless GODEBUG tlsmaxrsasize says
+// otherwise); it has no type of its own.
+const rsaKeyTooLarge = "tls: server sent certificate containing RSA key larger than"
+
+// Timeout reports a handshake error that is its context's deadline or a
+// network timeout.
+func Timeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
 }
 
 // ClientCertRefused reports a certificate_required or bad_certificate alert
@@ -118,21 +161,18 @@ func (c Client) Explain(e *Error, address string) string {
 	case KindPlaintext:
 		return fmt.Sprintf("%s answers in plaintext, but %s", address, block)
 	case KindUnknownAuthority:
-		ss := ""
-		if selfSignedLeaf(e.Err) {
-			ss = " (the certificate is self-signed)"
-		}
+		ss := untrusted(e.Err)
 		if c.Block == nil {
 			return fmt.Sprintf("%s will fail: certificate signed by unknown authority%s; add a tls block, `tls: {}` (--tls), to skip verification", c.How(), ss)
 		}
 		return fmt.Sprintf("%s will fail: certificate signed by unknown authority%s; GOST uses the system roots only, and a plugin's caFile is ignored (`tls: {}`, --tls without --tls-secure, skips verification)", c.How(), ss)
 	case KindNameMismatch:
 		var host x509.HostnameError
-		msg := e.Err.Error()
+		msg := bounded(e.Err.Error())
 		if errors.As(e.Err, &host) {
-			msg = host.Error()
-			if names := certNames(host.Certificate); names != "" && !strings.Contains(msg, "valid for") {
-				msg += " (it is valid for " + names + ")"
+			msg = bounded(host.Error())
+			if valid := certNames(host.Certificate); valid != "" && !strings.Contains(msg, "valid for") {
+				msg += " (it is valid for " + bounded(valid) + ")"
 			}
 		}
 		if c.Block == nil {
@@ -144,23 +184,28 @@ func (c Client) Explain(e *Error, address string) string {
 		if errors.As(e.Err, &invalid) && invalid.Cert != nil {
 			return fmt.Sprintf("%s will fail: %s", c.How(), validity(invalid.Cert, time.Now()))
 		}
-		return fmt.Sprintf("%s will fail: %v", c.How(), e.Err)
+		return fmt.Sprintf("%s will fail: %s", c.How(), bounded(e.Err.Error()))
 	case KindClientCertRequired:
 		return fmt.Sprintf("%s requires a client certificate; GOST never presents one to a plugin, so it can never connect", address)
 	case KindNoALPN:
 		return fmt.Sprintf("%s completed TLS without negotiating ALPN \"h2\"; grpc-go, and so GOST, refuses such a server", address)
 	case KindClosed:
 		return fmt.Sprintf("%s closed the connection during the TLS handshake: is it a TLS server? %s", address, block)
+	case KindRSAKeyTooLarge:
+		return fmt.Sprintf("%s: %s; Go's crypto/tls, and so GOST, refuses the certificate under every tls block before any verification: reissue it with a smaller key (RSA 2048-4096 or ECDSA P-256)",
+			address, bounded(e.Err.Error()))
+	case KindTimeout:
+		return fmt.Sprintf("no TLS handshake from %s in time: %s", address, bounded(e.Err.Error()))
 	}
-	return fmt.Sprintf("TLS handshake with %s failed: %v", address, e.Err)
+	return fmt.Sprintf("TLS handshake with %s failed: %s", address, bounded(e.Err.Error()))
 }
 
 // validity describes an expired or not yet valid certificate.
 func validity(cert *x509.Certificate, now time.Time) string {
 	if now.Before(cert.NotBefore) {
-		return fmt.Sprintf("certificate %s is not valid until %s", cert.Subject, cert.NotBefore.UTC().Format(time.RFC3339))
+		return fmt.Sprintf("certificate %s is not valid until %s", bounded(cert.Subject.String()), cert.NotBefore.UTC().Format(time.RFC3339))
 	}
-	return fmt.Sprintf("certificate %s expired on %s (%s ago)", cert.Subject, cert.NotAfter.UTC().Format(time.RFC3339), ago(now.Sub(cert.NotAfter)))
+	return fmt.Sprintf("certificate %s expired on %s (%s ago)", bounded(cert.Subject.String()), cert.NotAfter.UTC().Format(time.RFC3339), ago(now.Sub(cert.NotAfter)))
 }
 
 func ago(d time.Duration) string {
@@ -188,22 +233,38 @@ func (k Kind) Short() string {
 		return "the server requires a client certificate, which GOST never presents"
 	case KindNoALPN:
 		return `the server negotiates no ALPN "h2", which grpc-go requires`
+	case KindRSAKeyTooLarge:
+		return "RSA key over 8192 bits, which Go's crypto/tls refuses"
 	}
 	return string(k)
 }
 
-// selfSignedLeaf reports whether the certificate an unknown-authority
-// error is about signed itself.
-func selfSignedLeaf(err error) bool {
-	var unknown x509.UnknownAuthorityError
-	if errors.As(err, &unknown) && unknown.Cert != nil {
-		return SelfSigned(unknown.Cert)
-	}
+// untrusted says, in parentheses, whom an unknown-authority error leaves
+// untrusted: "self-signed" only when the leaf signed itself, else the
+// authority at the top of what the server sent. x509 reports the last
+// certificate it found no parent for, which is as often a root the server
+// sent along as it is the leaf.
+func untrusted(err error) string {
+	var leaf *x509.Certificate
 	var ce *tls.CertificateVerificationError
 	if errors.As(err, &ce) && len(ce.UnverifiedCertificates) > 0 {
-		return SelfSigned(ce.UnverifiedCertificates[0])
+		leaf = ce.UnverifiedCertificates[0]
 	}
-	return false
+	if leaf != nil && SelfSigned(leaf) {
+		return " (the certificate is self-signed)"
+	}
+	var unknown x509.UnknownAuthorityError
+	if !errors.As(err, &unknown) || unknown.Cert == nil {
+		return ""
+	}
+	top := unknown.Cert
+	switch {
+	case !SelfSigned(top):
+		return fmt.Sprintf(" (issued by %s, which the roots do not hold)", bounded(top.Issuer.String()))
+	case leaf != nil:
+		return fmt.Sprintf(" (its chain ends at %s, a root the server sent along, which the roots do not hold)", bounded(top.Subject.String()))
+	}
+	return fmt.Sprintf(" (its chain ends at the self-signed %s, which the roots do not hold)", bounded(top.Subject.String()))
 }
 
 // certNames lists the names a certificate is valid for.

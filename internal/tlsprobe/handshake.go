@@ -61,7 +61,11 @@ func Handshake(ctx context.Context, conn net.Conn, c Client, opts Options) Resul
 	tc := tls.Client(conn, cfg)
 	if err := tc.HandshakeContext(ctx); err != nil {
 		res.Err = Classify(err)
-		if res.Err == nil {
+		switch {
+		case res.Err != nil:
+		case Timeout(err):
+			res.Err = &Error{Kind: KindTimeout, Err: err}
+		default:
 			res.Err = &Error{Kind: KindHandshake, Err: err}
 		}
 		return res

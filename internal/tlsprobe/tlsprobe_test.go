@@ -1,13 +1,17 @@
 package tlsprobe
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"io"
 	"net"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -128,4 +132,148 @@ func parse(t *testing.T, cert tls.Certificate) []*x509.Certificate {
 		out = append(out, c)
 	}
 	return out
+}
+
+// serveTLS completes TLS handshakes with cert on 127.0.0.1 and returns the
+// address.
+func serveTLS(t *testing.T, cert tls.Certificate) string {
+	t.Helper()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	lis = tls.NewListener(lis, &tls.Config{Certificates: []tls.Certificate{cert}})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			conn, err := lis.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+				_ = conn.(*tls.Conn).Handshake()
+				_ = conn.Close()
+			}()
+		}
+	}()
+	t.Cleanup(func() { _ = lis.Close(); <-done })
+	return lis.Addr().String()
+}
+
+// TestHandshakeErrors pins the errors GOST would log against real servers,
+// and how they are explained.
+func TestHandshakeErrors(t *testing.T) {
+	t.Parallel()
+	ca, err := testcert.NewCA("plugincheck test CA")
+	require.NoError(t, err)
+	huge, err := ca.IssueRSAPublic(testcert.Loopback(), 16384)
+	require.NoError(t, err)
+	direct, err := ca.Issue(testcert.Loopback())
+	require.NoError(t, err)
+	withRoot := direct
+	withRoot.Certificate = append(append([][]byte(nil), direct.Certificate...), ca.Cert.Raw)
+	self, err := (*testcert.CA)(nil).Issue(testcert.Loopback())
+	require.NoError(t, err)
+
+	secure := Client{Transport: mockclient.GRPC, Block: &mockclient.TLSConfig{Secure: true}, Host: "127.0.0.1"}
+	insecure := Client{Transport: mockclient.HTTP, Block: &mockclient.TLSConfig{}, Host: "127.0.0.1"}
+	tests := []struct {
+		name     string
+		cert     tls.Certificate
+		c        Client
+		want     Kind
+		contains []string
+		excludes []string
+	}{
+		{
+			name: "16384-bit RSA key under tls: {}", cert: huge, c: insecure, want: KindRSAKeyTooLarge,
+			contains: []string{"tls: server sent certificate containing RSA key larger than 8192 bits", "refuses the certificate under every tls block"},
+		},
+		{
+			name: "16384-bit RSA key under secure: true", cert: huge, c: secure, want: KindRSAKeyTooLarge,
+			contains: []string{"RSA key larger than 8192 bits"},
+		},
+		{
+			name: "CA-signed leaf, no intermediate", cert: direct, c: secure, want: KindUnknownAuthority,
+			contains: []string{"certificate signed by unknown authority (issued by CN=plugincheck test CA, which the roots do not hold)"},
+			excludes: []string{"self-signed"},
+		},
+		{
+			name: "CA-signed leaf with the root sent along", cert: withRoot, c: secure, want: KindUnknownAuthority,
+			contains: []string{"(its chain ends at CN=plugincheck test CA, a root the server sent along, which the roots do not hold)"},
+			excludes: []string{"the certificate is self-signed"},
+		},
+		{
+			name: "self-signed leaf", cert: self, c: secure, want: KindUnknownAuthority,
+			contains: []string{"certificate signed by unknown authority (the certificate is self-signed)"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			addr := serveTLS(t, tt.cert)
+			conn, err := net.DialTimeout("tcp", addr, 10*time.Second)
+			require.NoError(t, err)
+			defer conn.Close()
+			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+			defer cancel()
+			res := Handshake(ctx, conn, tt.c, Options{Roots: x509.NewCertPool()})
+			require.NotNil(t, res.Err)
+			assert.Equal(t, tt.want, res.Err.Kind, "%v", res.Err)
+			got := tt.c.Explain(res.Err, addr)
+			for _, s := range tt.contains {
+				assert.Contains(t, got, s)
+			}
+			for _, s := range tt.excludes {
+				assert.NotContains(t, got, s)
+			}
+		})
+	}
+}
+
+func TestHandshakeTimeout(t *testing.T) {
+	t.Parallel()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = lis.Close() })
+	// A server that accepts and never answers.
+	conn, err := net.DialTimeout("tcp", lis.Addr().String(), 10*time.Second)
+	require.NoError(t, err)
+	defer conn.Close()
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	defer cancel()
+	res := Handshake(ctx, conn, Client{Transport: mockclient.GRPC, Block: &mockclient.TLSConfig{}, Host: "127.0.0.1"}, Options{})
+	require.NotNil(t, res.Err)
+	assert.Equal(t, KindTimeout, res.Err.Kind)
+	assert.ErrorIs(t, res.Err, context.DeadlineExceeded)
+}
+
+func TestBounded(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("é", maxText)
+	got := bounded(long)
+	assert.LessOrEqual(t, len(got), maxText+len("…"))
+	assert.True(t, utf8.ValidString(got))
+	assert.Equal(t, "short", bounded("short"))
+}
+
+// TestChainBoundsHostileFields: a certificate's fields come from the plugin
+// and are cut before they reach a report.
+func TestChainBoundsHostileFields(t *testing.T) {
+	t.Parallel()
+	ca, err := testcert.NewCA("plugincheck test CA")
+	require.NoError(t, err)
+	leaf := testcert.Loopback()
+	leaf.CommonName = strings.Repeat("x", 5000)
+	for i := range 100 {
+		leaf.DNSNames = append(leaf.DNSNames, fmt.Sprintf("n%d.example", i))
+	}
+	cert, err := ca.Issue(leaf)
+	require.NoError(t, err)
+	got := Chain(parse(t, cert), time.Now())
+	require.Len(t, got, 1)
+	assert.LessOrEqual(t, len(got[0].Subject), maxText+len("…"))
+	require.Len(t, got[0].DNSNames, maxNames+1)
+	assert.Equal(t, "… (69 more)", got[0].DNSNames[maxNames])
+	assert.Equal(t, []string{"127.0.0.1", "::1"}, got[0].IPs)
 }
