@@ -40,6 +40,9 @@ func newGRPCConn(cfg Config) (*grpc.ClientConn, error) {
 	if cfg.Token != "" {
 		opts = append(opts, grpc.WithPerRPCCredentials(tokenCredentials{token: cfg.Token}))
 	}
+	if !cfg.Lean {
+		opts = append(opts, grpc.WithStatsHandler(grpcTimer{}))
+	}
 	return grpc.NewClient(cfg.Addr, opts...)
 }
 
@@ -95,9 +98,19 @@ func callGRPC[Rep proto.Message](ctx context.Context, c *Client, method string, 
 	if !c.cfg.Lean {
 		opts = []grpc.CallOption{grpc.Peer(&p)}
 	}
+	var clock *phaseClock
+	ready := false
+	if !c.cfg.Lean {
+		ready = c.grpcReady()
+		clock = newPhaseClock()
+		ctx = context.WithValue(ctx, grpcClock{}, clock)
+	}
 	start := time.Now()
 	reply, err := call(ctx, opts...)
 	obs.Latency = time.Since(start)
+	if clock != nil {
+		obs.Timing = clock.grpcTiming(ready)
+	}
 	if info, ok := p.AuthInfo.(credentials.TLSInfo); ok {
 		state := info.State
 		obs.TLS = &state

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptrace"
 	"time"
 )
 
@@ -94,7 +95,13 @@ func (c *Client) callHTTP(ctx context.Context, call httpCall) Observation {
 	ctx, done := c.bound(ctx)
 	defer done()
 	var sentHeader http.Header
-	req, err := http.NewRequestWithContext(context.WithValue(ctx, headerSlot{}, &sentHeader), call.method, call.url, body)
+	reqCtx := context.WithValue(ctx, headerSlot{}, &sentHeader)
+	var clock *phaseClock
+	if !c.cfg.Lean {
+		clock = newPhaseClock()
+		reqCtx = httptrace.WithClientTrace(reqCtx, clock.httpTrace())
+	}
+	req, err := http.NewRequestWithContext(reqCtx, call.method, call.url, body)
 	if err != nil {
 		obs.Failure, obs.Err = FailureRequest, fmt.Errorf("build request: %w", err)
 		return obs
@@ -114,6 +121,7 @@ func (c *Client) callHTTP(ctx context.Context, call httpCall) Observation {
 	obs.Header = sentHeader
 	if err != nil {
 		obs.Latency = time.Since(start)
+		obs.Timing = clock.snapshot()
 		obs.Err = err
 		obs.Failure = FailureTransport
 		if timedOut(ctx) {
@@ -150,6 +158,7 @@ func (c *Client) callHTTP(ctx context.Context, call httpCall) Observation {
 		}
 	}
 	obs.Latency = time.Since(start)
+	obs.Timing = clock.snapshot()
 	obs.Reply = kept.Bytes()
 	if obs.Failure != FailureNone && timedOut(ctx) {
 		obs.Failure = FailureTimeout

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -255,6 +256,15 @@ type Latency struct {
 	Max    Duration `json:"maxMs"`
 	Mean   Duration `json:"meanMs"`
 	Budget Duration `json:"budgetMs"`
+	// OverBudget counts the calls slower than Budget. The latency check
+	// judges medians, so some may be over without the check failing.
+	OverBudget int `json:"overBudget,omitempty"`
+	// SYNRetries counts HTTP calls whose TCP connect took about a second:
+	// the kernel retried a SYN the plugin's full listen backlog dropped.
+	SYNRetries int `json:"synRetries,omitempty"`
+	// Enforced is true when an overrun fails rather than warns: the budget
+	// was given explicitly with --latency-budget.
+	Enforced bool `json:"enforced,omitempty"`
 }
 
 // Summarize computes nearest-rank percentiles over samples.
@@ -275,6 +285,11 @@ func Summarize(samples []time.Duration, budget time.Duration) Latency {
 	}
 	l.P50, l.P90, l.P99 = rank(50), rank(90), rank(99)
 	l.Max = Duration(s[len(s)-1])
+	for _, v := range s {
+		if budget > 0 && v > budget {
+			l.OverBudget++
+		}
+	}
 	l.Mean = Duration(sum / time.Duration(len(s)))
 	return l
 }
@@ -365,6 +380,48 @@ type Observation struct {
 	Error      string   `json:"error,omitempty"`
 	Reply      string   `json:"reply,omitempty"`
 	Latency    Duration `json:"latencyMs"`
+	// Timing splits Latency into phases; nil when it was not measured.
+	Timing *Timing `json:"timing,omitempty"`
+}
+
+// Timing is where one call's time went, phase by phase; the rest of the
+// latency is waiting for a pooled connection and reading the reply.
+type Timing struct {
+	// Reused: the call went over an open connection (no connect, no TLS).
+	Reused bool `json:"reused,omitempty"`
+	// Connect is the TCP connect (HTTP), or the wait for a ready
+	// connection including TLS (gRPC).
+	Connect Duration `json:"connectMs"`
+	// TLS is the TLS handshake (HTTP only).
+	TLS Duration `json:"tlsMs"`
+	// Wrote is the time to write the request once connected.
+	Wrote Duration `json:"wroteMs"`
+	// FirstByte is from the request written to the reply's first byte.
+	FirstByte Duration `json:"firstByteMs"`
+}
+
+// SYNRetryCause explains an HTTP call that spent about a second in TCP
+// connect: the kernel's first SYN retransmission comes after 1 s.
+const SYNRetryCause = "SYN retried after 1 s: the plugin's listen backlog overflowed (Python's http.server keeps 5)"
+
+// String lists the phases that took time, as the text report shows them.
+func (t *Timing) String() string {
+	if t == nil {
+		return ""
+	}
+	var p []string
+	if t.Reused {
+		p = append(p, "reused connection")
+	}
+	for _, ph := range []struct {
+		name string
+		d    Duration
+	}{{"connect", t.Connect}, {"TLS", t.TLS}, {"wrote", t.Wrote}, {"first byte", t.FirstByte}} {
+		if ph.d > 0 {
+			p = append(p, ph.name+" "+ph.d.String())
+		}
+	}
+	return strings.Join(p, ", ")
 }
 
 // Finish computes the totals and status of each run and of the report.

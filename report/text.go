@@ -318,10 +318,16 @@ func (p *printer) latency(l *Latency) {
 	}
 	line := fmt.Sprintf("%d %s  p50 %s  p90 %s  p99 %s  max %s  mean %s  budget %s",
 		l.Count, calls, l.P50, l.P90, l.P99, l.Max, l.Mean, l.Budget)
-	if l.Budget > 0 && l.Max > l.Budget {
-		line += "  " + p.paint(ansiYellow, "(max over budget)")
+	if l.Enforced {
+		line += " (given: a step over it fails)"
+	}
+	if l.OverBudget > 0 {
+		line += "  " + p.paint(ansiYellow, fmt.Sprintf("(%d over budget; steps are judged on their median)", l.OverBudget))
 	}
 	p.linef(bodyIndent, "%s", line)
+	if l.SYNRetries > 0 {
+		p.field(bodyIndent, "", "", fmt.Sprintf("%d of %d calls spent about 1 s in TCP connect: %s", l.SYNRetries, l.Count, SYNRetryCause))
+	}
 }
 
 func (p *printer) cases(cs []*Case) {
@@ -459,6 +465,9 @@ func (p *printer) observation(o *Observation, n int) {
 		outcome = fmt.Sprintf("HTTP %d", o.HTTPStatus)
 	}
 	p.field(n, "call:", "", fmt.Sprintf("%s → %s in %s", call, outcome, o.Latency))
+	if t := o.Timing.String(); t != "" && p.opts.Verbose {
+		p.field(n, "timing:", "", t)
+	}
 	switch {
 	case o.Failure != "" && o.Error != "":
 		p.field(n, "failure:", "", o.Failure+": "+o.Error)

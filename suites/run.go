@@ -33,7 +33,10 @@ const (
 type RunOptions struct {
 	Filter        Filter
 	LatencyBudget time.Duration
-	Concurrency   int
+	// LatencyBudgetExplicit says the budget was chosen by the user, so a
+	// step over it fails; a default budget only warns (see latency.go).
+	LatencyBudgetExplicit bool
+	Concurrency           int
 	// ShowToken puts the real token into reports and reproducers.
 	ShowToken bool
 }
@@ -49,7 +52,7 @@ func Run(ctx context.Context, c *mockclient.Client, m mockclient.Module, ss []*S
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = DefaultConcurrency
 	}
-	r := &runner{c: c, opts: opts}
+	r := &runner{c: c, opts: opts, lat: newLatencyJudge(c.Config(), c.Transport(), opts)}
 	t := c.Transport()
 	run := &report.Run{Module: string(m), Transport: string(t), Target: target(c.Config(), opts.ShowToken)}
 	for _, s := range ss {
@@ -84,7 +87,7 @@ func Run(ctx context.Context, c *mockclient.Client, m mockclient.Module, ss []*S
 	if len(run.Cases) == 0 {
 		return nil, fmt.Errorf("%w for module %s over %s", ErrNoMatch, m, t)
 	}
-	run.Latency = report.Summarize(r.latencies, opts.LatencyBudget)
+	r.lat.finish(run)
 	run.TLS = tlsSection(c.Config(), r.tls)
 	if t == mockclient.GRPC {
 		run.Notes = append(run.Notes, fmt.Sprintf(
@@ -98,9 +101,9 @@ type runner struct {
 	c    *mockclient.Client
 	opts RunOptions
 
-	mu        sync.Mutex
-	latencies []time.Duration
-	tls       *tls.ConnectionState
+	mu  sync.Mutex
+	lat *latencyJudge
+	tls *tls.ConnectionState
 }
 
 func (r *runner) call(ctx context.Context, st *Step) mockclient.Outcome {
@@ -108,7 +111,7 @@ func (r *runner) call(ctx context.Context, st *Step) mockclient.Outcome {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if out.Sent && out.Failure != mockclient.FailureRequest {
-		r.latencies = append(r.latencies, out.Latency)
+		r.lat.record(&out.Observation)
 	}
 	if r.tls == nil && out.TLS != nil {
 		r.tls = out.TLS
@@ -130,7 +133,7 @@ func (r *runner) step(ctx context.Context, st *Step) *report.Step {
 	for _, n := range out.Notes {
 		rs.Notes = append(rs.Notes, report.Note{Code: n.Code, Text: n.Text})
 	}
-	latencies := []time.Duration{out.Latency}
+	timed := []*mockclient.Observation{&out.Observation}
 	add := func(ch report.Check) { rs.Checks = append(rs.Checks, ch) }
 
 	if slices.Contains(st.Checks, CheckReply) {
@@ -155,7 +158,7 @@ func (r *runner) step(ctx context.Context, st *Step) *report.Step {
 	}
 	if slices.Contains(st.Checks, CheckStable) && out.OK() && out.Sent {
 		again := r.call(ctx, st)
-		latencies = append(latencies, again.Latency)
+		timed = append(timed, &again.Observation)
 		add(r.sameCheck(CheckStable, st, verdict, []mockclient.Outcome{again}))
 	}
 	if slices.Contains(st.Checks, CheckConcurrent) && out.OK() && out.Sent {
@@ -165,13 +168,13 @@ func (r *runner) step(ctx context.Context, st *Step) *report.Step {
 			wg.Go(func() { outs[i] = r.call(ctx, st) })
 		}
 		wg.Wait()
-		for _, o := range outs {
-			latencies = append(latencies, o.Latency)
+		for i := range outs {
+			timed = append(timed, &outs[i].Observation)
 		}
 		add(r.sameCheck(CheckConcurrent, st, verdict, outs))
 	}
 	if slices.Contains(st.Checks, CheckLatency) && out.Sent && out.Failure != mockclient.FailureTimeout {
-		add(latencyCheck(slices.Max(latencies), r.opts.LatencyBudget, len(latencies)))
+		r.lat.judge(rs, timed)
 	}
 
 	rs.Status = report.Pass
@@ -245,15 +248,6 @@ func (r *runner) sameCheck(name string, st *Step, first any, outs []mockclient.O
 	return ch
 }
 
-func latencyCheck(worst, budget time.Duration, calls int) report.Check {
-	ch := report.Check{Name: CheckLatency, Status: report.Pass}
-	if worst > budget {
-		ch.Status = report.Fail
-		ch.Message = fmt.Sprintf("slowest of %d calls took %s, over the %s budget", calls, report.Duration(worst), report.Duration(budget))
-	}
-	return ch
-}
-
 func observation(o *mockclient.Observation) report.Observation {
 	ro := report.Observation{
 		Method:     o.Method,
@@ -264,6 +258,7 @@ func observation(o *mockclient.Observation) report.Observation {
 		Error:      o.Error(),
 		Reply:      string(o.Reply),
 		Latency:    report.Duration(o.Latency),
+		Timing:     timing(o.Timing),
 	}
 	if o.Transport == mockclient.GRPC && o.Sent {
 		ro.Code = o.Code.String()

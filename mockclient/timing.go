@@ -1,0 +1,154 @@
+package mockclient
+
+import (
+	"context"
+	"crypto/tls"
+	"net/http/httptrace"
+	"sync"
+	"time"
+
+	"google.golang.org/grpc/connectivity"
+	"google.golang.org/grpc/stats"
+)
+
+// Timing splits one call's latency into phases, so that a slow call says
+// where its time went. Each field is the length of one phase; a phase that
+// did not happen is zero. What is left of the latency is waiting for a
+// pooled connection and reading the reply body.
+type Timing struct {
+	// Reused is true when the call went over a connection already open, so
+	// it had no connect and no TLS phase.
+	Reused bool `json:"reused,omitempty"`
+	// Connect is the TCP connect over HTTP. Over gRPC it is the wait for a
+	// ready connection, which on the first call holds name resolution, TCP
+	// connect, TLS and the HTTP/2 preface.
+	Connect time.Duration `json:"connect,omitempty"`
+	// TLS is the TLS handshake (HTTP only; gRPC's is inside Connect).
+	TLS time.Duration `json:"tls,omitempty"`
+	// Wrote is from having a connection to the request being written.
+	Wrote time.Duration `json:"wrote,omitempty"`
+	// FirstByte is from the request written to the first byte of the
+	// reply: the plugin's own time plus the network's.
+	FirstByte time.Duration `json:"firstByte,omitempty"`
+}
+
+// phaseClock collects the instants of one call. httptrace hooks can fire on
+// the transport's dial goroutine even after the call returned, hence the
+// mutex.
+type phaseClock struct {
+	mu                        sync.Mutex
+	start                     time.Time
+	connectStart, connectDone time.Time
+	tlsStart, tlsDone         time.Time
+	gotConn, wrote, firstByte time.Time
+	reused                    bool
+}
+
+func newPhaseClock() *phaseClock { return &phaseClock{start: time.Now()} }
+
+// mark records now into *at once, keeping the first instant.
+func (p *phaseClock) mark(at *time.Time) {
+	now := time.Now()
+	p.mu.Lock()
+	if at.IsZero() {
+		*at = now
+	}
+	p.mu.Unlock()
+}
+
+// httpTrace returns hooks that only read timestamps: attached through the
+// request context, they leave the request on the wire unchanged.
+func (p *phaseClock) httpTrace() *httptrace.ClientTrace {
+	return &httptrace.ClientTrace{
+		ConnectStart:      func(string, string) { p.mark(&p.connectStart) },
+		ConnectDone:       func(string, string, error) { p.mark(&p.connectDone) },
+		TLSHandshakeStart: func() { p.mark(&p.tlsStart) },
+		TLSHandshakeDone:  func(tls.ConnectionState, error) { p.mark(&p.tlsDone) },
+		GotConn: func(info httptrace.GotConnInfo) {
+			p.mark(&p.gotConn)
+			p.mu.Lock()
+			p.reused = info.Reused
+			p.mu.Unlock()
+		},
+		WroteRequest:         func(httptrace.WroteRequestInfo) { p.mark(&p.wrote) },
+		GotFirstResponseByte: func() { p.mark(&p.firstByte) },
+	}
+}
+
+// span is b-a when both instants are known and in order.
+func span(a, b time.Time) time.Duration {
+	if a.IsZero() || b.IsZero() || b.Before(a) {
+		return 0
+	}
+	return b.Sub(a)
+}
+
+// snapshot returns the HTTP phases measured so far; nil for no clock.
+func (p *phaseClock) snapshot() *Timing {
+	if p == nil {
+		return nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	t := &Timing{Reused: p.reused}
+	if !p.reused {
+		// A request that started a dial but got another connection that
+		// freed up first carries the dial's hooks; only a used, new
+		// connection's connect and TLS belong to this call.
+		t.Connect = span(p.connectStart, p.connectDone)
+		t.TLS = span(p.tlsStart, p.tlsDone)
+	}
+	t.Wrote = span(p.gotConn, p.wrote)
+	t.FirstByte = span(p.wrote, p.firstByte)
+	return t
+}
+
+// grpcClock is the context key under which a call's phaseClock reaches
+// grpcTimer.
+type grpcClock struct{}
+
+// grpcTimer is a stats.Handler that times each call's phases: stats
+// handlers observe, they add nothing to the wire, so the connection stays
+// the one GOST's dial options make. It is installed only outside Lean mode.
+type grpcTimer struct{}
+
+var _ stats.Handler = grpcTimer{}
+
+func (grpcTimer) TagRPC(ctx context.Context, _ *stats.RPCTagInfo) context.Context { return ctx }
+
+func (grpcTimer) HandleRPC(ctx context.Context, s stats.RPCStats) {
+	p, ok := ctx.Value(grpcClock{}).(*phaseClock)
+	if !ok {
+		return
+	}
+	switch s.(type) {
+	case *stats.OutHeader:
+		// The stream exists: the call has a ready connection.
+		p.mark(&p.gotConn)
+	case *stats.OutPayload:
+		p.mark(&p.wrote)
+	case *stats.InHeader:
+		p.mark(&p.firstByte)
+	}
+}
+
+func (grpcTimer) TagConn(ctx context.Context, _ *stats.ConnTagInfo) context.Context { return ctx }
+
+func (grpcTimer) HandleConn(context.Context, stats.ConnStats) {}
+
+// grpcTiming turns the clock of a gRPC call into a Timing; ready says the
+// connection was ready when the call started.
+func (p *phaseClock) grpcTiming(ready bool) *Timing {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	t := &Timing{Reused: ready, Wrote: span(p.gotConn, p.wrote), FirstByte: span(p.wrote, p.firstByte)}
+	if !ready {
+		t.Connect = span(p.start, p.gotConn)
+	}
+	return t
+}
+
+// grpcReady reports whether the gRPC connection is ready now.
+func (c *Client) grpcReady() bool {
+	return c.conn != nil && c.conn.GetState() == connectivity.Ready
+}
