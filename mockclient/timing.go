@@ -3,6 +3,7 @@ package mockclient
 import (
 	"context"
 	"crypto/tls"
+	"net"
 	"net/http/httptrace"
 	"sync"
 	"time"
@@ -30,6 +31,10 @@ type Timing struct {
 	// FirstByte is from the request written to the first byte of the
 	// reply: the plugin's own time plus the network's.
 	FirstByte time.Duration `json:"firstByte,omitempty"`
+	// Retransmits counts TCP segments resent on a new HTTP connection up to
+	// the first byte (Linux only). On loopback they mean the plugin dropped
+	// the handshake's last ACK: its accept queue was full.
+	Retransmits uint32 `json:"retransmits,omitempty"`
 }
 
 // phaseClock collects the instants of one call. httptrace hooks can fire on
@@ -42,6 +47,8 @@ type phaseClock struct {
 	tlsStart, tlsDone         time.Time
 	gotConn, wrote, firstByte time.Time
 	reused                    bool
+	conn                      net.Conn // a new connection, for its TCP_INFO
+	retrans                   uint32
 }
 
 func newPhaseClock() *phaseClock { return &phaseClock{start: time.Now()} }
@@ -68,10 +75,22 @@ func (p *phaseClock) httpTrace() *httptrace.ClientTrace {
 			p.mark(&p.gotConn)
 			p.mu.Lock()
 			p.reused = info.Reused
+			if !info.Reused {
+				p.conn = info.Conn
+			}
 			p.mu.Unlock()
 		},
-		WroteRequest:         func(httptrace.WroteRequestInfo) { p.mark(&p.wrote) },
-		GotFirstResponseByte: func() { p.mark(&p.firstByte) },
+		WroteRequest: func(httptrace.WroteRequestInfo) { p.mark(&p.wrote) },
+		GotFirstResponseByte: func() {
+			p.mark(&p.firstByte)
+			p.mu.Lock()
+			defer p.mu.Unlock()
+			if p.conn != nil {
+				// Read now: the transport may close the connection as soon
+				// as the reply is in.
+				p.retrans = retransmits(p.conn)
+			}
+		},
 	}
 }
 
@@ -100,6 +119,7 @@ func (p *phaseClock) snapshot() *Timing {
 	}
 	t.Wrote = span(p.gotConn, p.wrote)
 	t.FirstByte = span(p.wrote, p.firstByte)
+	t.Retransmits = p.retrans
 	return t
 }
 

@@ -227,12 +227,12 @@ func fixtureReport() *report.Report {
 						Status:  report.Warn,
 						Checks: []report.Check{
 							{Name: "reply", Status: report.Pass},
-							{Name: "latency", Status: report.Warn, Message: "1 call took 1.004s (connect 1.001s, TLS 2.1ms, wrote 90µs, first byte 700µs), over plugincheck's 500ms budget. " +
+							{Name: "latency", Status: report.Warn, Message: "1 call took 1.004s (connect 1.001s, TLS 2.1ms, wrote 90µs, first byte 700µs, 1 TCP retransmission), over plugincheck's 500ms budget. " +
 								"A warning: GOST's HTTP plugin client has no timeout configured and waits, so GOST's caller is delayed, not failed; --strict or an explicit --latency-budget makes it fail. " +
 								"TCP connect took 1.001s: " + report.SYNRetryCause},
 						},
 						Observation: withTiming(sdObs("POST", 1004000, `{"ok":true}`), &report.Timing{
-							Connect: report.Duration(1001 * time.Millisecond), TLS: us(2100), Wrote: us(90), FirstByte: us(700),
+							Connect: report.Duration(1001 * time.Millisecond), TLS: us(2100), Wrote: us(90), FirstByte: us(700), Retransmits: 1,
 						}),
 						Reproducer: curl("POST", `{"id":"svc-1","name":"名前-svc","node":"n1","network":"tcp","address":"10.0.0.1:80"}`),
 					},

@@ -259,8 +259,9 @@ type Latency struct {
 	// OverBudget counts the calls slower than Budget. The latency check
 	// judges medians, so some may be over without the check failing.
 	OverBudget int `json:"overBudget,omitempty"`
-	// SYNRetries counts HTTP calls whose TCP connect took about a second:
-	// the kernel retried a SYN the plugin's full listen backlog dropped.
+	// SYNRetries counts HTTP calls that spent about a second in the TCP
+	// handshake because the plugin's full listen backlog dropped a SYN or
+	// the handshake's last ACK.
 	SYNRetries int `json:"synRetries,omitempty"`
 	// Enforced is true when an overrun fails rather than warns: the budget
 	// was given explicitly with --latency-budget.
@@ -398,11 +399,24 @@ type Timing struct {
 	Wrote Duration `json:"wroteMs"`
 	// FirstByte is from the request written to the reply's first byte.
 	FirstByte Duration `json:"firstByteMs"`
+	// Retransmits counts TCP segments resent on a new HTTP connection
+	// (Linux only); on loopback, a plugin whose accept queue was full.
+	Retransmits int `json:"retransmits,omitempty"`
 }
 
-// SYNRetryCause explains an HTTP call that spent about a second in TCP
-// connect: the kernel's first SYN retransmission comes after 1 s.
-const SYNRetryCause = "SYN retried after 1 s: the plugin's listen backlog overflowed (Python's http.server keeps 5)"
+// ListenBacklogCause is why an HTTP call spends about a second in the TCP
+// handshake: with the plugin's accept queue full, its kernel drops the SYN
+// or the handshake's last ACK, and the retransmission comes after 1 s.
+const ListenBacklogCause = "the plugin's listen backlog overflowed (Python's http.server keeps 5)"
+
+// SYNRetryCause explains a TCP connect of about a second.
+const SYNRetryCause = "SYN retried after 1 s: " + ListenBacklogCause
+
+// SYNACKRetryCause explains a new connection whose connect was quick but
+// whose request waited about a second, with segments resent: the plugin
+// dropped the last ACK, and the connection existed for it only when it
+// resent its SYN-ACK.
+const SYNACKRetryCause = "SYN-ACK resent after 1 s, the request waiting meanwhile: " + ListenBacklogCause
 
 // String lists the phases that took time, as the text report shows them.
 func (t *Timing) String() string {
@@ -420,6 +434,12 @@ func (t *Timing) String() string {
 		if ph.d > 0 {
 			p = append(p, ph.name+" "+ph.d.String())
 		}
+	}
+	switch {
+	case t.Retransmits == 1:
+		p = append(p, "1 TCP retransmission")
+	case t.Retransmits > 1:
+		p = append(p, fmt.Sprintf("%d TCP retransmissions", t.Retransmits))
 	}
 	return strings.Join(p, ", ")
 }

@@ -326,7 +326,7 @@ func (p *printer) latency(l *Latency) {
 	}
 	p.linef(bodyIndent, "%s", line)
 	if l.SYNRetries > 0 {
-		p.field(bodyIndent, "", "", fmt.Sprintf("%d of %d calls spent about 1 s in TCP connect: %s", l.SYNRetries, l.Count, SYNRetryCause))
+		p.field(bodyIndent, "", "", fmt.Sprintf("%d of %d calls spent about 1 s in the TCP handshake: %s", l.SYNRetries, l.Count, ListenBacklogCause))
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/plugincheck/plugincheck/mockclient"
@@ -86,11 +87,18 @@ func measured(o *mockclient.Observation) bool {
 	return o.Sent && o.Failure != mockclient.FailureRequest && o.Failure != mockclient.FailureTimeout
 }
 
-// synRetried reports an HTTP call that spent about a second in TCP connect.
-// Over gRPC Connect also holds TLS and HTTP/2 setup, so it says nothing
-// this precise.
+// synRetried reports an HTTP call that spent about a second in the TCP
+// handshake: a connect that long (the SYN was dropped), or a new
+// connection with retransmissions whose request waited that long (the
+// last ACK was dropped, so the plugin took the connection only when it
+// resent its SYN-ACK). Over gRPC Connect also holds TLS and HTTP/2 setup,
+// so it says nothing this precise.
 func synRetried(o *mockclient.Observation) bool {
-	return o.Transport == mockclient.HTTP && o.Timing != nil && o.Timing.Connect >= synRetryConnect
+	t := o.Timing
+	if o.Transport != mockclient.HTTP || t == nil || t.Reused {
+		return false
+	}
+	return t.Connect >= synRetryConnect || (t.Retransmits > 0 && t.Connect+t.Wrote+t.FirstByte >= synRetryConnect)
 }
 
 // gostTimedOut reports a call GOST's http.Client.Timeout would end (or
@@ -237,20 +245,35 @@ func (j *latencyJudge) finish(run *report.Run) {
 // synLine is the one line that explains calls of obs whose TCP connect
 // took about a second, or "".
 func synLine(obs []*mockclient.Observation) string {
-	n, slowest := 0, time.Duration(0)
+	syn, synack := 0, 0
+	var slowest time.Duration
 	for _, o := range obs {
-		if measured(o) && synRetried(o) {
-			n++
+		if !measured(o) || !synRetried(o) {
+			continue
+		}
+		if o.Timing.Connect >= synRetryConnect {
+			syn++
 			slowest = max(slowest, o.Timing.Connect)
+		} else {
+			synack++
 		}
 	}
-	switch n {
+	var lines []string
+	switch syn {
 	case 0:
-		return ""
 	case 1:
-		return fmt.Sprintf("TCP connect took %s: %s", report.Duration(slowest), report.SYNRetryCause)
+		lines = append(lines, fmt.Sprintf("TCP connect took %s: %s", report.Duration(slowest), report.SYNRetryCause))
+	default:
+		lines = append(lines, fmt.Sprintf("%d calls took up to %s in TCP connect: %s", syn, report.Duration(slowest), report.SYNRetryCause))
 	}
-	return fmt.Sprintf("%d calls took up to %s in TCP connect: %s", n, report.Duration(slowest), report.SYNRetryCause)
+	switch synack {
+	case 0:
+	case 1:
+		lines = append(lines, "1 call on a new connection waited about 1 s with TCP retransmissions: "+report.SYNACKRetryCause)
+	default:
+		lines = append(lines, fmt.Sprintf("%d calls on new connections waited about 1 s with TCP retransmissions: %s", synack, report.SYNACKRetryCause))
+	}
+	return strings.Join(lines, ". ")
 }
 
 // withSYN appends the SYN retry line, if any, to msg.
@@ -297,5 +320,7 @@ func timing(t *mockclient.Timing) *report.Timing {
 		TLS:       report.Duration(t.TLS),
 		Wrote:     report.Duration(t.Wrote),
 		FirstByte: report.Duration(t.FirstByte),
+
+		Retransmits: int(t.Retransmits),
 	}
 }
