@@ -408,6 +408,10 @@ func (p *printer) stepDetails(st *Step, n int) {
 	for _, ch := range st.Checks {
 		if ch.Status == Pass {
 			passed = append(passed, ch.Name)
+			if p.opts.Verbose && ch.Name == "latency" && ch.Message != "" {
+				// Slow calls the median forgave, and where their time went.
+				p.field(n, "latency (pass):", "", ch.Message)
+			}
 			continue
 		}
 		label := ch.Name
