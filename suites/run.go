@@ -22,7 +22,8 @@ import (
 const (
 	// DefaultLatencyBudget is generous on purpose: GOST calls admission, the
 	// recorder and the service limiter inside its accept loop, but a budget
-	// that flakes on a loaded CI machine teaches people to ignore it.
+	// that flakes on a loaded CI machine teaches people to ignore it. It is
+	// compared with each step's median, and only warns (latency.go).
 	DefaultLatencyBudget = 500 * time.Millisecond
 	// DefaultConcurrency is how many identical calls the concurrent check
 	// makes at once.
