@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"google.golang.org/grpc/connectivity"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/stats"
 )
 
@@ -21,10 +22,10 @@ type Timing struct {
 	// it had no connect and no TLS phase.
 	Reused bool `json:"reused,omitempty"`
 	// Connect is the TCP connect over HTTP. Over gRPC it is the wait for a
-	// ready connection, which on the first call holds name resolution, TCP
-	// connect, TLS and the HTTP/2 preface.
+	// ready connection less its TLS handshake: on the first call, name
+	// resolution, TCP connect and the HTTP/2 preface.
 	Connect time.Duration `json:"connect,omitempty"`
-	// TLS is the TLS handshake (HTTP only; gRPC's is inside Connect).
+	// TLS is the TLS handshake of a new connection.
 	TLS time.Duration `json:"tls,omitempty"`
 	// Wrote is from having a connection to the request being written.
 	Wrote time.Duration `json:"wrote,omitempty"`
@@ -157,15 +158,63 @@ func (grpcTimer) TagConn(ctx context.Context, _ *stats.ConnTagInfo) context.Cont
 func (grpcTimer) HandleConn(context.Context, stats.ConnStats) {}
 
 // grpcTiming turns the clock of a gRPC call into a Timing; ready says the
-// connection was ready when the call started.
-func (p *phaseClock) grpcTiming(ready bool) *Timing {
+// connection was ready when the call started, and hs holds the TLS
+// handshakes of the connection (nil without TLS).
+func (p *phaseClock) grpcTiming(ready bool, hs *handshakeClock) *Timing {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	t := &Timing{Reused: ready, Wrote: span(p.gotConn, p.wrote), FirstByte: span(p.wrote, p.firstByte)}
 	if !ready {
 		t.Connect = span(p.start, p.gotConn)
+		if start, end := hs.last(); !start.Before(p.start) && !end.After(p.gotConn) && !end.IsZero() {
+			// The handshake of the connection this call waited for.
+			t.TLS = end.Sub(start)
+			t.Connect -= t.TLS
+		}
 	}
 	return t
+}
+
+// handshakeClock remembers the last TLS handshake of a gRPC connection, so
+// that the call that waited for the connection can report it. grpc-go
+// shakes hands on its own goroutine, outside any call's context.
+type handshakeClock struct {
+	mu         sync.Mutex
+	start, end time.Time
+}
+
+func (h *handshakeClock) last() (start, end time.Time) {
+	if h == nil {
+		return time.Time{}, time.Time{}
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.start, h.end
+}
+
+// timedCreds are GOST's TLS credentials with the client handshake timed:
+// every method is the delegate's, so the handshake on the wire is GOST's.
+// A timing dialer would not do: grpc-go skips its proxy support and its
+// keepalive socket options when given a dialer.
+type timedCreds struct {
+	credentials.TransportCredentials
+	clock *handshakeClock
+}
+
+func (c timedCreds) ClientHandshake(ctx context.Context, authority string, conn net.Conn) (net.Conn, credentials.AuthInfo, error) {
+	start := time.Now()
+	out, info, err := c.TransportCredentials.ClientHandshake(ctx, authority, conn)
+	if err == nil {
+		end := time.Now()
+		c.clock.mu.Lock()
+		c.clock.start, c.clock.end = start, end
+		c.clock.mu.Unlock()
+	}
+	return out, info, err
+}
+
+func (c timedCreds) Clone() credentials.TransportCredentials {
+	return timedCreds{TransportCredentials: c.TransportCredentials.Clone(), clock: c.clock}
 }
 
 // grpcReady reports whether the gRPC connection is ready now.

@@ -1,7 +1,9 @@
 package mockclient
 
 import (
+	"crypto/tls"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/go-gost/plugin/auth/proto"
@@ -68,6 +70,43 @@ func TestTiming(t *testing.T) {
 			assert.True(t, second.Timing.Reused, "the second call reuses the connection")
 			assert.Zero(t, second.Timing.Connect)
 			assert.Positive(t, second.Timing.FirstByte)
+		})
+	}
+}
+
+func TestTimingTLS(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		addr func(t *testing.T) string
+	}{
+		{name: "grpc", addr: func(t *testing.T) string { return tlsAuthServer(t, &helloSeen{}) }},
+		{name: "http", addr: func(t *testing.T) string {
+			srv := httptest.NewUnstartedServer(replyWith(200, `{"ok":true}`))
+			srv.TLS = &tls.Config{Certificates: []tls.Certificate{loopbackCert(t)}}
+			srv.StartTLS()
+			t.Cleanup(srv.Close)
+			return srv.URL + "/auth"
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := New(Config{Addr: tt.addr(t), TLS: &TLSConfig{}, CallTimeout: testTimeout})
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = c.Close() })
+			first := c.Authenticate(t.Context(), AuthRequest{Username: "u"})
+			require.True(t, first.OK(), first.Error())
+			require.NotNil(t, first.Timing)
+			assert.Positive(t, first.Timing.TLS, "the first call's handshake is measured")
+			assert.Positive(t, first.Timing.Connect)
+			assert.LessOrEqual(t, first.Timing.Connect+first.Timing.TLS+first.Timing.Wrote+first.Timing.FirstByte, first.Latency)
+
+			second := c.Authenticate(t.Context(), AuthRequest{Username: "u"})
+			require.True(t, second.OK(), second.Error())
+			require.NotNil(t, second.Timing)
+			assert.True(t, second.Timing.Reused)
+			assert.Zero(t, second.Timing.TLS, "no handshake on an open connection")
 		})
 	}
 }

@@ -391,9 +391,10 @@ type Timing struct {
 	// Reused: the call went over an open connection (no connect, no TLS).
 	Reused bool `json:"reused,omitempty"`
 	// Connect is the TCP connect (HTTP), or the wait for a ready
-	// connection including TLS (gRPC).
+	// connection less its TLS handshake (gRPC: resolution, TCP connect,
+	// HTTP/2 preface).
 	Connect Duration `json:"connectMs"`
-	// TLS is the TLS handshake (HTTP only).
+	// TLS is the TLS handshake of a new connection.
 	TLS Duration `json:"tlsMs"`
 	// Wrote is the time to write the request once connected.
 	Wrote Duration `json:"wroteMs"`
