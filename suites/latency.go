@@ -167,7 +167,7 @@ func (j *latencyJudge) check(obs []*mockclient.Observation) (report.Check, *shor
 	switch {
 	case timedOut > 0:
 		ch.Status = report.Fail
-		ch.Message = fmt.Sprintf("%s reached GOST's timeout of %s: GOST's HTTP client gives up there (http.Client.Timeout) and GOST fails the call; slowest %s",
+		ch.Message = fmt.Sprintf("%s reached GOST's timeout of %s: GOST's HTTP client gives up there (http.Client.Timeout), so GOST fails the call and applies the module's failure rule; slowest %s",
 			ofCalls(timedOut, n), report.Duration(j.gostTimeout), describe(slowest))
 	case med > j.budget && n < minStepSamples:
 		ch.Message = fmt.Sprintf("%s over the %s budget; judged against the run's median when the run ends", ofCalls(n, n), report.Duration(j.budget))

@@ -90,7 +90,7 @@ func TestLatencyCheck(t *testing.T) {
 		{name: "explicit budget fails", explicit: true, obs: burst(mockclient.GRPC, 800*ms), want: report.Fail,
 			msg: []string{"median of 10 calls 800ms, over the 500ms budget given with --latency-budget"}},
 		{name: "over GOST timeout fails", cfg: mockclient.Config{Timeout: time.Second}, obs: timedOut, want: report.Fail,
-			msg: []string{"1 of 10 calls reached GOST's timeout of 1s: GOST's HTTP client gives up there (http.Client.Timeout) and GOST fails the call"}},
+			msg: []string{"1 of 10 calls reached GOST's timeout of 1s: GOST's HTTP client gives up there (http.Client.Timeout), so GOST fails the call"}},
 		{name: "over GOST timeout fails even with a fast median", cfg: mockclient.Config{Timeout: 100 * ms}, obs: outlier, want: report.Fail,
 			msg: []string{"reached GOST's timeout of 100ms"}},
 		{name: "a single slow call waits for the run", obs: calls(mockclient.HTTP, 800*ms), want: report.Pass, short: true,
