@@ -28,7 +28,7 @@ import (
 // alone; a plugin that is slow on every call moves it. A step with fewer
 // calls (calls with side effects are not repeated) has no such median, so
 // it is over the budget only when the run's median, over all its calls,
-// is over too.
+// is over too (or alone, when the whole run made fewer than minStepSamples).
 const minStepSamples = 5
 
 // synRetryConnect is how long a loopback TCP connect must take to be the
@@ -37,8 +37,8 @@ const minStepSamples = 5
 // microseconds, and scheduling delay on a loaded machine stays well under it.
 const synRetryConnect = 900 * time.Millisecond
 
-// latencyJudge applies the latency rule across a run. Its methods are
-// called with the runner's mutex held or after every call has ended.
+// latencyJudge applies the latency rule across a run. record runs under
+// the runner's mutex; judge and finish run once the calls they judge ended.
 type latencyJudge struct {
 	budget time.Duration
 	// enforced: the budget was given explicitly, so an overrun fails.
