@@ -84,9 +84,10 @@ type Client struct {
 	transport   Transport
 	callTimeout time.Duration
 
-	conn *grpc.ClientConn // gRPC transport
-	hc   *http.Client     // HTTP transport
-	tr   *http.Transport  // HTTP transport, for CloseIdleConnections
+	conn       *grpc.ClientConn // gRPC transport
+	handshakes *handshakeClock  // gRPC TLS handshake timing; nil in Lean mode
+	hc         *http.Client     // HTTP transport
+	tr         *http.Transport  // HTTP transport, for CloseIdleConnections
 }
 
 // ErrInvalidTarget reports an address GOST could not build a client for. GOST
@@ -106,7 +107,10 @@ func New(cfg Config) (*Client, error) {
 	}
 	switch transport {
 	case GRPC:
-		conn, err := newGRPCConn(cfg)
+		if !cfg.Lean && cfg.TLS != nil {
+			c.handshakes = &handshakeClock{}
+		}
+		conn, err := newGRPCConn(cfg, c.handshakes)
 		if err != nil {
 			return nil, fmt.Errorf("%w %q: %w", ErrInvalidTarget, cfg.Addr, err)
 		}

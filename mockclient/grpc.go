@@ -22,15 +22,21 @@ import (
 
 // newGRPCConn dials exactly as x/internal/plugin.NewGRPCConn: lazy
 // grpc.NewClient, default backoff, TLS with WithAuthority(serverName) when a
-// tls block exists, and the token as per-RPC metadata.
-func newGRPCConn(cfg Config) (*grpc.ClientConn, error) {
+// tls block exists, and the token as per-RPC metadata. Outside Lean mode a
+// stats handler and hs time the calls and the TLS handshake; neither
+// changes what goes on the wire.
+func newGRPCConn(cfg Config, hs *handshakeClock) (*grpc.ClientConn, error) {
 	opts := []grpc.DialOption{
 		grpc.WithConnectParams(grpc.ConnectParams{Backoff: backoff.DefaultConfig}),
 	}
 	if tc := cfg.TLS.clientTLS(); tc != nil {
+		creds := credentials.NewTLS(tc)
+		if hs != nil {
+			creds = timedCreds{TransportCredentials: creds, clock: hs}
+		}
 		opts = append(opts,
 			grpc.WithAuthority(tc.ServerName),
-			grpc.WithTransportCredentials(credentials.NewTLS(tc)),
+			grpc.WithTransportCredentials(creds),
 		)
 	} else {
 		opts = append(opts, grpc.WithTransportCredentials(insecure.NewCredentials()))
@@ -40,6 +46,9 @@ func newGRPCConn(cfg Config) (*grpc.ClientConn, error) {
 	}
 	if cfg.Token != "" {
 		opts = append(opts, grpc.WithPerRPCCredentials(tokenCredentials{token: cfg.Token}))
+	}
+	if !cfg.Lean {
+		opts = append(opts, grpc.WithStatsHandler(grpcTimer{}))
 	}
 	return grpc.NewClient(cfg.Addr, opts...)
 }
@@ -97,9 +106,19 @@ func callGRPC[Rep proto.Message](ctx context.Context, c *Client, method string, 
 	if !c.cfg.Lean {
 		opts = append(opts, grpc.Peer(&p))
 	}
+	var clock *phaseClock
+	ready := false
+	if !c.cfg.Lean {
+		ready = c.grpcReady()
+		clock = newPhaseClock()
+		ctx = context.WithValue(ctx, grpcClock{}, clock)
+	}
 	start := time.Now()
 	reply, err := call(ctx, opts...)
 	obs.Latency = time.Since(start)
+	if clock != nil {
+		obs.Timing = clock.grpcTiming(ready, c.handshakes)
+	}
 	if info, ok := p.AuthInfo.(credentials.TLSInfo); ok {
 		state := info.State
 		obs.TLS = &state

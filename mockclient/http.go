@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptrace"
 	"time"
 )
 
@@ -95,8 +96,13 @@ func (c *Client) callHTTP(ctx context.Context, call httpCall) Observation {
 	defer done()
 	var sentHeader http.Header
 	var hops hopLog
-	ctx = context.WithValue(ctx, hopSlot{}, &hops)
-	req, err := http.NewRequestWithContext(context.WithValue(ctx, headerSlot{}, &sentHeader), call.method, call.url, body)
+	reqCtx := context.WithValue(context.WithValue(ctx, hopSlot{}, &hops), headerSlot{}, &sentHeader)
+	var clock *phaseClock
+	if !c.cfg.Lean {
+		clock = newPhaseClock()
+		reqCtx = httptrace.WithClientTrace(reqCtx, clock.httpTrace())
+	}
+	req, err := http.NewRequestWithContext(reqCtx, call.method, call.url, body)
 	if err != nil {
 		obs.Failure, obs.Err = FailureRequest, fmt.Errorf("build request: %w", err)
 		return obs
@@ -117,6 +123,7 @@ func (c *Client) callHTTP(ctx context.Context, call httpCall) Observation {
 	c.recordRedirects(&obs, &hops, err)
 	if err != nil {
 		obs.Latency = time.Since(start)
+		obs.Timing = clock.snapshot()
 		obs.Err = err
 		obs.Failure = FailureTransport
 		if timedOut(ctx) {
@@ -153,6 +160,7 @@ func (c *Client) callHTTP(ctx context.Context, call httpCall) Observation {
 		}
 	}
 	obs.Latency = time.Since(start)
+	obs.Timing = clock.snapshot()
 	obs.Reply = kept.Bytes()
 	if obs.Failure == FailureNone && call.reply != nil {
 		c.replyKeyFacts(&obs, call.reply)

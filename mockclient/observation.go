@@ -86,6 +86,9 @@ type Observation struct {
 	// TLS is the negotiated TLS state, when TLS was used and the handshake
 	// completed.
 	TLS *tls.ConnectionState `json:"-"`
+	// Timing splits Latency into connect, TLS, write and first byte; nil
+	// in Lean mode, where timing is not measured.
+	Timing *Timing `json:"timing,omitempty"`
 }
 
 // Error returns the error text, or "" on success.

@@ -85,7 +85,8 @@ func fixtureReport() *report.Report {
 					Request: json.RawMessage(`{"username":"plugincheck-user","password":"plugincheck-pass","client":"192.0.2.10:51234","service":"http-proxy"}`),
 					Actual:  map[string]any{"ok": true, "id": "plugincheck-user"},
 					Status:  report.Pass,
-					Checks:  ok("reply", "stable", "concurrent", "latency"),
+					Checks: append(ok("reply", "stable", "concurrent"), report.Check{Name: "latency", Status: report.Pass,
+						Message: "1 of 10 calls over the 500ms budget, but the median, 1.24ms, is within it; slowest 612ms (reused connection, first byte 611ms)"}),
 					Observation: func() report.Observation {
 						o := authObs(1236, `{"ok":true,"id":"plugincheck-user"}`)
 						// The same request in the wire's key order: text prints it once.
@@ -218,7 +219,7 @@ func fixtureReport() *report.Report {
 			},
 		},
 		Latency: report.Summarize([]time.Duration{
-			4 * time.Millisecond, 6500 * time.Microsecond, 2 * time.Millisecond, 750 * time.Millisecond,
+			1004 * time.Millisecond, 6500 * time.Microsecond, 2 * time.Millisecond, 750 * time.Millisecond,
 		}, 500*time.Millisecond),
 		Causes: []report.Cause{{
 			Code: "redirected", Status: report.Warn,
@@ -234,13 +235,20 @@ func fixtureReport() *report.Report {
 				File: "sd_lifecycle.yaml", Line: 4, Status: report.Fail,
 				Steps: []*report.Step{
 					{
-						Op:          "register",
-						Request:     json.RawMessage(`{"id":"svc-1","name":"名前-svc","node":"n1","network":"tcp","address":"10.0.0.1:80"}`),
-						Actual:      map[string]any{"ok": true},
-						Status:      report.Pass,
-						Checks:      ok("reply", "latency"),
-						Observation: sdObs("POST", 4000, `{"ok":true}`),
-						Reproducer:  curl("POST", `{"id":"svc-1","name":"名前-svc","node":"n1","network":"tcp","address":"10.0.0.1:80"}`),
+						Op:      "register",
+						Request: json.RawMessage(`{"id":"svc-1","name":"名前-svc","node":"n1","network":"tcp","address":"10.0.0.1:80"}`),
+						Actual:  map[string]any{"ok": true},
+						Status:  report.Warn,
+						Checks: []report.Check{
+							{Name: "reply", Status: report.Pass},
+							{Name: "latency", Status: report.Warn, Message: "1 call took 1.004s (connect 1.001s, TLS 2.1ms, wrote 90µs, first byte 700µs, 1 TCP retransmission), over plugincheck's 500ms budget. " +
+								"A warning: GOST's HTTP plugin client has no timeout configured and waits, so GOST's caller is delayed, not failed; --strict or an explicit --latency-budget makes it fail. " +
+								"TCP connect took 1.001s: " + report.SYNRetryCause},
+						},
+						Observation: withTiming(sdObs("POST", 1004000, `{"ok":true}`), &report.Timing{
+							Connect: report.Duration(1001 * time.Millisecond), TLS: us(2100), Wrote: us(90), FirstByte: us(700), Retransmits: 1,
+						}),
+						Reproducer: curl("POST", `{"id":"svc-1","name":"名前-svc","node":"n1","network":"tcp","address":"10.0.0.1:80"}`),
 					},
 					{
 						Op:       "get",
@@ -251,10 +259,11 @@ func fixtureReport() *report.Report {
 						Checks: []report.Check{
 							{Name: "reply", Status: report.Pass},
 							{Name: "expect", Status: report.Fail, Message: `services: got [], want [{"id":"svc-1"}]`},
-							{Name: "latency", Status: report.Fail, Message: "slowest of 1 calls took 750ms, over the 500ms budget"},
+							{Name: "latency", Status: report.Warn, Message: "1 call took 750ms (reused connection, wrote 80µs, first byte 749.5ms), over plugincheck's 500ms budget. " +
+								"A warning: GOST's HTTP plugin client has no timeout configured and waits, so GOST's caller is delayed, not failed; --strict or an explicit --latency-budget makes it fail"},
 						},
 						Notes:       []report.Note{{Code: "empty-reply", Text: "the reply carries nothing GOST can use"}},
-						Observation: sdObs("GET", 750000, `{"services":[]}`),
+						Observation: withTiming(sdObs("GET", 750000, `{"services":[]}`), &report.Timing{Reused: true, Wrote: us(80), FirstByte: us(749500)}),
 						Reproducer:  curl("GET", `{"name":"名前-svc"}`),
 					},
 					{
@@ -351,6 +360,9 @@ func fixtureReport() *report.Report {
 		},
 	}
 
+	sdHTTP.Latency.SYNRetries = 1 // the register call's connect
+	authGRPC.Latency.Enforced = true
+
 	r := &report.Report{
 		Schema:    report.SchemaVersion,
 		Tool:      report.Tool{Name: "plugincheck", Version: "v0.1.0", GOST: "v0.15.2", Plugin: "v0.5.0"},
@@ -372,4 +384,10 @@ func emptyReport() *report.Report {
 	}
 	r.Finish()
 	return r
+}
+
+// withTiming adds a phase split to o, as mockclient measures it.
+func withTiming(o report.Observation, t *report.Timing) report.Observation {
+	o.Timing = t
+	return o
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -280,6 +281,16 @@ type Latency struct {
 	Max    Duration `json:"maxMs"`
 	Mean   Duration `json:"meanMs"`
 	Budget Duration `json:"budgetMs"`
+	// OverBudget counts the calls slower than Budget. The latency check
+	// judges medians, so some may be over without the check failing.
+	OverBudget int `json:"overBudget,omitempty"`
+	// SYNRetries counts HTTP calls that spent about a second in the TCP
+	// handshake because the plugin's full listen backlog dropped a SYN or
+	// the handshake's last ACK.
+	SYNRetries int `json:"synRetries,omitempty"`
+	// Enforced is true when an overrun fails rather than warns: the budget
+	// was given explicitly with --latency-budget.
+	Enforced bool `json:"enforced,omitempty"`
 }
 
 // Summarize computes nearest-rank percentiles over samples.
@@ -300,6 +311,11 @@ func Summarize(samples []time.Duration, budget time.Duration) Latency {
 	}
 	l.P50, l.P90, l.P99 = rank(50), rank(90), rank(99)
 	l.Max = Duration(s[len(s)-1])
+	for _, v := range s {
+		if budget > 0 && v > budget {
+			l.OverBudget++
+		}
+	}
 	l.Mean = Duration(sum / time.Duration(len(s)))
 	return l
 }
@@ -394,6 +410,68 @@ type Observation struct {
 	// with its omitempty rules, or the gRPC message in protojson. The
 	// step's Request is the fixture's view of the same call.
 	Request json.RawMessage `json:"request,omitempty"`
+	// Timing splits Latency into phases; nil when it was not measured.
+	Timing *Timing `json:"timing,omitempty"`
+}
+
+// Timing is where one call's time went, phase by phase; the rest of the
+// latency is waiting for a pooled connection and reading the reply.
+type Timing struct {
+	// Reused: the call went over an open connection (no connect, no TLS).
+	Reused bool `json:"reused,omitempty"`
+	// Connect is the TCP connect (HTTP), or the wait for a ready
+	// connection less its TLS handshake (gRPC: resolution, TCP connect,
+	// HTTP/2 preface).
+	Connect Duration `json:"connectMs"`
+	// TLS is the TLS handshake of a new connection.
+	TLS Duration `json:"tlsMs"`
+	// Wrote is the time to write the request once connected.
+	Wrote Duration `json:"wroteMs"`
+	// FirstByte is from the request written to the reply's first byte.
+	FirstByte Duration `json:"firstByteMs"`
+	// Retransmits counts TCP segments resent on a new HTTP connection
+	// (Linux only); on loopback, a plugin whose accept queue was full.
+	Retransmits int `json:"retransmits,omitempty"`
+}
+
+// ListenBacklogCause is why an HTTP call spends about a second in the TCP
+// handshake: with the plugin's accept queue full, its kernel drops the SYN
+// or the handshake's last ACK, and the retransmission comes after 1 s.
+const ListenBacklogCause = "the plugin's listen backlog overflowed (Python's http.server keeps 5)"
+
+// SYNRetryCause explains a TCP connect of about a second.
+const SYNRetryCause = "SYN retried after 1 s: " + ListenBacklogCause
+
+// SYNACKRetryCause explains a new connection whose connect was quick but
+// whose request waited about a second, with segments resent: the plugin
+// dropped the last ACK, and the connection existed for it only when it
+// resent its SYN-ACK.
+const SYNACKRetryCause = "SYN-ACK resent after 1 s, the request waiting meanwhile: " + ListenBacklogCause
+
+// String lists the phases that took time, as the text report shows them.
+func (t *Timing) String() string {
+	if t == nil {
+		return ""
+	}
+	var p []string
+	if t.Reused {
+		p = append(p, "reused connection")
+	}
+	for _, ph := range []struct {
+		name string
+		d    Duration
+	}{{"connect", t.Connect}, {"TLS", t.TLS}, {"wrote", t.Wrote}, {"first byte", t.FirstByte}} {
+		if ph.d > 0 {
+			p = append(p, ph.name+" "+ph.d.String())
+		}
+	}
+	switch {
+	case t.Retransmits == 1:
+		p = append(p, "1 TCP retransmission")
+	case t.Retransmits > 1:
+		p = append(p, fmt.Sprintf("%d TCP retransmissions", t.Retransmits))
+	}
+	return strings.Join(p, ", ")
 }
 
 // Finish computes the totals and status of each run and of the report. A

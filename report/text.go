@@ -361,10 +361,16 @@ func (p *printer) latency(l *Latency) {
 	}
 	line := fmt.Sprintf("%d %s  p50 %s  p90 %s  p99 %s  max %s  mean %s  budget %s",
 		l.Count, calls, l.P50, l.P90, l.P99, l.Max, l.Mean, l.Budget)
-	if l.Budget > 0 && l.Max > l.Budget {
-		line += "  " + p.paint(ansiYellow, "(max over budget)")
+	if l.Enforced {
+		line += " (given: a step over it fails)"
+	}
+	if l.OverBudget > 0 {
+		line += "  " + p.paint(ansiYellow, fmt.Sprintf("(%d over budget; steps are judged on their median)", l.OverBudget))
 	}
 	p.linef(bodyIndent, "%s", line)
+	if l.SYNRetries > 0 {
+		p.field(bodyIndent, "", "", fmt.Sprintf("%d of %d calls spent about 1 s in the TCP handshake: %s", l.SYNRetries, l.Count, ListenBacklogCause))
+	}
 }
 
 func (p *printer) cases(cs []*Case) {
@@ -445,6 +451,10 @@ func (p *printer) stepDetails(st *Step, n int) {
 	for _, ch := range st.Checks {
 		if ch.Status == Pass {
 			passed = append(passed, ch.Name)
+			if p.opts.Verbose && ch.Name == "latency" && ch.Message != "" {
+				// Slow calls the median forgave, and where their time went.
+				p.field(n, "latency (pass):", "", ch.Message)
+			}
 			continue
 		}
 		label := ch.Name
@@ -505,6 +515,9 @@ func (p *printer) observation(o *Observation, n int) {
 		outcome = fmt.Sprintf("HTTP %d", o.HTTPStatus)
 	}
 	p.field(n, "call:", "", fmt.Sprintf("%s → %s in %s", call, outcome, o.Latency))
+	if t := o.Timing.String(); t != "" && p.opts.Verbose {
+		p.field(n, "timing:", "", t)
+	}
 	switch {
 	case o.Failure != "" && o.Error != "":
 		p.field(n, "failure:", "", o.Failure+": "+o.Error)

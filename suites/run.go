@@ -22,7 +22,8 @@ import (
 const (
 	// DefaultLatencyBudget is generous on purpose: GOST calls admission, the
 	// recorder and the service limiter inside its accept loop, but a budget
-	// that flakes on a loaded CI machine teaches people to ignore it.
+	// that flakes on a loaded CI machine teaches people to ignore it. It is
+	// compared with each step's median, and only warns (latency.go).
 	DefaultLatencyBudget = 500 * time.Millisecond
 	// DefaultConcurrency is how many identical calls the concurrent check
 	// makes at once.
@@ -33,7 +34,10 @@ const (
 type RunOptions struct {
 	Filter        Filter
 	LatencyBudget time.Duration
-	Concurrency   int
+	// LatencyBudgetExplicit says the budget was chosen by the user, so a
+	// step over it fails; a default budget only warns (see latency.go).
+	LatencyBudgetExplicit bool
+	Concurrency           int
 	// ShowToken puts the real token into reports and reproducers.
 	ShowToken bool
 }
@@ -49,7 +53,7 @@ func Run(ctx context.Context, c *mockclient.Client, m mockclient.Module, ss []*S
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = DefaultConcurrency
 	}
-	r := &runner{c: c, opts: opts}
+	r := &runner{c: c, opts: opts, lat: newLatencyJudge(c.Config(), c.Transport(), opts)}
 	t := c.Transport()
 	run := &report.Run{Module: string(m), Transport: string(t), Target: target(c.Config(), opts.ShowToken)}
 	for _, s := range ss {
@@ -84,7 +88,7 @@ func Run(ctx context.Context, c *mockclient.Client, m mockclient.Module, ss []*S
 	if len(run.Cases) == 0 {
 		return nil, fmt.Errorf("%w for module %s over %s", ErrNoMatch, m, t)
 	}
-	run.Latency = report.Summarize(r.latencies, opts.LatencyBudget)
+	r.lat.finish(run)
 	run.TLS = tlsSection(c.Config(), r.tls)
 	run.Causes = Explain(run, c.Config(), ExplainOptions{ShowToken: opts.ShowToken})
 	if t == mockclient.GRPC {
@@ -99,9 +103,9 @@ type runner struct {
 	c    *mockclient.Client
 	opts RunOptions
 
-	mu        sync.Mutex
-	latencies []time.Duration
-	tls       *tls.ConnectionState
+	mu  sync.Mutex
+	lat *latencyJudge
+	tls *tls.ConnectionState
 }
 
 func (r *runner) call(ctx context.Context, st *Step) mockclient.Outcome {
@@ -109,7 +113,7 @@ func (r *runner) call(ctx context.Context, st *Step) mockclient.Outcome {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if out.Sent && out.Failure != mockclient.FailureRequest {
-		r.latencies = append(r.latencies, out.Latency)
+		r.lat.record(&out.Observation)
 	}
 	if r.tls == nil && out.TLS != nil {
 		r.tls = out.TLS
@@ -131,7 +135,7 @@ func (r *runner) step(ctx context.Context, st *Step) *report.Step {
 	for _, n := range out.Notes {
 		rs.Notes = append(rs.Notes, report.Note{Code: n.Code, Text: r.hide(n.Text)})
 	}
-	latencies := []time.Duration{out.Latency}
+	timed := []*mockclient.Observation{&out.Observation}
 	add := func(ch report.Check) { rs.Checks = append(rs.Checks, ch) }
 
 	if slices.Contains(st.Checks, CheckReply) {
@@ -156,7 +160,7 @@ func (r *runner) step(ctx context.Context, st *Step) *report.Step {
 	}
 	if slices.Contains(st.Checks, CheckStable) && out.OK() && out.Sent {
 		again := r.call(ctx, st)
-		latencies = append(latencies, again.Latency)
+		timed = append(timed, &again.Observation)
 		add(r.sameCheck(CheckStable, st, verdict, []mockclient.Outcome{again}))
 	}
 	if slices.Contains(st.Checks, CheckConcurrent) && out.OK() && out.Sent {
@@ -166,13 +170,13 @@ func (r *runner) step(ctx context.Context, st *Step) *report.Step {
 			wg.Go(func() { outs[i] = r.call(ctx, st) })
 		}
 		wg.Wait()
-		for _, o := range outs {
-			latencies = append(latencies, o.Latency)
+		for i := range outs {
+			timed = append(timed, &outs[i].Observation)
 		}
 		add(r.sameCheck(CheckConcurrent, st, verdict, outs))
 	}
 	if slices.Contains(st.Checks, CheckLatency) && out.Sent && out.Failure != mockclient.FailureTimeout {
-		add(latencyCheck(slices.Max(latencies), r.opts.LatencyBudget, len(latencies)))
+		r.lat.judge(rs, timed)
 	}
 
 	rs.Status = report.Pass
@@ -270,15 +274,6 @@ func (r *runner) sameCheck(name string, st *Step, first any, outs []mockclient.O
 	return ch
 }
 
-func latencyCheck(worst, budget time.Duration, calls int) report.Check {
-	ch := report.Check{Name: CheckLatency, Status: report.Pass}
-	if worst > budget {
-		ch.Status = report.Fail
-		ch.Message = fmt.Sprintf("slowest of %d calls took %s, over the %s budget", calls, report.Duration(worst), report.Duration(budget))
-	}
-	return ch
-}
-
 // hide redacts the token from text the plugin or a fixture supplied, so
 // that a plugin echoing the token cannot put it into a report.
 func (r *runner) hide(s string) string {
@@ -301,6 +296,7 @@ func observation(o *mockclient.Observation, hide func(string) string) report.Obs
 		Error:      hide(o.Error()),
 		Reply:      hide(string(o.Reply)),
 		Latency:    report.Duration(o.Latency),
+		Timing:     timing(o.Timing),
 	}
 	if len(o.Request) > 0 && o.Sent {
 		sent := hide(string(o.Request))

@@ -215,13 +215,33 @@ func TestRunReplyFailures(t *testing.T) {
 
 func TestRunLatencyBudget(t *testing.T) {
 	t.Parallel()
-	c := authPlugin(t, mockclient.Config{}, gostPolicy)
-	suite := "name: S\nmodule: auth\ncases: [{name: c, checks: [latency], request: {username: gost, password: gost}}]\n"
-	run, err := Run(t.Context(), c, mockclient.Auth, mustParse(t, suite), RunOptions{LatencyBudget: time.Nanosecond})
-	require.NoError(t, err)
-	ch := checkByName(t, run.Cases[0].Steps[0], CheckLatency)
-	assert.Equal(t, report.Fail, ch.Status)
-	assert.Contains(t, ch.Message, "over the 0s budget")
+	tests := []struct {
+		name     string
+		explicit bool
+		want     report.Status
+		msg      string
+	}{
+		{name: "default budget warns", want: report.Warn, msg: "over plugincheck's 1µs budget"},
+		{name: "explicit budget fails", explicit: true, want: report.Fail, msg: "over the 1µs budget given with --latency-budget"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := authPlugin(t, mockclient.Config{}, gostPolicy)
+			suite := "name: S\nmodule: auth\ncases: [{name: c, checks: [latency], request: {username: gost, password: gost}}]\n"
+			run, err := Run(t.Context(), c, mockclient.Auth, mustParse(t, suite), RunOptions{LatencyBudget: time.Microsecond, LatencyBudgetExplicit: tt.explicit})
+			require.NoError(t, err)
+			st := run.Cases[0].Steps[0]
+			ch := checkByName(t, st, CheckLatency)
+			assert.Equal(t, tt.want, ch.Status, ch.Message)
+			assert.Contains(t, ch.Message, tt.msg)
+			assert.Equal(t, tt.want, st.Status)
+			assert.Equal(t, tt.want, run.Cases[0].Status)
+			assert.Equal(t, tt.explicit, run.Latency.Enforced)
+			require.NotNil(t, st.Observation.Timing, "an HTTP call records its phases")
+			assert.Positive(t, st.Observation.Timing.FirstByte)
+		})
+	}
 }
 
 func TestRunFilter(t *testing.T) {

@@ -125,6 +125,9 @@ type CheckOptions struct {
 	Outputs       []string
 	Verbose       bool
 	NoColor       bool
+	// LatencyBudgetExplicit is pflag's Changed for --latency-budget: a
+	// budget the user chose fails a slow step, the default only warns.
+	LatencyBudgetExplicit bool
 }
 
 func (o *CheckOptions) addFlags(fs *pflag.FlagSet, fixtures bool) {
@@ -136,7 +139,9 @@ func (o *CheckOptions) addFlags(fs *pflag.FlagSet, fixtures bool) {
 	fs.StringSliceVar(&o.Skip, "skip", nil, "skip cases whose ID matches a pattern")
 	fs.BoolVar(&o.Strict, "strict", false, "treat warnings as failures (exit 1)")
 	fs.BoolVar(&o.ShowToken, "show-token", false, "show the token in reports and reproducers instead of <redacted>/$PLUGIN_TOKEN")
-	fs.DurationVar(&o.LatencyBudget, "latency-budget", suites.DefaultLatencyBudget, "slowest call allowed per case")
+	o.LatencyBudget = suites.DefaultLatencyBudget
+	fs.Var(&budgetFlag{d: &o.LatencyBudget, set: &o.LatencyBudgetExplicit}, "latency-budget",
+		"median call time allowed per step; over it warns, or fails when this flag is given")
 	fs.IntVar(&o.Concurrency, "concurrency", suites.DefaultConcurrency, "identical calls made at once by the concurrent check")
 	o.addOutputFlags(fs)
 }
@@ -203,5 +208,32 @@ func (o *CheckOptions) runOptions() suites.RunOptions {
 		LatencyBudget: o.LatencyBudget,
 		Concurrency:   o.Concurrency,
 		ShowToken:     o.ShowToken,
+
+		LatencyBudgetExplicit: o.LatencyBudgetExplicit,
 	}
 }
+
+// budgetFlag is a duration flag that records being given, as pflag's
+// Changed does, in a field the options carry without the FlagSet.
+type budgetFlag struct {
+	d   *time.Duration
+	set *bool
+}
+
+func (f *budgetFlag) String() string {
+	if f.d == nil {
+		return ""
+	}
+	return f.d.String()
+}
+
+func (f *budgetFlag) Set(s string) error {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*f.d, *f.set = d, true
+	return nil
+}
+
+func (*budgetFlag) Type() string { return "duration" }

@@ -1,0 +1,223 @@
+package mockclient
+
+import (
+	"context"
+	"crypto/tls"
+	"net"
+	"net/http/httptrace"
+	"sync"
+	"time"
+
+	"google.golang.org/grpc/connectivity"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/stats"
+)
+
+// Timing splits one call's latency into phases, so that a slow call says
+// where its time went. Each field is the length of one phase; a phase that
+// did not happen is zero. What is left of the latency is waiting for a
+// pooled connection and reading the reply body.
+type Timing struct {
+	// Reused is true when the call went over a connection already open, so
+	// it had no connect and no TLS phase.
+	Reused bool `json:"reused,omitempty"`
+	// Connect is the TCP connect over HTTP. Over gRPC it is the wait for a
+	// ready connection less its TLS handshake: on the first call, name
+	// resolution, TCP connect and the HTTP/2 preface.
+	Connect time.Duration `json:"connect,omitempty"`
+	// TLS is the TLS handshake of a new connection.
+	TLS time.Duration `json:"tls,omitempty"`
+	// Wrote is from having a connection to the request being written.
+	Wrote time.Duration `json:"wrote,omitempty"`
+	// FirstByte is from the request written to the first byte of the
+	// reply: the plugin's own time plus the network's.
+	FirstByte time.Duration `json:"firstByte,omitempty"`
+	// Retransmits counts TCP segments resent on a new HTTP connection up to
+	// the first byte (Linux only). On loopback they mean the plugin dropped
+	// the handshake's last ACK: its accept queue was full.
+	Retransmits uint32 `json:"retransmits,omitempty"`
+}
+
+// phaseClock collects the instants of one call. httptrace hooks can fire on
+// the transport's dial goroutine even after the call returned, hence the
+// mutex.
+type phaseClock struct {
+	mu                        sync.Mutex
+	start                     time.Time
+	connectStart, connectDone time.Time
+	tlsStart, tlsDone         time.Time
+	gotConn, wrote, firstByte time.Time
+	reused                    bool
+	conn                      net.Conn // a new connection, for its TCP_INFO
+	retrans                   uint32
+}
+
+func newPhaseClock() *phaseClock { return &phaseClock{start: time.Now()} }
+
+// mark records now into *at once, keeping the first instant.
+func (p *phaseClock) mark(at *time.Time) {
+	now := time.Now()
+	p.mu.Lock()
+	if at.IsZero() {
+		*at = now
+	}
+	p.mu.Unlock()
+}
+
+// httpTrace returns hooks that only read timestamps: attached through the
+// request context, they leave the request on the wire unchanged.
+func (p *phaseClock) httpTrace() *httptrace.ClientTrace {
+	return &httptrace.ClientTrace{
+		ConnectStart:      func(string, string) { p.mark(&p.connectStart) },
+		ConnectDone:       func(string, string, error) { p.mark(&p.connectDone) },
+		TLSHandshakeStart: func() { p.mark(&p.tlsStart) },
+		TLSHandshakeDone:  func(tls.ConnectionState, error) { p.mark(&p.tlsDone) },
+		GotConn: func(info httptrace.GotConnInfo) {
+			p.mark(&p.gotConn)
+			p.mu.Lock()
+			p.reused = info.Reused
+			if !info.Reused {
+				p.conn = info.Conn
+			}
+			p.mu.Unlock()
+		},
+		WroteRequest: func(httptrace.WroteRequestInfo) { p.mark(&p.wrote) },
+		GotFirstResponseByte: func() {
+			p.mark(&p.firstByte)
+			p.mu.Lock()
+			defer p.mu.Unlock()
+			if p.conn != nil {
+				// Read now: the transport may close the connection as soon
+				// as the reply is in.
+				p.retrans = retransmits(p.conn)
+			}
+		},
+	}
+}
+
+// span is b-a when both instants are known and in order.
+func span(a, b time.Time) time.Duration {
+	if a.IsZero() || b.IsZero() || b.Before(a) {
+		return 0
+	}
+	return b.Sub(a)
+}
+
+// snapshot returns the HTTP phases measured so far; nil for no clock.
+func (p *phaseClock) snapshot() *Timing {
+	if p == nil {
+		return nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	t := &Timing{Reused: p.reused}
+	if !p.reused {
+		// A request that started a dial but got another connection that
+		// freed up first carries the dial's hooks; only a used, new
+		// connection's connect and TLS belong to this call.
+		t.Connect = span(p.connectStart, p.connectDone)
+		t.TLS = span(p.tlsStart, p.tlsDone)
+	}
+	t.Wrote = span(p.gotConn, p.wrote)
+	t.FirstByte = span(p.wrote, p.firstByte)
+	t.Retransmits = p.retrans
+	return t
+}
+
+// grpcClock is the context key under which a call's phaseClock reaches
+// grpcTimer.
+type grpcClock struct{}
+
+// grpcTimer is a stats.Handler that times each call's phases: stats
+// handlers observe, they add nothing to the wire, so the connection stays
+// the one GOST's dial options make. It is installed only outside Lean mode.
+type grpcTimer struct{}
+
+var _ stats.Handler = grpcTimer{}
+
+func (grpcTimer) TagRPC(ctx context.Context, _ *stats.RPCTagInfo) context.Context { return ctx }
+
+func (grpcTimer) HandleRPC(ctx context.Context, s stats.RPCStats) {
+	p, ok := ctx.Value(grpcClock{}).(*phaseClock)
+	if !ok {
+		return
+	}
+	switch s.(type) {
+	case *stats.OutHeader:
+		// The stream exists: the call has a ready connection.
+		p.mark(&p.gotConn)
+	case *stats.OutPayload:
+		p.mark(&p.wrote)
+	case *stats.InHeader:
+		p.mark(&p.firstByte)
+	}
+}
+
+func (grpcTimer) TagConn(ctx context.Context, _ *stats.ConnTagInfo) context.Context { return ctx }
+
+func (grpcTimer) HandleConn(context.Context, stats.ConnStats) {}
+
+// grpcTiming turns the clock of a gRPC call into a Timing; ready says the
+// connection was ready when the call started, and hs holds the TLS
+// handshakes of the connection (nil without TLS).
+func (p *phaseClock) grpcTiming(ready bool, hs *handshakeClock) *Timing {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	t := &Timing{Reused: ready, Wrote: span(p.gotConn, p.wrote), FirstByte: span(p.wrote, p.firstByte)}
+	if !ready {
+		t.Connect = span(p.start, p.gotConn)
+		if start, end := hs.last(); !start.Before(p.start) && !end.After(p.gotConn) && !end.IsZero() {
+			// The handshake of the connection this call waited for.
+			t.TLS = end.Sub(start)
+			t.Connect -= t.TLS
+		}
+	}
+	return t
+}
+
+// handshakeClock remembers the last TLS handshake of a gRPC connection, so
+// that the call that waited for the connection can report it. grpc-go
+// shakes hands on its own goroutine, outside any call's context.
+type handshakeClock struct {
+	mu         sync.Mutex
+	start, end time.Time
+}
+
+func (h *handshakeClock) last() (start, end time.Time) {
+	if h == nil {
+		return time.Time{}, time.Time{}
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.start, h.end
+}
+
+// timedCreds are GOST's TLS credentials with the client handshake timed:
+// every method is the delegate's, so the handshake on the wire is GOST's.
+// A timing dialer would not do: grpc-go skips its proxy support and its
+// keepalive socket options when given a dialer.
+type timedCreds struct {
+	credentials.TransportCredentials
+	clock *handshakeClock
+}
+
+func (c timedCreds) ClientHandshake(ctx context.Context, authority string, conn net.Conn) (net.Conn, credentials.AuthInfo, error) {
+	start := time.Now()
+	out, info, err := c.TransportCredentials.ClientHandshake(ctx, authority, conn)
+	if err == nil {
+		end := time.Now()
+		c.clock.mu.Lock()
+		c.clock.start, c.clock.end = start, end
+		c.clock.mu.Unlock()
+	}
+	return out, info, err
+}
+
+func (c timedCreds) Clone() credentials.TransportCredentials {
+	return timedCreds{TransportCredentials: c.TransportCredentials.Clone(), clock: c.clock}
+}
+
+// grpcReady reports whether the gRPC connection is ready now.
+func (c *Client) grpcReady() bool {
+	return c.conn != nil && c.conn.GetState() == connectivity.Ready
+}
