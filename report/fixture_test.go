@@ -272,7 +272,12 @@ func fixtureReport() *report.Report {
 						Actual:      map[string]any{"ok": true},
 						Status:      report.Pass,
 						Checks:      ok("reply", "latency"),
-						Observation: sdObs("DELETE", 2000, `{"ok":true}`),
+						Observation: func() report.Observation {
+							o := sdObs("DELETE", 2000, `{"ok":true}`)
+							o.Redirects = []report.Redirect{{Method: "DELETE", URL: "https://plugin.example:8443/sd", Status: 307}}
+							o.FinalURL = "https://plugin.example:8443/v2/sd"
+							return o
+						}(),
 						Reproducer:  curl("DELETE", `{"id":"svc-1"}`),
 					},
 				},

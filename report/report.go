@@ -412,6 +412,22 @@ type Observation struct {
 	Request json.RawMessage `json:"request,omitempty"`
 	// Timing splits Latency into phases; nil when it was not measured.
 	Timing *Timing `json:"timing,omitempty"`
+	// Redirects are the HTTP redirects GOST followed, in order; GOST
+	// follows them silently, so the report shows each hop.
+	Redirects []Redirect `json:"redirects,omitempty"`
+	// FinalURL is the URL whose reply GOST used, when it differs from
+	// Target because of redirects.
+	FinalURL string `json:"finalUrl,omitempty"`
+}
+
+// Redirect is one redirect GOST followed.
+type Redirect struct {
+	// Method is the method of the redirected request.
+	Method string `json:"method"`
+	// URL is the URL that answered with the redirect.
+	URL string `json:"url"`
+	// Status is the redirect status (301, 302, 303, 307 or 308).
+	Status int `json:"status"`
 }
 
 // Timing is where one call's time went, phase by phase; the rest of the

@@ -515,6 +515,14 @@ func (p *printer) observation(o *Observation, n int) {
 		outcome = fmt.Sprintf("HTTP %d", o.HTTPStatus)
 	}
 	p.field(n, "call:", "", fmt.Sprintf("%s → %s in %s", call, outcome, o.Latency))
+	if len(o.Redirects) > 0 {
+		hops := make([]string, 0, len(o.Redirects)+1)
+		for _, r := range o.Redirects {
+			hops = append(hops, fmt.Sprintf("%s %s → %d", r.Method, truncate(r.URL, maxReplyText), r.Status))
+		}
+		hops = append(hops, "final "+truncate(o.FinalURL, maxReplyText))
+		p.field(n, "redirects:", "", strings.Join(hops, " ⇒ "))
+	}
 	if t := o.Timing.String(); t != "" && p.opts.Verbose {
 		p.field(n, "timing:", "", t)
 	}

@@ -64,6 +64,12 @@ func TestCauseRedirects(t *testing.T) {
 			got := wantCause(t, run, tt.code, tt.status)
 			assert.Contains(t, got.Text+" "+got.Got, tt.final, "names the final URL")
 			assert.Contains(t, got.Text+" "+got.Got, "307", "names each hop's status")
+			o := run.Cases[0].Steps[0].Observation
+			assert.Equal(t, tt.addr, o.Target, "target stays the configured addr")
+			assert.Equal(t, tt.final, o.FinalURL, "the report shows the URL whose reply GOST used")
+			if assert.Len(t, o.Redirects, 1) {
+				assert.Equal(t, report.Redirect{Method: "POST", URL: tt.addr, Status: 307}, o.Redirects[0])
+			}
 		})
 	}
 }

@@ -298,6 +298,12 @@ func observation(o *mockclient.Observation, hide func(string) string) report.Obs
 		Latency:    report.Duration(o.Latency),
 		Timing:     timing(o.Timing),
 	}
+	for _, rd := range o.Redirects {
+		ro.Redirects = append(ro.Redirects, report.Redirect{Method: rd.Method, URL: hide(rd.URL), Status: rd.Status})
+	}
+	if len(o.Redirects) > 0 {
+		ro.FinalURL = hide(o.FinalURL)
+	}
 	if len(o.Request) > 0 && o.Sent {
 		sent := hide(string(o.Request))
 		switch {
