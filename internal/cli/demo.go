@@ -125,6 +125,7 @@ func runOne(ctx context.Context, cfg mockclient.Config, m mockclient.Module, ss 
 			run.TLS = probe.Audit(ctx, cfg, audit)
 		}
 		diagnose(ctx, cfg, run, checks.ShowToken)
+		tlsCaveat(cfg, run, checks.ShowToken)
 	}
 	return run, err
 }

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -218,6 +219,41 @@ func diagnose(ctx context.Context, cfg mockclient.Config, run *report.Run, showT
 	run.Diagnosis = cause.Text
 	cause.Cases = failedCases(run)
 	run.Causes = append([]report.Cause{cause}, run.Causes...)
+}
+
+// tlsCaveat adds a warning cause when GOST connects with the settings given
+// but not cleanly: a gRPC connect slower than the 1 s grpc-go gives GOST's
+// first attempt (its first calls fail with Unavailable), or an HTTP TLS
+// handshake that every new connection waits for. The run warns, so that
+// --strict can gate on it; the TLS section has the detail.
+func tlsCaveat(cfg mockclient.Config, run *report.Run, showToken bool) {
+	if run.Diagnosis != "" {
+		return
+	}
+	connects, reason := run.TLS.Connects()
+	if !connects || reason == "" {
+		return
+	}
+	cause := suites.Tidy(report.Cause{
+		Code:   suites.CauseTLS,
+		Status: report.Warn,
+		Text:   "GOST connects with the settings given, with a caveat: " + reason,
+		Sent:   cfg.Addr,
+		GOST:   "see the TLS section: GOST's own connect deadlines decide which calls fail or wait",
+		Fix:    "make the plugin accept connections and complete its TLS handshake promptly (well under 1 s)",
+	}, cfg.Token, showToken)
+	run.Causes = append(run.Causes, cause)
+	slices.SortStableFunc(run.Causes, func(a, b report.Cause) int { return causeRank(b.Status) - causeRank(a.Status) })
+}
+
+func causeRank(s report.Status) int {
+	switch s {
+	case report.Fail:
+		return 2
+	case report.Warn:
+		return 1
+	}
+	return 0
 }
 
 // failedCases are the IDs of the run's failed cases.

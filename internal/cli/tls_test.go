@@ -291,11 +291,22 @@ func TestTLSCommandDeadlines(t *testing.T) {
 
 	tests := []struct {
 		name   string
+		cmd    string // default tls
 		args   []string
 		code   ExitCode
 		stdout []string
 		stderr string
 	}{
+		{
+			name: "module run: slow https handshake is a warning cause", cmd: "auth",
+			args:   []string{"--addr", srv.HTTPURL("auth"), "--tls", "--latency-budget", "1m"},
+			stdout: []string{"WARNING: tls: GOST connects with the settings given, with a caveat: ", "WARN  auth/http"},
+		},
+		{
+			name: "module run: the caveat fails under --strict", cmd: "auth",
+			args: []string{"--addr", srv.HTTPURL("auth"), "--tls", "--latency-budget", "1m", "--strict"},
+			code: ExitFailed, stdout: []string{"WARNING: tls: GOST connects with the settings given, with a caveat: "},
+		},
 		{
 			name: "grpc connect over 1 s warns", args: []string{"--addr", srv.GRPCAddr(), "--tls"},
 			stdout: []string{"finding grpc-slow-connect: GOST's first calls fail", "WARN"},
@@ -312,7 +323,11 @@ func TestTLSCommandDeadlines(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			code, stdout, stderr := runMain(t, append([]string{"tls", "--no-color"}, tt.args...)...)
+			cmd := tt.cmd
+			if cmd == "" {
+				cmd = "tls"
+			}
+			code, stdout, stderr := runMain(t, append([]string{cmd, "--no-color"}, tt.args...)...)
 			assert.Equal(t, tt.code, code, "stderr: %s\nstdout: %s", stderr, stdout)
 			for _, s := range tt.stdout {
 				assert.Contains(t, stdout, s)
