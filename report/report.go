@@ -233,7 +233,8 @@ type Verdict struct {
 	// TLS is the tls block; nil when there is none.
 	TLS      *TargetTLS `json:"tls,omitempty"`
 	Connects bool       `json:"connects"`
-	// Reason says, in GOST's terms, why GOST would not connect.
+	// Reason says, in GOST's terms, why GOST would not connect or, when it
+	// connects, the caveat (a slow connect that fails GOST's first calls).
 	Reason string `json:"reason,omitempty"`
 	// Configured marks the row of the settings the run was given.
 	Configured bool `json:"configured,omitempty"`
