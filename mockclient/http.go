@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptrace"
 	"time"
@@ -130,6 +132,7 @@ func (c *Client) callHTTP(ctx context.Context, call httpCall) Observation {
 			obs.Failure = FailureTimeout
 			obs.Err = fmt.Errorf("%w after %s", ErrCallTimeout, c.callTimeout)
 		}
+		c.gostTimeoutFact(ctx, &obs, err)
 		return obs
 	}
 	defer resp.Body.Close()
@@ -169,7 +172,21 @@ func (c *Client) callHTTP(ctx context.Context, call httpCall) Observation {
 		obs.Failure = FailureTimeout
 		obs.Err = fmt.Errorf("%w after %s while reading the reply", ErrCallTimeout, c.callTimeout)
 	}
+	c.gostTimeoutFact(ctx, &obs, obs.Err)
 	return obs
+}
+
+// gostTimeoutFact notes a call that GOST's own `timeout` ended
+// (http.Client.Timeout fires as a net.Error that times out), so that it is
+// told apart from a plugin that cannot be reached: the plugin was there,
+// but too slow for GOST.
+func (c *Client) gostTimeoutFact(ctx context.Context, obs *Observation, err error) {
+	var ne net.Error
+	if c.cfg.Timeout <= 0 || err == nil || timedOut(ctx) || !errors.As(err, &ne) || !ne.Timeout() {
+		return
+	}
+	obs.facts = append(obs.facts, Note{Code: NoteGOSTTimeout, Text: fmt.Sprintf(
+		"no complete reply within GOST's timeout (%s): GOST's http.Client gives up there and applies the module's failure rule", c.cfg.Timeout)})
 }
 
 // cappedBuffer keeps the first limit bytes written to it and discards the rest.

@@ -183,6 +183,10 @@ const (
 	// per second, which GOST applies as given although no real
 	// connection survives it.
 	NoteLimiterFloor = "limiter-floor"
+	// NoteGOSTTimeout: an HTTP call that reached GOST's own `timeout`
+	// (http.Client.Timeout): the plugin was reached, but GOST gave up
+	// waiting and applied the module's failure rule.
+	NoteGOSTTimeout = "gost-timeout"
 )
 
 // unsent is the observation of a call GOST decides not to make (Sent is

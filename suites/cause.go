@@ -44,6 +44,8 @@ const (
 	CauseReplyKeysIgnored = "reply-keys-ignored"
 	// CauseLimiterFloor: a limit so low that no real connection survives.
 	CauseLimiterFloor = "limiter-floor"
+	// CauseGOSTTimeout: HTTP calls that reached GOST's own timeout.
+	CauseGOSTTimeout = "gost-timeout"
 	// CauseUnreachable: no call reached the plugin (set by the command
 	// line, which has the TLS audit and the probe).
 	CauseUnreachable = "unreachable"
@@ -59,6 +61,7 @@ const (
 	noteRedirected           = mockclient.NoteRedirected
 	noteTokenCrossHost       = mockclient.NoteTokenCrossHost
 	noteLimiterFloor         = mockclient.NoteLimiterFloor
+	noteGOSTTimeout          = mockclient.NoteGOSTTimeout
 )
 
 // Bounds on what a cause keeps from the plugin: a cause is one line a
@@ -98,7 +101,7 @@ func Explain(run *report.Run, cfg mockclient.Config, opts ExplainOptions) []repo
 	}
 	var out []report.Cause
 	for _, find := range []func() *report.Cause{
-		e.unimplemented, e.httpPath, e.unauthenticated, e.status, e.notDelivered,
+		e.unimplemented, e.httpPath, e.unauthenticated, e.gostTimeout, e.status, e.notDelivered,
 		e.tokenCrossHost, e.redirected, e.deniesAll, e.replyKeysIgnored, e.limiterFloor,
 	} {
 		if c := find(); c != nil {
@@ -669,4 +672,23 @@ func bound(s string, n int) string {
 	}
 	r := []rune(s)
 	return string(r[:n]) + "…"
+}
+
+// gostTimeout explains calls that GOST's own HTTP timeout ended: the plugin
+// is reached but answers too slowly for the `timeout` of its GOST config.
+func (e *explainer) gostTimeout() *report.Cause {
+	steps := e.withNote(noteGOSTTimeout)
+	if len(steps) == 0 {
+		return nil
+	}
+	return &report.Cause{
+		Code:   CauseGOSTTimeout,
+		Status: report.Fail,
+		Text:   fmt.Sprintf("%d of %d calls got no complete reply within GOST's timeout (%s)", len(steps), len(e.sent), e.cfg.Timeout),
+		Sent:   calls(steps),
+		Got:    bound(steps[0].st.Observation.Error, maxCauseField),
+		GOST:   "GOST's http.Client gives up at its timeout, so " + e.gostOnFailure(),
+		Fix:    "make the plugin answer well within the timeout, or raise `timeout` in the GOST config (--timeout here)",
+		Cases:  ids(steps),
+	}
 }

@@ -89,6 +89,8 @@ func TestLatencyExitCodes(t *testing.T) {
 		{name: "explicit budget fails", delay: always, args: []string{"--latency-budget", "500ms"}, code: ExitFailed, stdout: "over the 500ms budget given with --latency-budget"},
 		{name: "generous explicit budget passes", delay: always, args: []string{"--latency-budget", "1m"}, code: ExitOK, stdout: "PASS  auth/http"},
 		{name: "GOST's timeout fails", delay: afterTwo, args: []string{"--timeout", "300ms"}, code: ExitFailed, stdout: "reached GOST's timeout of 300ms"},
+		{name: "every call over GOST's timeout fails, reached", delay: always, args: []string{"--timeout", "300ms"}, code: ExitFailed,
+			stdout: "CAUSE: gost-timeout: 1 of 1 calls got no complete reply within GOST's timeout (300ms)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -97,6 +99,7 @@ func TestLatencyExitCodes(t *testing.T) {
 			code, stdout, stderr := runMain(t, args...)
 			assert.Equal(t, tt.code, code, "stderr: %s\n%s", stderr, stdout)
 			assert.Contains(t, stdout, tt.stdout)
+			assert.NotContains(t, stdout+stderr, "unreachable", "a slow plugin is reached")
 		})
 	}
 }

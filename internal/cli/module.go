@@ -168,6 +168,9 @@ func diagnose(ctx context.Context, cfg mockclient.Config, run *report.Run, showT
 				failed++
 			}
 			switch {
+			case slices.ContainsFunc(st.Notes, func(n report.Note) bool { return n.Code == mockclient.NoteGOSTTimeout }):
+				// Reached, but too slow for GOST's timeout: the run's
+				// causes say so; not a plugin that cannot be reached.
 			case o.Failure == string(mockclient.FailureTransport) || o.Failure == string(mockclient.FailureTimeout):
 				unreachable++
 				if first == "" {
