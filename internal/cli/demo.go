@@ -123,6 +123,7 @@ func runOne(ctx context.Context, cfg mockclient.Config, m mockclient.Module, ss 
 	if run != nil {
 		if ctx.Err() == nil {
 			run.TLS = probe.Audit(ctx, cfg, audit)
+			reconcileAudit(run)
 		}
 		diagnose(ctx, cfg, run, checks.ShowToken)
 		tlsCaveat(cfg, run, checks.ShowToken)
