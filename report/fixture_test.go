@@ -267,18 +267,18 @@ func fixtureReport() *report.Report {
 						Reproducer:  curl("GET", `{"name":"名前-svc"}`),
 					},
 					{
-						Op:          "deregister",
-						Request:     json.RawMessage(`{"id":"svc-1"}`),
-						Actual:      map[string]any{"ok": true},
-						Status:      report.Pass,
-						Checks:      ok("reply", "latency"),
+						Op:      "deregister",
+						Request: json.RawMessage(`{"id":"svc-1"}`),
+						Actual:  map[string]any{"ok": true},
+						Status:  report.Pass,
+						Checks:  ok("reply", "latency"),
 						Observation: func() report.Observation {
 							o := sdObs("DELETE", 2000, `{"ok":true}`)
 							o.Redirects = []report.Redirect{{Method: "DELETE", URL: "https://plugin.example:8443/sd", Status: 307}}
 							o.FinalURL = "https://plugin.example:8443/v2/sd"
 							return o
 						}(),
-						Reproducer:  curl("DELETE", `{"id":"svc-1"}`),
+						Reproducer: curl("DELETE", `{"id":"svc-1"}`),
 					},
 				},
 			},

@@ -108,10 +108,16 @@ func Explain(run *report.Run, cfg mockclient.Config, opts ExplainOptions) []repo
 			out = append(out, e.tidy(*c))
 		}
 	}
-	slices.SortStableFunc(out, func(a, b report.Cause) int {
+	SortCauses(out)
+	return out
+}
+
+// SortCauses orders causes as reports show them: failures first, then
+// warnings, then information, keeping the order within each.
+func SortCauses(cs []report.Cause) {
+	slices.SortStableFunc(cs, func(a, b report.Cause) int {
 		return statusRank(b.Status) - statusRank(a.Status)
 	})
-	return out
 }
 
 func statusRank(s report.Status) int {
@@ -606,40 +612,36 @@ func hostPort(addr string) bool {
 	return err == nil && net.ParseIP(host) != nil
 }
 
-func (e *explainer) replyKeysIgnored() *report.Cause {
-	steps := e.withNote(noteReplyKeysIgnored)
+// noteCause is a warning cause for every step that carries the note code:
+// its headline is lead followed by the first note's text.
+func (e *explainer) noteCause(code, cause, lead, gost, fix string) *report.Cause {
+	steps := e.withNote(code)
 	if len(steps) == 0 {
 		return nil
 	}
-	texts := noteTexts(steps, noteReplyKeysIgnored)
+	texts := noteTexts(steps, code)
 	return &report.Cause{
-		Code:   CauseReplyKeysIgnored,
+		Code:   cause,
 		Status: report.Warn,
-		Text:   "replies carry keys GOST ignores: " + texts[0],
+		Text:   lead + texts[0],
 		Sent:   calls(steps),
 		Got:    list(texts),
-		GOST:   "GOST decodes only the keys of its own reply type and drops the rest silently; whatever they were meant to say has no effect",
-		Fix:    "drop those keys, or put what they mean in the keys GOST reads",
+		GOST:   gost,
+		Fix:    fix,
 		Cases:  ids(steps),
 	}
 }
 
+func (e *explainer) replyKeysIgnored() *report.Cause {
+	return e.noteCause(noteReplyKeysIgnored, CauseReplyKeysIgnored, "replies carry keys GOST ignores: ",
+		"GOST decodes only the keys of its own reply type and drops the rest silently; whatever they were meant to say has no effect",
+		"drop those keys, or put what they mean in the keys GOST reads")
+}
+
 func (e *explainer) limiterFloor() *report.Cause {
-	steps := e.withNote(noteLimiterFloor)
-	if len(steps) == 0 {
-		return nil
-	}
-	texts := noteTexts(steps, noteLimiterFloor)
-	return &report.Cause{
-		Code:   CauseLimiterFloor,
-		Status: report.Warn,
-		Text:   "a limit below what any real connection survives: " + texts[0],
-		Sent:   calls(steps),
-		Got:    list(texts),
-		GOST:   "GOST throttles every connection this limiter covers to that rate, so clients time out",
-		Fix:    "answer the limit in bytes per second; 0 or less means unlimited",
-		Cases:  ids(steps),
-	}
+	return e.noteCause(noteLimiterFloor, CauseLimiterFloor, "a limit below what any real connection survives: ",
+		"GOST throttles every connection this limiter covers to that rate, so clients time out",
+		"answer the limit in bytes per second; 0 or less means unlimited")
 }
 
 func (e *explainer) tidy(c report.Cause) report.Cause {

@@ -246,17 +246,7 @@ func tlsCaveat(cfg mockclient.Config, run *report.Run, showToken bool) {
 		Fix:    "make the plugin accept connections and complete its TLS handshake promptly (well under 1 s)",
 	}, cfg.Token, showToken)
 	run.Causes = append(run.Causes, cause)
-	slices.SortStableFunc(run.Causes, func(a, b report.Cause) int { return causeRank(b.Status) - causeRank(a.Status) })
-}
-
-func causeRank(s report.Status) int {
-	switch s {
-	case report.Fail:
-		return 2
-	case report.Warn:
-		return 1
-	}
-	return 0
+	suites.SortCauses(run.Causes)
 }
 
 // failedCases are the IDs of the run's failed cases.
