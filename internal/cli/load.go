@@ -165,7 +165,7 @@ result names it.`,
 	fs.IntVarP(&opts.Concurrency, "concurrency", "c", load.DefaultConcurrency, "callers (closed loop), or most calls in flight (open loop)")
 	fs.Float64VarP(&opts.Rate, "rate", "r", 0, "calls per second: an open loop; 0 runs a closed loop")
 	fs.DurationVarP(&opts.Duration, "duration", "d", defaultLoadDuration, "how long to measure, after the warm-up (0: only --requests bounds the run)")
-	fs.Uint64VarP(&opts.Requests, "requests", "n", 0, "stop after this many measured calls")
+	fs.Uint64VarP(&opts.Requests, "requests", "n", 0, "stop after this many measured calls (at least 1; alone it replaces --duration)")
 	fs.DurationVar(&opts.Warmup, "warmup", 0, "call for this long before measuring")
 	fs.IntVar(&opts.Connections, "connections", 0, "gRPC connections, or the size of the HTTP keep-alive pool (default 1 for gRPC, --concurrency for HTTP)")
 	fs.StringVar(&opts.Progress, "progress", "auto", "live progress: auto (on a terminal only), line (one line every 10s), off")
@@ -187,11 +187,18 @@ func (o *LoadOptions) validate(fs *pflag.FlagSet) error {
 		return flagErrorf("--warmup must not be negative")
 	case o.Connections < 0:
 		return flagErrorf("--connections must not be negative")
-	case o.Duration == 0 && o.Requests == 0:
-		return flagErrorf("--duration 0 needs --requests: the run would never end")
+	case fs.Changed("requests") && o.Requests == 0:
+		// 0 would mean "no bound", and with -n alone no duration either:
+		// a run that never ends.
+		return flagErrorf("--requests 0: want at least 1 (leave out -n to bound the run by --duration)")
 	}
 	if fs.Changed("requests") && !fs.Changed("duration") {
 		o.Duration = 0 // --requests alone bounds the run
+	}
+	// Checked after -n alone has cleared the duration, on the values the
+	// run will use.
+	if o.Duration == 0 && o.Requests == 0 {
+		return flagErrorf("--duration 0 needs --requests: the run would never end")
 	}
 	switch o.Progress {
 	case "auto", "line", "off":

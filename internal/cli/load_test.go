@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -77,6 +78,9 @@ func TestNewCmdLoad(t *testing.T) {
 		{name: "bad concurrency", args: "auth --addr a:1 -c 0", wantErr: "--concurrency must be at least 1"},
 		{name: "negative rate", args: "auth --addr a:1 --rate -1", wantErr: "--rate must not be negative"},
 		{name: "unbounded", args: "auth --addr a:1 -d 0", wantErr: "--duration 0 needs --requests"},
+		{name: "requests 0 alone", args: "auth --addr a:1 -n 0", wantErr: "--requests 0: want at least 1"},
+		{name: "requests 0 with a duration", args: "auth --addr a:1 -n 0 -d 5s", wantErr: "--requests 0: want at least 1"},
+		{name: "duration 0 and requests 0", args: "auth --addr a:1 -n 0 -d 0", wantErr: "--requests 0"},
 		{name: "bad error rate", args: "auth --addr a:1 --max-error-rate 120%", wantErr: "--max-error-rate"},
 		{name: "bad progress", args: "auth --addr a:1 --progress loud", wantErr: `--progress "loud"`},
 		{name: "junit is not a load format", args: "auth --addr a:1 -o junit", wantErr: `--output "junit"`},
@@ -553,5 +557,55 @@ func TestLoadReferencePluginsHaveNoGOSTLevelFailures(t *testing.T) {
 				assert.Zero(t, res.Failures, "GOST-level failures: %v %v", res.FailuresBy, res.FailureTexts)
 			})
 		}
+	}
+}
+
+// TestLoadBadInputExitsUsage runs inputs that crashed or hung the load
+// command through Main: each now ends with exit 2 and one line on standard
+// error, before any load.
+func TestLoadBadInputExitsUsage(t *testing.T) {
+	t.Parallel()
+	srv := refServer(t, "", nil)
+	huge := writeFixture(t, "huge.yaml", `name: Huge
+module: auth
+cases:
+  - {name: a, weight: 1e308, request: {username: gost, password: gost}}
+  - {name: b, weight: 1e308, request: {username: nobody, password: x}}
+`)
+	tests := []struct {
+		name       string
+		args       []string
+		wantStderr string
+	}{
+		{
+			// Used to panic with index out of range in the mix.
+			name:       "weights adding up to infinity",
+			args:       []string{"--fixtures", huge, "--builtin=false", "-n", "10"},
+			wantStderr: huge + ":5: cases[1].weight: weights add up to infinity",
+		},
+		{
+			// Used to run forever: -n alone cleared the duration after the
+			// bound check.
+			name:       "requests 0",
+			args:       []string{"-n", "0"},
+			wantStderr: "--requests 0: want at least 1",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+			defer cancel()
+			ios, _, out, errOut := iostreams.Test()
+			code := Main(ctx, append([]string{"load", "auth", "--addr", srv.GRPCAddr()}, tt.args...), ios)
+			require.NoError(t, ctx.Err(), "the command must end by itself")
+			assert.Equal(t, ExitUsage, code, errOut.String())
+			assert.Empty(t, out.String())
+			stderr := errOut.String()
+			assert.Contains(t, stderr, tt.wantStderr)
+			assert.Equal(t, 1, strings.Count(stderr, "\n"), "one line: %q", stderr)
+			assert.NotContains(t, stderr, "goroutine")
+			assert.NotContains(t, stderr, "panic")
+		})
 	}
 }
