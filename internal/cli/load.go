@@ -256,10 +256,6 @@ func loadRun(ctx context.Context, opts *LoadOptions) error {
 	if opts.IO.IsStderrTTY() && opts.Progress != "off" {
 		fmt.Fprintf(opts.IO.ErrOut, "load: %s over %s at %s, %d cases in the mix …\n", opts.Module, cfg.Transport, cfg.Addr, len(mix))
 	}
-	if err := checkBaseline(ctx, cfg, caller.Baseline(ctx)); err != nil {
-		return err
-	}
-
 	var pacer load.Pacer
 	info := load.Info{
 		Module: string(opts.Module), Transport: string(cfg.Transport), Target: cfg.Addr,
@@ -271,6 +267,17 @@ func loadRun(ctx context.Context, opts *LoadOptions) error {
 		pacer = load.ConstantPacer{Rate: opts.Rate}
 		info.Mode, info.TargetRPS = "open", opts.Rate
 	}
+	base := runBaseline(ctx, opts, caller, len(mix))
+	if base.interrupts {
+		return finishInterruptedBaseline(ctx, opts, info, caller, base, notes)
+	}
+	if err := checkBaseline(ctx, cfg, base.outs); err != nil {
+		return err
+	}
+	if n := base.note(); n != "" {
+		notes = append(notes, n)
+	}
+
 	ivs, err := load.Run(ctx, caller.Call, pacer,
 		load.WithConcurrency(opts.Concurrency), load.WithDuration(opts.Duration),
 		load.WithRequests(opts.Requests), load.WithWarmup(opts.Warmup), load.WithCases(len(mix)))

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -606,6 +607,130 @@ cases:
 			assert.Equal(t, 1, strings.Count(stderr, "\n"), "one line: %q", stderr)
 			assert.NotContains(t, stderr, "goroutine")
 			assert.NotContains(t, stderr, "panic")
+		})
+	}
+}
+
+// manyCases is a fixture of n auth cases.
+func manyCases(n int) string {
+	var b strings.Builder
+	b.WriteString("name: Many\nmodule: auth\ncases:\n")
+	for i := range n {
+		fmt.Fprintf(&b, "  - {name: c%d, request: {username: u%d, password: x}}\n", i, i)
+	}
+	return b.String()
+}
+
+// TestLoadBaselineInterrupted interrupts the pass that takes every case's
+// verdict before the load, as Ctrl-C does: the partial result is written
+// and the run exits 130. It used to write nothing and print only "context
+// canceled".
+func TestLoadBaselineInterrupted(t *testing.T) {
+	t.Parallel()
+	blocked := make(chan struct{}, 1)
+	// The plugin answers the first baseline call and blocks on the second
+	// until the client goes away.
+	_, addr := startAuthPlugin(t, func(ctx context.Context, n int64, _ *authpb.AuthenticateRequest) (*authpb.AuthenticateReply, error) {
+		if n == 1 {
+			return &authpb.AuthenticateReply{Ok: true, Id: "u0"}, nil
+		}
+		select {
+		case blocked <- struct{}{}:
+		default:
+		}
+		<-ctx.Done()
+		return nil, ctx.Err()
+	})
+	fx := writeFixture(t, "many.yaml", manyCases(3))
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	go func() {
+		select {
+		case <-blocked:
+			cancel() // as Ctrl-C does through signal.NotifyContext
+		case <-ctx.Done():
+		}
+	}()
+	out := filepath.Join(t.TempDir(), "result.json")
+	ios, _, _, errOut := iostreams.Test()
+	ios.SetStderrTTY(true)
+	code := Main(ctx, []string{"load", "auth", "--addr", addr, "--fixtures", fx, "--builtin=false",
+		"-d", "1m", "--call-timeout", "1m", "-o", "json=" + out}, ios)
+	stderr := errOut.String()
+	require.Equal(t, ExitInterrupted, code, stderr)
+	assert.Contains(t, stderr, "baseline  1 of 3 cases", "progress on a terminal")
+	// The live line is cleared, then the error follows on a line of its own.
+	last := stderr[strings.LastIndex(stderr, "\r\033[K")+len("\r\033[K"):]
+	assert.Equal(t, "plugincheck: interrupted during the baseline pass, after 1 of 3 cases; the partial result was written (context canceled)\n", last)
+
+	data, err := os.ReadFile(out)
+	require.NoError(t, err, "a partial result is written")
+	var res load.Result
+	require.NoError(t, json.Unmarshal(data, &res))
+	assert.Zero(t, res.Requests)
+	assert.Equal(t, load.ReasonCancel, res.Stop)
+	require.Len(t, res.Mix, 3)
+	assert.Equal(t, `{"id":"u0","ok":true}`, res.Mix[0].Baseline)
+	assert.Empty(t, res.Mix[1].Baseline, "the call cut short by the interrupt is not the plugin's verdict")
+	assert.Empty(t, res.Mix[2].Baseline)
+	assert.Contains(t, res.Notes, "interrupted during the baseline pass (one call per case, before the load), after 1 of 3 cases: no call was measured")
+}
+
+// TestLoadBaselineBounded runs the load against plugins that stop
+// answering: the baseline pass stops starting calls once the run's duration
+// has passed, instead of waiting one --call-timeout per case (against a
+// plugin that never answered, `load -d 3s` was silent for 90 s).
+func TestLoadBaselineBounded(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		answered int64 // baseline calls the plugin answers before it hangs
+		want     ExitCode
+		wantErr  string
+		wantNote string
+	}{
+		{name: "never answers", answered: 0, want: ExitUnreachable, wantErr: "plugin unreachable"},
+		{name: "hangs after one call", answered: 1, want: ExitFailed,
+			wantNote: "the baseline pass reached its time limit (1s) after 2 of 50 cases"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			p, addr := startAuthPlugin(t, func(ctx context.Context, n int64, _ *authpb.AuthenticateRequest) (*authpb.AuthenticateReply, error) {
+				if n <= tt.answered {
+					return &authpb.AuthenticateReply{Ok: true}, nil
+				}
+				<-ctx.Done()
+				return nil, ctx.Err()
+			})
+			fx := writeFixture(t, "many.yaml", manyCases(50))
+			ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+			defer cancel()
+			out := filepath.Join(t.TempDir(), "result.json")
+			ios, _, _, errOut := iostreams.Test()
+			code := Main(ctx, []string{"load", "auth", "--addr", addr, "--fixtures", fx, "--builtin=false",
+				"-d", "1s", "--call-timeout", "1s", "-c", "1", "-o", "json=" + out}, ios)
+			require.NoError(t, ctx.Err())
+			stderr := errOut.String()
+			require.Equal(t, tt.want, code, stderr)
+			if tt.wantErr != "" {
+				assert.Contains(t, stderr, tt.wantErr)
+				assert.Equal(t, 1, strings.Count(stderr, "\n"), "one line: %q", stderr)
+				// One call per case would be 50 calls, one call timeout each.
+				assert.LessOrEqual(t, p.calls.Load(), int64(2), "baseline calls made")
+				return
+			}
+			data, err := os.ReadFile(out)
+			require.NoError(t, err)
+			var res load.Result
+			require.NoError(t, json.Unmarshal(data, &res))
+			found := false
+			for _, n := range res.Notes {
+				found = found || strings.HasPrefix(n, tt.wantNote)
+			}
+			assert.True(t, found, "notes %q; want one starting %q", res.Notes, tt.wantNote)
+			assert.Equal(t, `{"id":"","ok":true}`, res.Mix[0].Baseline)
+			assert.Empty(t, res.Mix[2].Baseline)
 		})
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"reflect"
 	"sort"
+	"time"
 
 	"github.com/plugincheck/plugincheck/internal/load"
 	"github.com/plugincheck/plugincheck/mockclient"
@@ -93,18 +94,46 @@ func (c *Caller) Pick(n uint64) int {
 	return i
 }
 
+// BaselineOptions bound a baseline pass and report its progress.
+type BaselineOptions struct {
+	// Deadline, if not zero, is when the pass stops starting calls. A call
+	// in flight then still finishes, bounded by the client's call timeout,
+	// so the pass ends by Deadline plus one call timeout.
+	Deadline time.Time
+	// Progress, if not nil, is told before each call and at the end how
+	// many of the cases are done.
+	Progress func(done, total int)
+}
+
 // Baseline calls every case once, one after the other, and records each
 // verdict as the one the case must keep under load. A case whose call fails
-// gets no baseline. It returns the outcomes, for diagnosing a plugin that
-// cannot be reached.
-func (c *Caller) Baseline(ctx context.Context) []mockclient.Outcome {
-	outs := make([]mockclient.Outcome, len(c.cases))
+// gets no baseline, and neither do the cases not called because the pass
+// reached its deadline or ctx ended. A call cut short by the end of ctx is
+// not recorded: its failure is not the plugin's.
+//
+// It returns the outcomes of the cases called, in order (all of them
+// unless the pass stopped early), for diagnosing a plugin that cannot be
+// reached.
+func (c *Caller) Baseline(ctx context.Context, opts BaselineOptions) []mockclient.Outcome {
+	outs := make([]mockclient.Outcome, 0, len(c.cases))
 	for i, mc := range c.cases {
+		if opts.Progress != nil {
+			opts.Progress(i, len(c.cases))
+		}
+		if ctx.Err() != nil || (i > 0 && !opts.Deadline.IsZero() && !time.Now().Before(opts.Deadline)) {
+			break
+		}
 		out := mc.Step.Op.Do(ctx, c.clients[0], mc.Step.Request)
-		outs[i] = out
+		if ctx.Err() != nil {
+			break
+		}
+		outs = append(outs, out)
 		if ok(mc.Step.Op, c.clients[0].Transport(), &out.Observation) {
 			c.base[i] = baseline{set: true, verdict: out.Verdict, label: suites.VerdictLabel(mc.Step.Op, out.Verdict)}
 		}
+	}
+	if opts.Progress != nil {
+		opts.Progress(len(outs), len(c.cases))
 	}
 	return outs
 }
