@@ -415,7 +415,11 @@ func TestMerge(t *testing.T) {
 		want += 150
 	}
 	merged := filepath.Join(dir, "merged.json")
-	code, out, stderr := runMain(t, append([]string{"merge", "-o", "text", "-o", "json=" + merged}, files...)...)
+	// The runs were made one after the other.
+	code, _, stderr := runMain(t, append([]string{"merge"}, files...)...)
+	require.Equal(t, ExitUsage, code, stderr)
+	assert.Contains(t, stderr, "measured windows do not overlap")
+	code, out, stderr := runMain(t, append([]string{"merge", "--allow-gaps", "-o", "text", "-o", "json=" + merged}, files...)...)
 	require.Equal(t, ExitOK, code, stderr)
 	assert.Contains(t, out, "(2 machines merged)")
 	assert.Contains(t, out, "open loop at 2000 rps")
@@ -426,7 +430,7 @@ func TestMerge(t *testing.T) {
 	assert.Equal(t, want, res.Requests)
 	assert.Equal(t, 2, res.Machines)
 
-	code, _, stderr = runMain(t, append([]string{"merge", "--min-rps", "1e12"}, files...)...)
+	code, _, stderr = runMain(t, append([]string{"merge", "--allow-gaps", "--min-rps", "1e12"}, files...)...)
 	assert.Equal(t, ExitThreshold, code)
 	assert.Contains(t, stderr, "(--min-rps)")
 
@@ -731,6 +735,124 @@ func TestLoadBaselineBounded(t *testing.T) {
 			assert.True(t, found, "notes %q; want one starting %q", res.Notes, tt.wantNote)
 			assert.Equal(t, `{"id":"","ok":true}`, res.Mix[0].Baseline)
 			assert.Empty(t, res.Mix[2].Baseline)
+		})
+	}
+}
+
+// writeResult writes a load result of calls calls at 1 ms, measured from
+// start for d, as `load -o json=FILE` does, and returns its path.
+func writeResult(t *testing.T, dir, name string, start time.Time, d time.Duration, calls int64) string {
+	t.Helper()
+	m := load.NewMetrics()
+	for range calls {
+		require.NoError(t, m.Corrected.RecordValue(int64(time.Millisecond)))
+		require.NoError(t, m.Uncorrected.RecordValue(int64(time.Millisecond)))
+	}
+	m.Requests = calls
+	m.MeasureStart, m.MeasureEnd = start, start.Add(d)
+	m.Stop = load.ReasonDuration
+	res, err := load.NewResult(load.Info{Module: "auth", Transport: "grpc", Target: "127.0.0.1:8000", Mode: "closed", Concurrency: 4, Connections: 1}, m)
+	require.NoError(t, err)
+	f, err := os.Create(filepath.Join(dir, name))
+	require.NoError(t, err)
+	defer f.Close()
+	require.NoError(t, load.WriteJSON(f, res))
+	return f.Name()
+}
+
+func TestMergeWindows(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	t0 := time.Date(2026, 3, 4, 12, 0, 0, 0, time.UTC)
+	a := writeResult(t, dir, "a.json", t0, 10*time.Second, 1000)
+	b := writeResult(t, dir, "b.json", t0.Add(time.Second), 10*time.Second, 1000)
+	late := writeResult(t, dir, "late.json", t0.Add(8*time.Minute+21*time.Second), 10*time.Second, 1000)
+
+	tests := []struct {
+		name       string
+		args       []string
+		want       ExitCode
+		wantStderr string
+		wantRPS    float64
+	}{
+		{name: "overlapping", args: []string{a, b}, want: ExitOK, wantRPS: 2000.0 / 11},
+		{
+			// Used to report 267 rps over 8m31s as if both runs were one.
+			name: "eight minutes apart", args: []string{a, late}, want: ExitUsage,
+			wantStderr: "plugincheck: measured windows do not overlap: " + late + " started 8m11s after " + a + " ended",
+		},
+		{name: "gaps allowed", args: []string{"--allow-gaps", a, late}, want: ExitOK, wantRPS: 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			out := filepath.Join(t.TempDir(), "merged.json")
+			code, _, stderr := runMain(t, append([]string{"merge", "-o", "json=" + out}, tt.args...)...)
+			require.Equal(t, tt.want, code, stderr)
+			if tt.want != ExitOK {
+				assert.True(t, strings.HasPrefix(stderr, tt.wantStderr), "stderr %q; want it to start %q", stderr, tt.wantStderr)
+				assert.Contains(t, stderr, "(--allow-gaps rates each run over its own window)")
+				assert.Equal(t, 1, strings.Count(stderr, "\n"), "one line: %q", stderr)
+				assert.NoFileExists(t, out)
+				return
+			}
+			data, err := os.ReadFile(out)
+			require.NoError(t, err)
+			var res load.Result
+			require.NoError(t, json.Unmarshal(data, &res))
+			assert.EqualValues(t, 2000, res.Requests)
+			assert.InDelta(t, tt.wantRPS, res.AchievedRPS, 1e-6)
+		})
+	}
+}
+
+// TestMergeNotALoadResult gives merge files that are not load results:
+// each gets one line naming the file and what is wrong, and exit 2 (it
+// used to be a raw Go unmarshal error).
+func TestMergeNotALoadResult(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	good := writeResult(t, dir, "good.json", time.Now(), 10*time.Second, 100)
+	goodData, err := os.ReadFile(good)
+	require.NoError(t, err)
+	var damaged map[string]any
+	require.NoError(t, json.Unmarshal(goodData, &damaged))
+	damaged["histograms"] = map[string]any{"corrected": "not base64!", "uncorrected": ""}
+	damagedData, err := json.Marshal(damaged)
+	require.NoError(t, err)
+	damaged["histograms"] = nil
+	damaged["requests"] = "many"
+	wrongType, err := json.Marshal(damaged)
+	require.NoError(t, err)
+
+	tests := []struct {
+		name string
+		data string
+		want string
+	}{
+		{name: "module report", data: `{"schema": "plugincheck.report/v1", "tool": "plugincheck", "target": {"addr": "x"}, "suites": []}`,
+			want: "a module report (schema plugincheck.report/v1), not a load result: merge takes the JSON written by `plugincheck load -o json=FILE`"},
+		{name: "other JSON", data: `{"hello": "world"}`, want: `not a plugincheck load result: no "schema" field (want "plugincheck-load/1"`},
+		{name: "schema not a string", data: `{"schema": 3}`, want: "not a plugincheck load result: field schema holds a JSON number, not the string it should be"},
+		{name: "other schema", data: `{"schema": "plugincheck-load/9"}`, want: `not a load result this plugincheck reads: schema "plugincheck-load/9" (want "plugincheck-load/1")`},
+		{name: "broken JSON", data: `{"schema": "plugincheck-load/1", `, want: "not a load result: invalid JSON at byte"},
+		{name: "wrong field type", data: string(wrongType), want: "damaged load result: field requests holds a JSON string, not the number it should be"},
+		{name: "damaged histogram", data: string(damagedData), want: "damaged load result: decode histogram"},
+		{name: "garbage", data: "\x00\x01garbage\xff" + strings.Repeat("x", 10000), want: "neither a JSON load result (-o json=FILE) nor an HDR histogram log (--hdr-log)"},
+		{name: "empty", data: "", want: "neither a JSON load result"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := filepath.Join(t.TempDir(), "input.json")
+			require.NoError(t, os.WriteFile(f, []byte(tt.data), 0o600))
+			code, out, stderr := runMain(t, "merge", good, f)
+			assert.Equal(t, ExitUsage, code, stderr)
+			assert.Empty(t, out)
+			assert.True(t, strings.HasPrefix(stderr, "plugincheck: "+f+": "+tt.want), "stderr %q; want it to start %q", stderr, f+": "+tt.want)
+			assert.Equal(t, 1, strings.Count(stderr, "\n"), "one line: %q", stderr)
+			assert.Less(t, len(stderr), 600, "bounded")
+			assert.NotContains(t, stderr, "Go struct field")
 		})
 	}
 }
