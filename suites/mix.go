@@ -58,7 +58,7 @@ func Mix(ss []*Suite, m mockclient.Module, t mockclient.Transport, f Filter) ([]
 			// no shares.
 			if total += cs.Weight; math.IsInf(total, 0) || math.IsNaN(total) {
 				return nil, notes, &ParseError{File: s.File, Line: cs.Line, Field: fmt.Sprintf("cases[%d].weight", i),
-					Err: fmt.Errorf("%w: weight %g takes the %s mix's total weight past %g; use smaller weights (only their ratios count)", ErrWeightTotal, cs.Weight, m, math.MaxFloat64)}
+					Err: fmt.Errorf("%w: weight %g takes the %s mix's total weight past %.3g; use smaller weights (only their ratios count)", ErrWeightTotal, cs.Weight, m, math.MaxFloat64)}
 			}
 			st := cs.Steps[0]
 			out = append(out, MixCase{ID: id, Step: st, Weight: cs.Weight, Stable: slices.Contains(st.Checks, CheckStable)})

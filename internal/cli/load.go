@@ -271,7 +271,11 @@ func loadRun(ctx context.Context, opts *LoadOptions) error {
 	if base.interrupts {
 		return finishInterruptedBaseline(ctx, opts, info, caller, base, notes)
 	}
-	if err := checkBaseline(ctx, cfg, base.outs); err != nil {
+	if err := checkBaseline(ctx, cfg, base.outs, func() { diagnosing(opts) }); err != nil {
+		if ctx.Err() != nil {
+			base.interrupts = true
+			return finishInterruptedBaseline(ctx, opts, info, caller, base, notes)
+		}
 		return err
 	}
 	if n := base.note(); n != "" {
@@ -321,8 +325,9 @@ func loadClients(cfg mockclient.Config, m mockclient.Module, n int) ([]*mockclie
 }
 
 // checkBaseline turns a baseline pass in which no call got a usable answer
-// into the unreachable error of a module run.
-func checkBaseline(ctx context.Context, cfg mockclient.Config, outs []mockclient.Outcome) error {
+// into the unreachable error of a module run. diagnosing is called before
+// the connection is probed to find out why.
+func checkBaseline(ctx context.Context, cfg mockclient.Config, outs []mockclient.Outcome, diagnosing func()) error {
 	sent, unreachable, unauth := 0, 0, 0
 	var first string
 	for _, o := range outs {
@@ -347,6 +352,7 @@ func checkBaseline(ctx context.Context, cfg mockclient.Config, outs []mockclient
 	case sent == 0:
 		return nil
 	case unreachable == sent:
+		diagnosing()
 		msg := probe.Diagnose(ctx, cfg)
 		if msg == "" {
 			msg = first

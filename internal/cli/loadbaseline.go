@@ -81,6 +81,15 @@ func finishInterruptedBaseline(ctx context.Context, opts *LoadOptions, info load
 	return fmt.Errorf("interrupted during the baseline pass, after %d of %d cases; the partial result was written (%w)", len(b.outs), b.cases, err)
 }
 
+// diagnosing says on a terminal that plugincheck is probing the connection
+// of a plugin that answered no baseline call, which takes a few handshake
+// timeouts.
+func diagnosing(opts *LoadOptions) {
+	if opts.IO.IsStderrTTY() && opts.Progress != "off" {
+		fmt.Fprintln(opts.IO.ErrOut, "load: no baseline call was answered; probing the connection to find out why …")
+	}
+}
+
 // baselineProgress shows the baseline pass on standard error: a live line
 // on a terminal, a line every progressLineEvery with --progress line.
 type baselineProgress struct {
