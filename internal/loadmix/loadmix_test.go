@@ -3,6 +3,7 @@ package loadmix
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"net"
@@ -193,6 +194,66 @@ func TestCallClassifies(t *testing.T) {
 			assert.Equal(t, tt.wantFailure, o.Failure, "GOST-level failure")
 			assert.Contains(t, o.FailureText, tt.wantText)
 			assert.NotEmpty(t, o.Verdict, "GOST's verdict is labelled whatever happened")
+		})
+	}
+}
+
+// TestBaselineStops checks the bounds of the baseline pass against a real
+// loopback HTTP auth plugin: a deadline stops it starting calls (the first
+// call is always made), and the end of ctx stops it at once.
+func TestBaselineStops(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"ok":true,"id":"u"}`)
+	}))
+	t.Cleanup(srv.Close)
+	op, err := mockclient.LookupOperation(mockclient.Auth, "")
+	require.NoError(t, err)
+	mix := make([]suites.MixCase, 5)
+	for i := range mix {
+		mix[i] = suites.MixCase{ID: fmt.Sprint(i), Weight: 1, Step: &suites.Step{Op: op, Request: &mockclient.AuthRequest{Username: "u"}}}
+	}
+	tests := []struct {
+		name      string
+		deadline  time.Time
+		cancelAt  int // cancel ctx when progress reports this many done; -1 never
+		wantDone  int
+		wantBases int
+	}{
+		{name: "no bound", cancelAt: -1, wantDone: 5, wantBases: 5},
+		{name: "deadline passed: the first call only", deadline: time.Now().Add(-time.Second), cancelAt: -1, wantDone: 1, wantBases: 1},
+		{name: "deadline ahead", deadline: time.Now().Add(time.Hour), cancelAt: -1, wantDone: 5, wantBases: 5},
+		{name: "interrupted after two", cancelAt: 2, wantDone: 2, wantBases: 2},
+		{name: "interrupted before the first", cancelAt: 0, wantDone: 0, wantBases: 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			cl, err := mockclient.New(mockclient.Config{Addr: srv.URL + "/auth", Transport: mockclient.HTTP, CallTimeout: 10 * time.Second})
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = cl.Close() })
+			c, err := New(mix, []*mockclient.Client{cl})
+			require.NoError(t, err)
+			ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+			defer cancel()
+			var reported [][2]int
+			outs := c.Baseline(ctx, BaselineOptions{Deadline: tt.deadline, Progress: func(done, total int) {
+				reported = append(reported, [2]int{done, total})
+				if done == tt.cancelAt {
+					cancel()
+				}
+			}})
+			assert.Len(t, outs, tt.wantDone)
+			bases := 0
+			for _, ci := range c.Info() {
+				if ci.Baseline != "" {
+					bases++
+				}
+			}
+			assert.Equal(t, tt.wantBases, bases)
+			require.NotEmpty(t, reported)
+			assert.Equal(t, [2]int{tt.wantDone, 5}, reported[len(reported)-1], "the last report says how many were done")
 		})
 	}
 }
