@@ -23,6 +23,7 @@ import (
 	"github.com/plugincheck/plugincheck/internal/iostreams"
 	"github.com/plugincheck/plugincheck/internal/load"
 	"github.com/plugincheck/plugincheck/mockclient"
+	"github.com/plugincheck/plugincheck/suites"
 )
 
 func TestNewCmdLoad(t *testing.T) {
@@ -577,11 +578,25 @@ cases:
   - {name: a, weight: 1e308, request: {username: gost, password: gost}}
   - {name: b, weight: 1e308, request: {username: nobody, password: x}}
 `)
+	multi := writeFixture(t, "multi.yaml", oneCase+"---\n"+strings.Replace(oneCase, "One", "Two", 1))
+	big := writeFixture(t, "big.yaml", oneCase+strings.Repeat("#", suites.MaxFixtureSize)+"\n")
 	tests := []struct {
 		name       string
 		args       []string
 		wantStderr string
 	}{
+		{
+			// Its second suite used to be ignored silently.
+			name:       "two YAML documents",
+			args:       []string{"--fixtures", multi, "--builtin=false", "-n", "10"},
+			wantStderr: multi + ":5: a second YAML document (after ---)",
+		},
+		{
+			// A 100 MB fixture used to take 1.6 GB.
+			name:       "fixture over the size cap",
+			args:       []string{"--fixtures", big, "--builtin=false", "-n", "10"},
+			wantStderr: big + ": fixture file too large:",
+		},
 		{
 			// Used to panic with index out of range in the mix.
 			name:       "weights adding up to infinity",
