@@ -2,11 +2,17 @@ package suites
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/plugincheck/plugincheck/mockclient"
 )
+
+// ErrWeightTotal is wrapped by the error of a request mix whose weights add
+// up past the largest float64.
+var ErrWeightTotal = errors.New("weights add up to infinity")
 
 // MixCase is one case of a load test's request mix.
 type MixCase struct {
@@ -27,11 +33,12 @@ func Mix(ss []*Suite, m mockclient.Module, t mockclient.Transport, f Filter) ([]
 	var out []MixCase
 	var notes []string
 	selected := 0
+	total := 0.0
 	for _, s := range ss {
 		if s.Module != m {
 			continue
 		}
-		for _, cs := range s.Cases {
+		for i, cs := range s.Cases {
 			id := s.Slug() + "/" + string(t) + "/" + cs.Name
 			if !f.Selected(id) {
 				continue
@@ -45,6 +52,13 @@ func Mix(ss []*Suite, m mockclient.Module, t mockclient.Transport, f Filter) ([]
 			case len(cs.Steps) != 1:
 				notes = append(notes, fmt.Sprintf("%s has %d steps and is not run under load", id, len(cs.Steps)))
 				continue
+			}
+			// Each weight is finite (the parser says so), but their sum
+			// can still overflow; a mix whose total is not a number has
+			// no shares.
+			if total += cs.Weight; math.IsInf(total, 0) || math.IsNaN(total) {
+				return nil, notes, &ParseError{File: s.File, Line: cs.Line, Field: fmt.Sprintf("cases[%d].weight", i),
+					Err: fmt.Errorf("%w: weight %g takes the %s mix's total weight past %.3g; use smaller weights (only their ratios count)", ErrWeightTotal, cs.Weight, m, math.MaxFloat64)}
 			}
 			st := cs.Steps[0]
 			out = append(out, MixCase{ID: id, Step: st, Weight: cs.Weight, Stable: slices.Contains(st.Checks, CheckStable)})

@@ -89,3 +89,36 @@ func TestVerdictLabel(t *testing.T) {
 	assert.Equal(t, `{"id":"gost","ok":true}`, VerdictLabel(auth, mockclient.AuthVerdict{OK: true, ID: "gost"}))
 	assert.Equal(t, `{"selected":true}`, VerdictLabel(hop, mockclient.HopVerdict{Selected: true, Node: &mockclient.HopNode{Name: "n1"}}))
 }
+
+func TestMixRejectsWeightsAddingUpToInfinity(t *testing.T) {
+	t.Parallel()
+	// Each weight is finite, so the parser takes it; their sum is not.
+	s, err := ParseBytes("huge.yaml", []byte(`name: Huge
+module: auth
+cases:
+  - {name: a, weight: 1e308, request: {username: a}}
+  - {name: b, weight: 1e308, request: {username: b}}
+`))
+	require.NoError(t, err)
+	_, _, err = Mix([]*Suite{s}, mockclient.Auth, mockclient.GRPC, Filter{})
+	require.Error(t, err)
+	assert.ErrorIs(t, err, ErrWeightTotal)
+	var pe *ParseError
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, "huge.yaml", pe.File)
+	assert.Equal(t, 5, pe.Line, "the case that took the total past the maximum")
+	assert.Equal(t, "cases[1].weight", pe.Field)
+	assert.NotContains(t, err.Error(), "\n")
+
+	// The same weights, one per transport, do not add up.
+	one, err := ParseBytes("big.yaml", []byte(`name: Big
+module: auth
+cases:
+  - {name: a, weight: 1e308, request: {username: a}}
+  - {name: b, weight: 1, request: {username: b}}
+`))
+	require.NoError(t, err)
+	mix, _, err := Mix([]*Suite{one}, mockclient.Auth, mockclient.GRPC, Filter{})
+	require.NoError(t, err)
+	assert.Len(t, mix, 2)
+}

@@ -1,10 +1,12 @@
 package suites
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math"
 	"os"
@@ -46,6 +48,19 @@ func (e *ParseError) Unwrap() error { return e.Err }
 // ErrNoSuites is returned when a directory holds no fixture files.
 var ErrNoSuites = errors.New("no .yaml or .yml fixture files")
 
+// MaxFixtureSize caps the size of a fixture file, in bytes. Real suites
+// are a few KiB; parsing holds several copies of the file as YAML nodes,
+// so a 100 MB file took 1.6 GB.
+const MaxFixtureSize = 8 << 20
+
+// ErrFixtureTooLarge is wrapped by the error of a fixture file larger than
+// MaxFixtureSize.
+var ErrFixtureTooLarge = errors.New("fixture file too large")
+
+// ErrMultipleDocuments is wrapped by the error of a fixture file with more
+// than one YAML document: a file holds one suite.
+var ErrMultipleDocuments = errors.New("a second YAML document")
+
 // Parse reads fixture files from fsys. A name that is a directory contributes
 // every .yaml/.yml file in it, in lexical order.
 func Parse(fsys fs.FS, names ...string) ([]*Suite, error) {
@@ -56,9 +71,9 @@ func Parse(fsys fs.FS, names ...string) ([]*Suite, error) {
 			return nil, err
 		}
 		for _, f := range files {
-			data, err := fs.ReadFile(fsys, f)
+			data, err := readCapped(fsys, f)
 			if err != nil {
-				return nil, &ParseError{File: f, Err: unwrapPathError(err)}
+				return nil, err
 			}
 			s, err := ParseBytes(f, data)
 			if err != nil {
@@ -68,6 +83,31 @@ func Parse(fsys fs.FS, names ...string) ([]*Suite, error) {
 		}
 	}
 	return out, nil
+}
+
+// readCapped reads fixture file f, refusing one larger than
+// MaxFixtureSize before reading it, and never reading more than the cap
+// from a file whose size was not known (a pipe, a device, a file that grew).
+func readCapped(fsys fs.FS, f string) ([]byte, error) {
+	file, err := fsys.Open(f)
+	if err != nil {
+		return nil, &ParseError{File: f, Err: unwrapPathError(err)}
+	}
+	defer file.Close()
+	tooLarge := func(size string) error {
+		return &ParseError{File: f, Err: fmt.Errorf("%w: %s, the cap is %d MiB", ErrFixtureTooLarge, size, MaxFixtureSize>>20)}
+	}
+	if info, err := file.Stat(); err == nil && info.Size() > MaxFixtureSize {
+		return nil, tooLarge(fmt.Sprintf("%d bytes", info.Size()))
+	}
+	data, err := io.ReadAll(io.LimitReader(file, MaxFixtureSize+1))
+	if err != nil {
+		return nil, &ParseError{File: f, Err: unwrapPathError(err)}
+	}
+	if len(data) > MaxFixtureSize {
+		return nil, tooLarge("more than that")
+	}
+	return data, nil
 }
 
 func unwrapPathError(err error) error {
@@ -102,17 +142,43 @@ func expand(fsys fs.FS, name string) ([]string, error) {
 	return files, nil
 }
 
-// ParseBytes parses one fixture file; file names it in errors.
+// ParseBytes parses one fixture file; file names it in errors. The file
+// holds one YAML document: a leading "---" is fine, and so is a trailing
+// one with nothing after it, but a second document with content is an
+// error, never silently ignored.
 func ParseBytes(file string, data []byte) (*Suite, error) {
+	if len(data) > MaxFixtureSize {
+		return nil, &ParseError{File: file, Err: fmt.Errorf("%w: %d bytes, the cap is %d MiB", ErrFixtureTooLarge, len(data), MaxFixtureSize>>20)}
+	}
 	p := &parser{file: file}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
 		return nil, &ParseError{File: file, Err: err}
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
 		return nil, &ParseError{File: file, Err: errors.New("empty fixture file")}
 	}
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case errors.Is(err, io.EOF):
+	case err != nil:
+		return nil, &ParseError{File: file, Err: err}
+	case !emptyDocument(&next):
+		return nil, &ParseError{File: file, Line: next.Line, Err: fmt.Errorf(
+			"%w (after ---): a fixture file holds one suite; put each suite in a file of its own", ErrMultipleDocuments)}
+	}
 	return p.suite(doc.Content[0])
+}
+
+// emptyDocument reports a document with nothing in it, as a trailing "---"
+// makes.
+func emptyDocument(n *yaml.Node) bool {
+	if n.Kind != yaml.DocumentNode || len(n.Content) == 0 {
+		return true
+	}
+	c := n.Content[0]
+	return len(n.Content) == 1 && c.Kind == yaml.ScalarNode && c.Tag == "!!null" && c.Value == ""
 }
 
 type parser struct{ file string }

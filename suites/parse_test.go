@@ -2,8 +2,14 @@ package suites
 
 import (
 	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -135,4 +141,148 @@ func TestParseFS(t *testing.T) {
 	assert.ErrorIs(t, err, ErrNoSuites)
 	_, err = Parse(fsys, "bad.yaml")
 	assert.EqualError(t, err, "bad.yaml:1: module: required field is missing")
+}
+
+func TestParseMultipleDocuments(t *testing.T) {
+	t.Parallel()
+	suite := "name: A\nmodule: auth\ncases: [{name: c, request: {}}]\n"
+	tests := []struct {
+		name     string
+		yaml     string
+		wantErr  string
+		wantLine int
+	}{
+		{name: "one document", yaml: suite},
+		{name: "leading marker", yaml: "---\n" + suite},
+		{name: "document end marker", yaml: suite + "...\n"},
+		{name: "trailing empty document", yaml: suite + "---\n"},
+		{name: "trailing comment only", yaml: suite + "---\n# nothing more\n"},
+		{
+			// Used to be ignored silently: its cases never ran.
+			name: "second suite", yaml: suite + "---\nname: B\nmodule: auth\ncases: [{name: d, request: {}}]\n",
+			wantErr: "f.yaml:4: a second YAML document (after ---): a fixture file holds one suite; put each suite in a file of its own", wantLine: 4,
+		},
+		{name: "second document is a scalar", yaml: suite + "--- x\n", wantErr: "f.yaml:4: a second YAML document", wantLine: 4},
+		{name: "second document does not parse", yaml: suite + "---\nname: [\n", wantErr: "f.yaml: yaml: line 5"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s, err := ParseBytes("f.yaml", []byte(tt.yaml))
+			if tt.wantErr == "" {
+				require.NoError(t, err)
+				assert.Equal(t, "A", s.Name)
+				return
+			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.wantErr)
+			var pe *ParseError
+			require.ErrorAs(t, err, &pe)
+			if tt.wantLine > 0 {
+				assert.ErrorIs(t, err, ErrMultipleDocuments)
+				assert.Equal(t, tt.wantLine, pe.Line)
+			}
+		})
+	}
+}
+
+// endless is a file of unknown size (as a pipe or /dev/zero has) that
+// never ends.
+type endless struct{}
+
+func (endless) Stat() (fs.FileInfo, error) { return endlessInfo{}, nil }
+func (endless) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = '#'
+	}
+	return len(p), nil
+}
+func (endless) Close() error { return nil }
+
+type endlessInfo struct{}
+
+func (endlessInfo) Name() string       { return "endless.yaml" }
+func (endlessInfo) Size() int64        { return 0 }
+func (endlessInfo) Mode() fs.FileMode  { return 0 }
+func (endlessInfo) ModTime() time.Time { return time.Time{} }
+func (endlessInfo) IsDir() bool        { return false }
+func (endlessInfo) Sys() any           { return nil }
+
+type endlessFS struct{}
+
+func (endlessFS) Open(string) (fs.File, error) { return endless{}, nil }
+
+func TestParseSizeCap(t *testing.T) {
+	t.Parallel()
+	suite := "name: A\nmodule: auth\ncases: [{name: c, request: {}}]\n"
+	atCap := suite + strings.Repeat("#", MaxFixtureSize-len(suite)-1) + "\n"
+	require.Len(t, atCap, MaxFixtureSize)
+	fsys := fstest.MapFS{
+		"at-cap.yaml":   {Data: []byte(atCap)},
+		"over-cap.yaml": {Data: []byte(atCap + "#")},
+	}
+	ss, err := Parse(fsys, "at-cap.yaml")
+	require.NoError(t, err, "a file of exactly the cap is read")
+	assert.Len(t, ss, 1)
+
+	tests := []struct {
+		name string
+		fsys fs.FS
+		file string
+		want string
+	}{
+		{name: "over the cap", fsys: fsys, file: "over-cap.yaml", want: "over-cap.yaml: fixture file too large: 8388609 bytes, the cap is 8 MiB"},
+		// The size is not known before reading: reading stops at the cap.
+		{name: "endless", fsys: endlessFS{}, file: "endless.yaml", want: "endless.yaml: fixture file too large: more than that, the cap is 8 MiB"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := Parse(tt.fsys, tt.file)
+			require.Error(t, err)
+			assert.ErrorIs(t, err, ErrFixtureTooLarge)
+			assert.EqualError(t, err, tt.want)
+		})
+	}
+
+	_, err = ParseBytes("big.yaml", []byte(atCap+"#"))
+	assert.ErrorIs(t, err, ErrFixtureTooLarge)
+
+	// From the operating system, the error names the path as given.
+	big := filepath.Join(t.TempDir(), "big.yaml")
+	require.NoError(t, os.WriteFile(big, []byte(atCap+"\n"), 0o600))
+	_, err = ParseFiles(big)
+	assert.EqualError(t, err, big+": fixture file too large: 8388609 bytes, the cap is 8 MiB")
+}
+
+// TestParseAliasBomb feeds the parser "billion laughs" fixtures: aliases
+// that would expand exponentially if followed. Each is refused (or parsed)
+// quickly, without expanding the aliases.
+func TestParseAliasBomb(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	b.WriteString("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n")
+	for i := 1; i <= 9; i++ {
+		fmt.Fprintf(&b, "a%d: &a%d [*a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d]\n", i, i, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1)
+	}
+	laughs := b.String() // 10^10 strings if expanded
+	tests := []struct {
+		name string
+		yaml string
+	}{
+		{name: "top level", yaml: laughs},
+		{name: "in a request", yaml: "name: A\nmodule: auth\nbomb: &b {" + strings.ReplaceAll(strings.TrimSpace(laughs), "\n", ", ") + "}\ncases: [{name: c, request: {username: *b}}]\n"},
+		{name: "in a map field", yaml: "name: A\nmodule: recorder\ncases:\n  - name: c\n    request:\n      metadata:\n        " + strings.ReplaceAll(strings.TrimSpace(laughs), "\n", "\n        ") + "\n"},
+		{name: "in an expectation", yaml: "name: A\nmodule: auth\ncases:\n  - name: c\n    request: {}\n    expect:\n      " + strings.ReplaceAll(strings.TrimSpace(laughs), "\n", "\n      ") + "\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := ParseBytes("bomb.yaml", []byte(tt.yaml))
+			require.Error(t, err)
+			var pe *ParseError
+			require.ErrorAs(t, err, &pe)
+			assert.Equal(t, "bomb.yaml", pe.File)
+		})
+	}
 }

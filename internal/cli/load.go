@@ -165,7 +165,7 @@ result names it.`,
 	fs.IntVarP(&opts.Concurrency, "concurrency", "c", load.DefaultConcurrency, "callers (closed loop), or most calls in flight (open loop)")
 	fs.Float64VarP(&opts.Rate, "rate", "r", 0, "calls per second: an open loop; 0 runs a closed loop")
 	fs.DurationVarP(&opts.Duration, "duration", "d", defaultLoadDuration, "how long to measure, after the warm-up (0: only --requests bounds the run)")
-	fs.Uint64VarP(&opts.Requests, "requests", "n", 0, "stop after this many measured calls")
+	fs.Uint64VarP(&opts.Requests, "requests", "n", 0, "stop after this many measured calls (at least 1; alone it replaces --duration)")
 	fs.DurationVar(&opts.Warmup, "warmup", 0, "call for this long before measuring")
 	fs.IntVar(&opts.Connections, "connections", 0, "gRPC connections, or the size of the HTTP keep-alive pool (default 1 for gRPC, --concurrency for HTTP)")
 	fs.StringVar(&opts.Progress, "progress", "auto", "live progress: auto (on a terminal only), line (one line every 10s), off")
@@ -187,11 +187,18 @@ func (o *LoadOptions) validate(fs *pflag.FlagSet) error {
 		return flagErrorf("--warmup must not be negative")
 	case o.Connections < 0:
 		return flagErrorf("--connections must not be negative")
-	case o.Duration == 0 && o.Requests == 0:
-		return flagErrorf("--duration 0 needs --requests: the run would never end")
+	case fs.Changed("requests") && o.Requests == 0:
+		// 0 would mean "no bound", and with -n alone no duration either:
+		// a run that never ends.
+		return flagErrorf("--requests 0: want at least 1 (leave out -n to bound the run by --duration)")
 	}
 	if fs.Changed("requests") && !fs.Changed("duration") {
 		o.Duration = 0 // --requests alone bounds the run
+	}
+	// Checked after -n alone has cleared the duration, on the values the
+	// run will use.
+	if o.Duration == 0 && o.Requests == 0 {
+		return flagErrorf("--duration 0 needs --requests: the run would never end")
 	}
 	switch o.Progress {
 	case "auto", "line", "off":
@@ -249,10 +256,6 @@ func loadRun(ctx context.Context, opts *LoadOptions) error {
 	if opts.IO.IsStderrTTY() && opts.Progress != "off" {
 		fmt.Fprintf(opts.IO.ErrOut, "load: %s over %s at %s, %d cases in the mix …\n", opts.Module, cfg.Transport, cfg.Addr, len(mix))
 	}
-	if err := checkBaseline(ctx, cfg, caller.Baseline(ctx)); err != nil {
-		return err
-	}
-
 	var pacer load.Pacer
 	info := load.Info{
 		Module: string(opts.Module), Transport: string(cfg.Transport), Target: cfg.Addr,
@@ -264,6 +267,21 @@ func loadRun(ctx context.Context, opts *LoadOptions) error {
 		pacer = load.ConstantPacer{Rate: opts.Rate}
 		info.Mode, info.TargetRPS = "open", opts.Rate
 	}
+	base := runBaseline(ctx, opts, caller, len(mix))
+	if base.interrupts {
+		return finishInterruptedBaseline(ctx, opts, info, caller, base, notes)
+	}
+	if err := checkBaseline(ctx, cfg, base.outs, func() { diagnosing(opts) }); err != nil {
+		if ctx.Err() != nil {
+			base.interrupts = true
+			return finishInterruptedBaseline(ctx, opts, info, caller, base, notes)
+		}
+		return err
+	}
+	if n := base.note(); n != "" {
+		notes = append(notes, n)
+	}
+
 	ivs, err := load.Run(ctx, caller.Call, pacer,
 		load.WithConcurrency(opts.Concurrency), load.WithDuration(opts.Duration),
 		load.WithRequests(opts.Requests), load.WithWarmup(opts.Warmup), load.WithCases(len(mix)))
@@ -307,8 +325,9 @@ func loadClients(cfg mockclient.Config, m mockclient.Module, n int) ([]*mockclie
 }
 
 // checkBaseline turns a baseline pass in which no call got a usable answer
-// into the unreachable error of a module run.
-func checkBaseline(ctx context.Context, cfg mockclient.Config, outs []mockclient.Outcome) error {
+// into the unreachable error of a module run. diagnosing is called before
+// the connection is probed to find out why.
+func checkBaseline(ctx context.Context, cfg mockclient.Config, outs []mockclient.Outcome, diagnosing func()) error {
 	sent, unreachable, unauth := 0, 0, 0
 	var first string
 	for _, o := range outs {
@@ -333,6 +352,7 @@ func checkBaseline(ctx context.Context, cfg mockclient.Config, outs []mockclient
 	case sent == 0:
 		return nil
 	case unreachable == sent:
+		diagnosing()
 		msg := probe.Diagnose(ctx, cfg)
 		if msg == "" {
 			msg = first

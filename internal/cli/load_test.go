@@ -3,12 +3,14 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -21,6 +23,7 @@ import (
 	"github.com/plugincheck/plugincheck/internal/iostreams"
 	"github.com/plugincheck/plugincheck/internal/load"
 	"github.com/plugincheck/plugincheck/mockclient"
+	"github.com/plugincheck/plugincheck/suites"
 )
 
 func TestNewCmdLoad(t *testing.T) {
@@ -77,6 +80,9 @@ func TestNewCmdLoad(t *testing.T) {
 		{name: "bad concurrency", args: "auth --addr a:1 -c 0", wantErr: "--concurrency must be at least 1"},
 		{name: "negative rate", args: "auth --addr a:1 --rate -1", wantErr: "--rate must not be negative"},
 		{name: "unbounded", args: "auth --addr a:1 -d 0", wantErr: "--duration 0 needs --requests"},
+		{name: "requests 0 alone", args: "auth --addr a:1 -n 0", wantErr: "--requests 0: want at least 1"},
+		{name: "requests 0 with a duration", args: "auth --addr a:1 -n 0 -d 5s", wantErr: "--requests 0: want at least 1"},
+		{name: "duration 0 and requests 0", args: "auth --addr a:1 -n 0 -d 0", wantErr: "--requests 0"},
 		{name: "bad error rate", args: "auth --addr a:1 --max-error-rate 120%", wantErr: "--max-error-rate"},
 		{name: "bad progress", args: "auth --addr a:1 --progress loud", wantErr: `--progress "loud"`},
 		{name: "junit is not a load format", args: "auth --addr a:1 -o junit", wantErr: `--output "junit"`},
@@ -410,7 +416,11 @@ func TestMerge(t *testing.T) {
 		want += 150
 	}
 	merged := filepath.Join(dir, "merged.json")
-	code, out, stderr := runMain(t, append([]string{"merge", "-o", "text", "-o", "json=" + merged}, files...)...)
+	// The runs were made one after the other.
+	code, _, stderr := runMain(t, append([]string{"merge"}, files...)...)
+	require.Equal(t, ExitUsage, code, stderr)
+	assert.Contains(t, stderr, "measured windows do not overlap")
+	code, out, stderr := runMain(t, append([]string{"merge", "--allow-gaps", "-o", "text", "-o", "json=" + merged}, files...)...)
 	require.Equal(t, ExitOK, code, stderr)
 	assert.Contains(t, out, "(2 machines merged)")
 	assert.Contains(t, out, "open loop at 2000 rps")
@@ -421,7 +431,7 @@ func TestMerge(t *testing.T) {
 	assert.Equal(t, want, res.Requests)
 	assert.Equal(t, 2, res.Machines)
 
-	code, _, stderr = runMain(t, append([]string{"merge", "--min-rps", "1e12"}, files...)...)
+	code, _, stderr = runMain(t, append([]string{"merge", "--allow-gaps", "--min-rps", "1e12"}, files...)...)
 	assert.Equal(t, ExitThreshold, code)
 	assert.Contains(t, stderr, "(--min-rps)")
 
@@ -553,5 +563,311 @@ func TestLoadReferencePluginsHaveNoGOSTLevelFailures(t *testing.T) {
 				assert.Zero(t, res.Failures, "GOST-level failures: %v %v", res.FailuresBy, res.FailureTexts)
 			})
 		}
+	}
+}
+
+// TestLoadBadInputExitsUsage runs inputs that crashed or hung the load
+// command through Main: each now ends with exit 2 and one line on standard
+// error, before any load.
+func TestLoadBadInputExitsUsage(t *testing.T) {
+	t.Parallel()
+	srv := refServer(t, "", nil)
+	huge := writeFixture(t, "huge.yaml", `name: Huge
+module: auth
+cases:
+  - {name: a, weight: 1e308, request: {username: gost, password: gost}}
+  - {name: b, weight: 1e308, request: {username: nobody, password: x}}
+`)
+	multi := writeFixture(t, "multi.yaml", oneCase+"---\n"+strings.Replace(oneCase, "One", "Two", 1))
+	big := writeFixture(t, "big.yaml", oneCase+strings.Repeat("#", suites.MaxFixtureSize)+"\n")
+	tests := []struct {
+		name       string
+		args       []string
+		wantStderr string
+	}{
+		{
+			// Its second suite used to be ignored silently.
+			name:       "two YAML documents",
+			args:       []string{"--fixtures", multi, "--builtin=false", "-n", "10"},
+			wantStderr: multi + ":5: a second YAML document (after ---)",
+		},
+		{
+			// A 100 MB fixture used to take 1.6 GB.
+			name:       "fixture over the size cap",
+			args:       []string{"--fixtures", big, "--builtin=false", "-n", "10"},
+			wantStderr: big + ": fixture file too large:",
+		},
+		{
+			// Used to panic with index out of range in the mix.
+			name:       "weights adding up to infinity",
+			args:       []string{"--fixtures", huge, "--builtin=false", "-n", "10"},
+			wantStderr: huge + ":5: cases[1].weight: weights add up to infinity",
+		},
+		{
+			// Used to run forever: -n alone cleared the duration after the
+			// bound check.
+			name:       "requests 0",
+			args:       []string{"-n", "0"},
+			wantStderr: "--requests 0: want at least 1",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+			defer cancel()
+			ios, _, out, errOut := iostreams.Test()
+			code := Main(ctx, append([]string{"load", "auth", "--addr", srv.GRPCAddr()}, tt.args...), ios)
+			require.NoError(t, ctx.Err(), "the command must end by itself")
+			assert.Equal(t, ExitUsage, code, errOut.String())
+			assert.Empty(t, out.String())
+			stderr := errOut.String()
+			assert.Contains(t, stderr, tt.wantStderr)
+			assert.Equal(t, 1, strings.Count(stderr, "\n"), "one line: %q", stderr)
+			assert.NotContains(t, stderr, "goroutine")
+			assert.NotContains(t, stderr, "panic")
+		})
+	}
+}
+
+// manyCases is a fixture of n auth cases.
+func manyCases(n int) string {
+	var b strings.Builder
+	b.WriteString("name: Many\nmodule: auth\ncases:\n")
+	for i := range n {
+		fmt.Fprintf(&b, "  - {name: c%d, request: {username: u%d, password: x}}\n", i, i)
+	}
+	return b.String()
+}
+
+// TestLoadBaselineInterrupted interrupts the pass that takes every case's
+// verdict before the load, as Ctrl-C does: the partial result is written
+// and the run exits 130. It used to write nothing and print only "context
+// canceled".
+func TestLoadBaselineInterrupted(t *testing.T) {
+	t.Parallel()
+	blocked := make(chan struct{}, 1)
+	// The plugin answers the first baseline call and blocks on the second
+	// until the client goes away.
+	_, addr := startAuthPlugin(t, func(ctx context.Context, n int64, _ *authpb.AuthenticateRequest) (*authpb.AuthenticateReply, error) {
+		if n == 1 {
+			return &authpb.AuthenticateReply{Ok: true, Id: "u0"}, nil
+		}
+		select {
+		case blocked <- struct{}{}:
+		default:
+		}
+		<-ctx.Done()
+		return nil, ctx.Err()
+	})
+	fx := writeFixture(t, "many.yaml", manyCases(3))
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	go func() {
+		select {
+		case <-blocked:
+			cancel() // as Ctrl-C does through signal.NotifyContext
+		case <-ctx.Done():
+		}
+	}()
+	out := filepath.Join(t.TempDir(), "result.json")
+	ios, _, _, errOut := iostreams.Test()
+	ios.SetStderrTTY(true)
+	code := Main(ctx, []string{"load", "auth", "--addr", addr, "--fixtures", fx, "--builtin=false",
+		"-d", "1m", "--call-timeout", "1m", "-o", "json=" + out}, ios)
+	stderr := errOut.String()
+	require.Equal(t, ExitInterrupted, code, stderr)
+	assert.Contains(t, stderr, "baseline  1 of 3 cases", "progress on a terminal")
+	// The live line is cleared, then the error follows on a line of its own.
+	last := stderr[strings.LastIndex(stderr, "\r\033[K")+len("\r\033[K"):]
+	assert.Equal(t, "plugincheck: interrupted during the baseline pass, after 1 of 3 cases; the partial result was written (context canceled)\n", last)
+
+	data, err := os.ReadFile(out)
+	require.NoError(t, err, "a partial result is written")
+	var res load.Result
+	require.NoError(t, json.Unmarshal(data, &res))
+	assert.Zero(t, res.Requests)
+	assert.Equal(t, load.ReasonCancel, res.Stop)
+	require.Len(t, res.Mix, 3)
+	assert.Equal(t, `{"id":"u0","ok":true}`, res.Mix[0].Baseline)
+	assert.Empty(t, res.Mix[1].Baseline, "the call cut short by the interrupt is not the plugin's verdict")
+	assert.Empty(t, res.Mix[2].Baseline)
+	assert.Contains(t, res.Notes, "interrupted during the baseline pass (one call per case, before the load), after 1 of 3 cases: no call was measured")
+}
+
+// TestLoadBaselineBounded runs the load against plugins that stop
+// answering: the baseline pass stops starting calls once the run's duration
+// has passed, instead of waiting one --call-timeout per case (against a
+// plugin that never answered, `load -d 3s` was silent for 90 s).
+func TestLoadBaselineBounded(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		answered int64 // baseline calls the plugin answers before it hangs
+		want     ExitCode
+		wantErr  string
+		wantNote string
+	}{
+		{name: "never answers", answered: 0, want: ExitUnreachable, wantErr: "plugin unreachable"},
+		{name: "hangs after one call", answered: 1, want: ExitFailed,
+			wantNote: "the baseline pass reached its time limit (1s) after 2 of 50 cases"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			p, addr := startAuthPlugin(t, func(ctx context.Context, n int64, _ *authpb.AuthenticateRequest) (*authpb.AuthenticateReply, error) {
+				if n <= tt.answered {
+					return &authpb.AuthenticateReply{Ok: true}, nil
+				}
+				<-ctx.Done()
+				return nil, ctx.Err()
+			})
+			fx := writeFixture(t, "many.yaml", manyCases(50))
+			ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+			defer cancel()
+			out := filepath.Join(t.TempDir(), "result.json")
+			ios, _, _, errOut := iostreams.Test()
+			code := Main(ctx, []string{"load", "auth", "--addr", addr, "--fixtures", fx, "--builtin=false",
+				"-d", "1s", "--call-timeout", "1s", "-c", "1", "-o", "json=" + out}, ios)
+			require.NoError(t, ctx.Err())
+			stderr := errOut.String()
+			require.Equal(t, tt.want, code, stderr)
+			if tt.wantErr != "" {
+				assert.Contains(t, stderr, tt.wantErr)
+				assert.Equal(t, 1, strings.Count(stderr, "\n"), "one line: %q", stderr)
+				// One call per case would be 50 calls, one call timeout each.
+				assert.LessOrEqual(t, p.calls.Load(), int64(2), "baseline calls made")
+				return
+			}
+			data, err := os.ReadFile(out)
+			require.NoError(t, err)
+			var res load.Result
+			require.NoError(t, json.Unmarshal(data, &res))
+			found := false
+			for _, n := range res.Notes {
+				found = found || strings.HasPrefix(n, tt.wantNote)
+			}
+			assert.True(t, found, "notes %q; want one starting %q", res.Notes, tt.wantNote)
+			assert.Equal(t, `{"id":"","ok":true}`, res.Mix[0].Baseline)
+			assert.Empty(t, res.Mix[2].Baseline)
+		})
+	}
+}
+
+// writeResult writes a load result of calls calls at 1 ms, measured from
+// start for d, as `load -o json=FILE` does, and returns its path.
+func writeResult(t *testing.T, dir, name string, start time.Time, d time.Duration, calls int64) string {
+	t.Helper()
+	m := load.NewMetrics()
+	for range calls {
+		require.NoError(t, m.Corrected.RecordValue(int64(time.Millisecond)))
+		require.NoError(t, m.Uncorrected.RecordValue(int64(time.Millisecond)))
+	}
+	m.Requests = calls
+	m.MeasureStart, m.MeasureEnd = start, start.Add(d)
+	m.Stop = load.ReasonDuration
+	res, err := load.NewResult(load.Info{Module: "auth", Transport: "grpc", Target: "127.0.0.1:8000", Mode: "closed", Concurrency: 4, Connections: 1}, m)
+	require.NoError(t, err)
+	f, err := os.Create(filepath.Join(dir, name))
+	require.NoError(t, err)
+	defer f.Close()
+	require.NoError(t, load.WriteJSON(f, res))
+	return f.Name()
+}
+
+func TestMergeWindows(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	t0 := time.Date(2026, 3, 4, 12, 0, 0, 0, time.UTC)
+	a := writeResult(t, dir, "a.json", t0, 10*time.Second, 1000)
+	b := writeResult(t, dir, "b.json", t0.Add(time.Second), 10*time.Second, 1000)
+	late := writeResult(t, dir, "late.json", t0.Add(8*time.Minute+21*time.Second), 10*time.Second, 1000)
+
+	tests := []struct {
+		name       string
+		args       []string
+		want       ExitCode
+		wantStderr string
+		wantRPS    float64
+	}{
+		{name: "overlapping", args: []string{a, b}, want: ExitOK, wantRPS: 2000.0 / 11},
+		{
+			// Used to report 267 rps over 8m31s as if both runs were one.
+			name: "eight minutes apart", args: []string{a, late}, want: ExitUsage,
+			wantStderr: "plugincheck: measured windows do not overlap: " + late + " started 8m11s after " + a + " ended",
+		},
+		{name: "gaps allowed", args: []string{"--allow-gaps", a, late}, want: ExitOK, wantRPS: 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			out := filepath.Join(t.TempDir(), "merged.json")
+			code, _, stderr := runMain(t, append([]string{"merge", "-o", "json=" + out}, tt.args...)...)
+			require.Equal(t, tt.want, code, stderr)
+			if tt.want != ExitOK {
+				assert.True(t, strings.HasPrefix(stderr, tt.wantStderr), "stderr %q; want it to start %q", stderr, tt.wantStderr)
+				assert.Contains(t, stderr, "(--allow-gaps rates each run over its own window)")
+				assert.Equal(t, 1, strings.Count(stderr, "\n"), "one line: %q", stderr)
+				assert.NoFileExists(t, out)
+				return
+			}
+			data, err := os.ReadFile(out)
+			require.NoError(t, err)
+			var res load.Result
+			require.NoError(t, json.Unmarshal(data, &res))
+			assert.EqualValues(t, 2000, res.Requests)
+			assert.InDelta(t, tt.wantRPS, res.AchievedRPS, 1e-6)
+		})
+	}
+}
+
+// TestMergeNotALoadResult gives merge files that are not load results:
+// each gets one line naming the file and what is wrong, and exit 2 (it
+// used to be a raw Go unmarshal error).
+func TestMergeNotALoadResult(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	good := writeResult(t, dir, "good.json", time.Now(), 10*time.Second, 100)
+	goodData, err := os.ReadFile(good)
+	require.NoError(t, err)
+	var damaged map[string]any
+	require.NoError(t, json.Unmarshal(goodData, &damaged))
+	damaged["histograms"] = map[string]any{"corrected": "not base64!", "uncorrected": ""}
+	damagedData, err := json.Marshal(damaged)
+	require.NoError(t, err)
+	damaged["histograms"] = nil
+	damaged["requests"] = "many"
+	wrongType, err := json.Marshal(damaged)
+	require.NoError(t, err)
+
+	tests := []struct {
+		name string
+		data string
+		want string
+	}{
+		{name: "module report", data: `{"schema": "plugincheck.report/v1", "tool": "plugincheck", "target": {"addr": "x"}, "suites": []}`,
+			want: "a module report (schema plugincheck.report/v1), not a load result: merge takes the JSON written by `plugincheck load -o json=FILE`"},
+		{name: "other JSON", data: `{"hello": "world"}`, want: `not a plugincheck load result: no "schema" field (want "plugincheck-load/1"`},
+		{name: "schema not a string", data: `{"schema": 3}`, want: "not a plugincheck load result: field schema holds a JSON number, not the string it should be"},
+		{name: "other schema", data: `{"schema": "plugincheck-load/9"}`, want: `not a load result this plugincheck reads: schema "plugincheck-load/9" (want "plugincheck-load/1")`},
+		{name: "broken JSON", data: `{"schema": "plugincheck-load/1", `, want: "not a load result: invalid JSON at byte"},
+		{name: "wrong field type", data: string(wrongType), want: "damaged load result: field requests holds a JSON string, not the number it should be"},
+		{name: "damaged histogram", data: string(damagedData), want: "damaged load result: decode histogram"},
+		{name: "garbage", data: "\x00\x01garbage\xff" + strings.Repeat("x", 10000), want: "neither a JSON load result (-o json=FILE) nor an HDR histogram log (--hdr-log)"},
+		{name: "empty", data: "", want: "neither a JSON load result"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := filepath.Join(t.TempDir(), "input.json")
+			require.NoError(t, os.WriteFile(f, []byte(tt.data), 0o600))
+			code, out, stderr := runMain(t, "merge", good, f)
+			assert.Equal(t, ExitUsage, code, stderr)
+			assert.Empty(t, out)
+			assert.True(t, strings.HasPrefix(stderr, "plugincheck: "+f+": "+tt.want), "stderr %q; want it to start %q", stderr, f+": "+tt.want)
+			assert.Equal(t, 1, strings.Count(stderr, "\n"), "one line: %q", stderr)
+			assert.Less(t, len(stderr), 600, "bounded")
+			assert.NotContains(t, stderr, "Go struct field")
+		})
 	}
 }

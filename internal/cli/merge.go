@@ -1,13 +1,9 @@
 package cli
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -19,8 +15,11 @@ import (
 type MergeOptions struct {
 	IO    *iostreams.IOStreams
 	Files []string
-	Gate  GateOptions
-	Out   LoadOutputs
+	// AllowGaps merges runs whose measured windows leave a gap, rating
+	// each run over its own window.
+	AllowGaps bool
+	Gate      GateOptions
+	Out       LoadOutputs
 }
 
 func newCmdMerge(f *Factory, runF func(context.Context, *MergeOptions) error) *cobra.Command {
@@ -31,8 +30,10 @@ func newCmdMerge(f *Factory, runF func(context.Context, *MergeOptions) error) *c
 		Long: `Merge the JSON results (-o json=FILE) of load runs made on several machines
 against the same plugin into one result: histograms and counters add exactly,
 so the merged percentiles are those of all calls together. The measured
-window is the union of the runs' windows, so the achieved rate is the
-combined rate when the runs overlapped.
+window is the union of the runs' windows, and the achieved rate the combined
+rate over it. Runs whose windows leave a gap (made one after the other) are
+refused; --allow-gaps merges them, with the achieved rate the sum of each
+run's rate over its own window.
 
 HDR histogram logs (--hdr-log) merge too, giving latency only. The gate
 flags apply to the merged result (exit 4).`,
@@ -54,6 +55,7 @@ flags apply to the merged result (exit 4).`,
 			return mergeRun(cmd.Context(), opts)
 		},
 	}
+	cmd.Flags().BoolVar(&opts.AllowGaps, "allow-gaps", false, "merge runs whose measured windows leave a gap; the rate is then the sum of each run's rate over its own window")
 	opts.Gate.addFlags(cmd.Flags())
 	opts.Out.addFlags(cmd.Flags())
 	return cmd
@@ -68,24 +70,19 @@ func mergeRun(ctx context.Context, opts *MergeOptions) error {
 	logs := load.NewMetrics()
 	nlogs := 0
 	for _, name := range opts.Files {
-		data, err := os.ReadFile(name)
+		in, err := readMergeInput(name, logs)
 		if err != nil {
+			var fe *FlagError
+			if errors.As(err, &fe) {
+				return err
+			}
 			return &FlagError{Err: err}
 		}
-		trimmed := bytes.TrimSpace(data)
-		if len(trimmed) > 0 && trimmed[0] == '{' {
-			var r load.Result
-			if err := json.Unmarshal(data, &r); err != nil {
-				return &FlagError{Err: fmt.Errorf("%s: not a plugincheck load result: %w", name, err)}
-			}
-			results = append(results, &r)
+		if in.isLog {
+			nlogs++
 			continue
 		}
-		n, err := load.ReadLog(bufio.NewReader(bytes.NewReader(data)), logs)
-		if err != nil || n == 0 {
-			return &FlagError{Err: fmt.Errorf("%s: neither a JSON load result nor an HDR histogram log (%v)", name, err)}
-		}
-		nlogs++
+		results = append(results, in.result)
 	}
 	if len(results) > 0 && nlogs > 0 {
 		return &FlagError{Err: ErrMixedInputs}
@@ -93,8 +90,11 @@ func mergeRun(ctx context.Context, opts *MergeOptions) error {
 	var res *load.Result
 	var err error
 	if len(results) > 0 {
-		res, err = load.Merge(results...)
-		if errors.Is(err, load.ErrMismatch) {
+		res, err = load.MergeOptions{Names: opts.Files, AllowGaps: opts.AllowGaps}.Merge(results...)
+		switch {
+		case errors.Is(err, load.ErrWindowGap):
+			return &FlagError{Err: fmt.Errorf("%w (--allow-gaps rates each run over its own window)", err)}
+		case errors.Is(err, load.ErrMismatch):
 			return &FlagError{Err: err}
 		}
 	} else {

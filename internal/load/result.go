@@ -207,8 +207,13 @@ var ErrMismatch = errors.New("results are not of the same load test")
 
 // Merge combines the results of several machines into one, exactly:
 // histograms and counters add, the measured window is the union of theirs,
-// target rates and concurrencies add. Cases are matched by ID.
-func Merge(rs ...*Result) (*Result, error) {
+// target rates and concurrencies add. Cases are matched by ID. Results
+// whose measured windows leave a gap are refused (ErrWindowGap): their
+// calls were not made together, so they make no one rate.
+func Merge(rs ...*Result) (*Result, error) { return MergeOptions{}.Merge(rs...) }
+
+// Merge is the package's Merge with o's options.
+func (o MergeOptions) Merge(rs ...*Result) (*Result, error) {
 	if len(rs) == 0 {
 		return nil, errors.New("merge: no results")
 	}
@@ -221,15 +226,15 @@ func Merge(rs ...*Result) (*Result, error) {
 	total := NewMetrics()
 	for i, r := range rs {
 		if r.Schema != SchemaVersion {
-			return nil, fmt.Errorf("result %d: schema %q, want %q", i+1, r.Schema, SchemaVersion)
+			return nil, fmt.Errorf("%s: schema %q, want %q", o.name(i), r.Schema, SchemaVersion)
 		}
 		if r.Module != first.Module || r.Transport != first.Transport || r.Mode != first.Mode {
-			return nil, fmt.Errorf("%w: result %d is %s/%s %s loop, result 1 is %s/%s %s loop",
-				ErrMismatch, i+1, r.Module, r.Transport, r.Mode, first.Module, first.Transport, first.Mode)
+			return nil, fmt.Errorf("%w: %s is %s/%s %s loop, %s is %s/%s %s loop",
+				ErrMismatch, o.name(i), r.Module, r.Transport, r.Mode, o.name(0), first.Module, first.Transport, first.Mode)
 		}
 		m, err := r.Metrics()
 		if err != nil {
-			return nil, fmt.Errorf("result %d: %w", i+1, err)
+			return nil, fmt.Errorf("%s: %w", o.name(i), err)
 		}
 		// Re-index the cases of r by ID into the merged mix.
 		cases := make([]CaseCounts, len(info.Mix))
@@ -263,9 +268,16 @@ func Merge(rs ...*Result) (*Result, error) {
 			info.Target = "(several)"
 		}
 	}
+	gap, err := o.checkWindows(rs)
+	if err != nil {
+		return nil, err
+	}
 	out, err := NewResult(info, total)
 	if err != nil {
 		return nil, err
+	}
+	if gap {
+		rateOverOwnWindows(out, rs)
 	}
 	out.Tool = first.Tool
 	if total.Dropped > 0 {

@@ -393,3 +393,63 @@ func TestAddKeepsNoTextForFoldedKinds(t *testing.T) {
 		assert.Contains(t, total.FailuresBy, k)
 	}
 }
+
+func TestMergeWindows(t *testing.T) {
+	t.Parallel()
+	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+	run := func(from, to int) *Result {
+		m, _ := synthetic(0, 100*(to-from), at(from), at(to)) // 100 calls/s
+		r, err := NewResult(info(), m)
+		require.NoError(t, err)
+		return r
+	}
+	// An interrupted run that measured nothing takes no part in the check.
+	empty, err := NewResult(info(), NewMetrics())
+	require.NoError(t, err)
+
+	tests := []struct {
+		name      string
+		runs      []*Result
+		allowGaps bool
+		wantErr   string
+		wantRPS   float64
+		wantEl    time.Duration
+		wantNote  bool
+	}{
+		{name: "together", runs: []*Result{run(0, 10), run(0, 10)}, wantRPS: 200, wantEl: 10 * time.Second},
+		{name: "halves of one run touch", runs: []*Result{run(0, 5), run(5, 10)}, wantRPS: 100, wantEl: 10 * time.Second},
+		{name: "chained overlaps", runs: []*Result{run(12, 20), run(0, 10), run(5, 15)}, wantRPS: 2800.0 / 20, wantEl: 20 * time.Second},
+		{name: "with an empty run", runs: []*Result{run(0, 10), empty, run(0, 10)}, wantRPS: 200, wantEl: 10 * time.Second},
+		{name: "gaps allowed but none", runs: []*Result{run(0, 10), run(0, 10)}, allowGaps: true, wantRPS: 200, wantEl: 10 * time.Second},
+		{
+			// Two runs 8 minutes apart used to merge into one rate over 8m31s.
+			name: "eight minutes apart", runs: []*Result{run(0, 10), run(500, 510)},
+			wantErr: "measured windows do not overlap: b.json started 8m10s after a.json ended (2026-01-02 03:04:05.000–2026-01-02 03:04:15.000 UTC, then 2026-01-02 03:12:25.000–2026-01-02 03:12:35.000 UTC)",
+		},
+		{name: "gap after a chain", runs: []*Result{run(0, 10), run(5, 15), run(16, 20)}, wantErr: "c.json started 1s after b.json ended"},
+		{
+			name: "gaps allowed: each run over its own window", runs: []*Result{run(0, 10), run(500, 520)}, allowGaps: true,
+			wantRPS: 200, wantEl: 20 * time.Second, wantNote: true,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := MergeOptions{Names: []string{"a.json", "b.json", "c.json"}, AllowGaps: tt.allowGaps}.Merge(tt.runs...)
+			if tt.wantErr != "" {
+				require.Error(t, err)
+				assert.ErrorIs(t, err, ErrWindowGap)
+				assert.Contains(t, err.Error(), tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			assert.InDelta(t, tt.wantRPS, got.AchievedRPS, 1e-6)
+			assert.Equal(t, tt.wantEl, time.Duration(got.Elapsed))
+			hasNote := false
+			for _, n := range got.Notes {
+				hasNote = hasNote || strings.Contains(n, "sum of each run's rate over its own window")
+			}
+			assert.Equal(t, tt.wantNote, hasNote, "notes %q", got.Notes)
+		})
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"reflect"
 	"sort"
+	"time"
 
 	"github.com/plugincheck/plugincheck/internal/load"
 	"github.com/plugincheck/plugincheck/mockclient"
@@ -24,9 +25,15 @@ var ErrEmptyMix = errors.New("loadmix: the request mix is empty")
 
 // Caller makes the calls of one request mix.
 type Caller struct {
-	cases   []suites.MixCase
-	cum     []float64 // cumulative weights
-	total   float64
+	cases []suites.MixCase
+	// cum holds the cumulative weights, each divided by the largest
+	// weight, so that the total is at most len(cases) and cannot overflow
+	// however large the fixture's weights are.
+	cum   []float64
+	total float64
+	// last is the last case with a weight above 0: Pick's answer when
+	// rounding puts a point at or past the total.
+	last    int
 	clients []*mockclient.Client
 	base    []baseline
 }
@@ -44,15 +51,23 @@ func New(cases []suites.MixCase, clients []*mockclient.Client) (*Caller, error) 
 		return nil, errors.New("loadmix: no client")
 	}
 	c := &Caller{cases: cases, clients: clients, base: make([]baseline, len(cases))}
+	top := 0.0
 	for _, mc := range cases {
 		if mc.Weight < 0 || math.IsNaN(mc.Weight) || math.IsInf(mc.Weight, 0) {
 			return nil, fmt.Errorf("loadmix: %s: weight %v", mc.ID, mc.Weight)
 		}
-		c.total += mc.Weight
-		c.cum = append(c.cum, c.total)
+		top = max(top, mc.Weight)
 	}
-	if c.total <= 0 {
+	if top == 0 {
 		return nil, ErrEmptyMix
+	}
+	for i, mc := range cases {
+		w := mc.Weight / top
+		if w > 0 {
+			c.last = i
+		}
+		c.total += w
+		c.cum = append(c.cum, c.total)
 	}
 	return c, nil
 }
@@ -63,30 +78,62 @@ func New(cases []suites.MixCase, clients []*mockclient.Client) (*Caller, error) 
 // between callers and no randomness between runs.
 const golden = 0.6180339887498949
 
-// Pick returns the index of the case that call n makes.
+// Pick returns the index of the case that call n makes; it is always a
+// case with a weight above 0.
 func (c *Caller) Pick(n uint64) int {
 	_, frac := math.Modf(float64(n) * golden)
-	i := sort.SearchFloat64s(c.cum, frac*c.total)
-	// SearchFloat64s finds the first cum ≥ x; a point exactly on a boundary
-	// belongs to the next case.
-	for i < len(c.cum)-1 && c.cum[i] <= frac*c.total {
-		i++
+	x := frac * c.total
+	// The first case whose cumulative weight is above x: a point exactly on
+	// a boundary belongs to the next case, and cases of weight 0 (whose
+	// cumulative weight equals the one before) are never picked.
+	i := sort.Search(len(c.cum), func(i int) bool { return c.cum[i] > x })
+	if i >= len(c.cum) {
+		// Only rounding (x at the total) gets here.
+		return c.last
 	}
 	return i
 }
 
+// BaselineOptions bound a baseline pass and report its progress.
+type BaselineOptions struct {
+	// Deadline, if not zero, is when the pass stops starting calls. A call
+	// in flight then still finishes, bounded by the client's call timeout,
+	// so the pass ends by Deadline plus one call timeout.
+	Deadline time.Time
+	// Progress, if not nil, is told before each call and at the end how
+	// many of the cases are done.
+	Progress func(done, total int)
+}
+
 // Baseline calls every case once, one after the other, and records each
 // verdict as the one the case must keep under load. A case whose call fails
-// gets no baseline. It returns the outcomes, for diagnosing a plugin that
-// cannot be reached.
-func (c *Caller) Baseline(ctx context.Context) []mockclient.Outcome {
-	outs := make([]mockclient.Outcome, len(c.cases))
+// gets no baseline, and neither do the cases not called because the pass
+// reached its deadline or ctx ended. A call cut short by the end of ctx is
+// not recorded: its failure is not the plugin's.
+//
+// It returns the outcomes of the cases called, in order (all of them
+// unless the pass stopped early), for diagnosing a plugin that cannot be
+// reached.
+func (c *Caller) Baseline(ctx context.Context, opts BaselineOptions) []mockclient.Outcome {
+	outs := make([]mockclient.Outcome, 0, len(c.cases))
 	for i, mc := range c.cases {
+		if opts.Progress != nil {
+			opts.Progress(i, len(c.cases))
+		}
+		if ctx.Err() != nil || (i > 0 && !opts.Deadline.IsZero() && !time.Now().Before(opts.Deadline)) {
+			break
+		}
 		out := mc.Step.Op.Do(ctx, c.clients[0], mc.Step.Request)
-		outs[i] = out
+		if ctx.Err() != nil {
+			break
+		}
+		outs = append(outs, out)
 		if ok(mc.Step.Op, c.clients[0].Transport(), &out.Observation) {
 			c.base[i] = baseline{set: true, verdict: out.Verdict, label: suites.VerdictLabel(mc.Step.Op, out.Verdict)}
 		}
+	}
+	if opts.Progress != nil {
+		opts.Progress(len(outs), len(c.cases))
 	}
 	return outs
 }

@@ -3,7 +3,9 @@ package loadmix
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -29,15 +31,24 @@ func TestPickFollowsWeights(t *testing.T) {
 		{name: "three to one", weights: []float64{3, 1}, calls: 400},
 		{name: "decimals", weights: []float64{0.5, 2.25, 0.25}, calls: 1000},
 		{name: "one case", weights: []float64{7}, calls: 10},
+		// Each weight is finite but their sum is not: the weights are
+		// scaled before they are added.
+		{name: "sum past the largest float64", weights: []float64{1e308, 1e308}, calls: 1000},
+		{name: "largest float64 beside a small one", weights: []float64{math.MaxFloat64, math.MaxFloat64 / 4}, calls: 1000},
+		{name: "zero weights in between", weights: []float64{0, 1, 0, 1, 0}, calls: 1000},
+		{name: "smallest weights", weights: []float64{5e-324, 5e-324}, calls: 1000},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			cases := make([]suites.MixCase, len(tt.weights))
-			total := 0.0
+			top, total := 0.0, 0.0
 			for i, w := range tt.weights {
 				cases[i] = suites.MixCase{ID: string(rune('a' + i)), Weight: w}
-				total += w
+				top = max(top, w)
+			}
+			for _, w := range tt.weights {
+				total += w / top // scaled, so that the shares stay finite
 			}
 			c, err := New(cases, []*mockclient.Client{{}})
 			require.NoError(t, err)
@@ -46,10 +57,47 @@ func TestPickFollowsWeights(t *testing.T) {
 				got[c.Pick(n)]++
 			}
 			for i, w := range tt.weights {
-				want := float64(tt.calls) * w / total
+				want := float64(tt.calls) * (w / top) / total
 				// A low-discrepancy sequence stays within a few calls of the
 				// exact share over any run length.
 				assert.InDelta(t, want, got[i], 3, "case %d: got %d calls; want %.1f", i, got[i], want)
+			}
+		})
+	}
+}
+
+// TestPickStaysInRange feeds Pick call numbers whose golden-ratio point
+// lands on 0 or rounds up to the total, with weights that add up past the
+// largest float64: Pick used to index past its table (panic: index out of
+// range).
+func TestPickStaysInRange(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		weights []float64
+	}{
+		{name: "two 1e308", weights: []float64{1e308, 1e308}},
+		{name: "max float64 and zeros", weights: []float64{math.MaxFloat64, 0, math.MaxFloat64, 0}},
+		{name: "last case weight 0", weights: []float64{1, 2, 0}},
+	}
+	ns := []uint64{0, 1, 2, 1 << 52, 1<<53 + 1, math.MaxUint64 / 2, math.MaxUint64}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			cases := make([]suites.MixCase, len(tt.weights))
+			for i, w := range tt.weights {
+				cases[i] = suites.MixCase{ID: string(rune('a' + i)), Weight: w}
+			}
+			c, err := New(cases, []*mockclient.Client{{}})
+			require.NoError(t, err)
+			for _, n := range ns {
+				i := c.Pick(n)
+				require.True(t, i >= 0 && i < len(cases), "Pick(%d) = %d; want an index below %d", n, i, len(cases))
+				assert.Positive(t, tt.weights[i], "Pick(%d) = %d, a case of weight 0", n, i)
+			}
+			for n := range uint64(1000) {
+				i := c.Pick(n)
+				require.Positive(t, tt.weights[i], "Pick(%d) = %d", n, i)
 			}
 		})
 	}
@@ -146,6 +194,66 @@ func TestCallClassifies(t *testing.T) {
 			assert.Equal(t, tt.wantFailure, o.Failure, "GOST-level failure")
 			assert.Contains(t, o.FailureText, tt.wantText)
 			assert.NotEmpty(t, o.Verdict, "GOST's verdict is labelled whatever happened")
+		})
+	}
+}
+
+// TestBaselineStops checks the bounds of the baseline pass against a real
+// loopback HTTP auth plugin: a deadline stops it starting calls (the first
+// call is always made), and the end of ctx stops it at once.
+func TestBaselineStops(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"ok":true,"id":"u"}`)
+	}))
+	t.Cleanup(srv.Close)
+	op, err := mockclient.LookupOperation(mockclient.Auth, "")
+	require.NoError(t, err)
+	mix := make([]suites.MixCase, 5)
+	for i := range mix {
+		mix[i] = suites.MixCase{ID: fmt.Sprint(i), Weight: 1, Step: &suites.Step{Op: op, Request: &mockclient.AuthRequest{Username: "u"}}}
+	}
+	tests := []struct {
+		name      string
+		deadline  time.Time
+		cancelAt  int // cancel ctx when progress reports this many done; -1 never
+		wantDone  int
+		wantBases int
+	}{
+		{name: "no bound", cancelAt: -1, wantDone: 5, wantBases: 5},
+		{name: "deadline passed: the first call only", deadline: time.Now().Add(-time.Second), cancelAt: -1, wantDone: 1, wantBases: 1},
+		{name: "deadline ahead", deadline: time.Now().Add(time.Hour), cancelAt: -1, wantDone: 5, wantBases: 5},
+		{name: "interrupted after two", cancelAt: 2, wantDone: 2, wantBases: 2},
+		{name: "interrupted before the first", cancelAt: 0, wantDone: 0, wantBases: 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			cl, err := mockclient.New(mockclient.Config{Addr: srv.URL + "/auth", Transport: mockclient.HTTP, CallTimeout: 10 * time.Second})
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = cl.Close() })
+			c, err := New(mix, []*mockclient.Client{cl})
+			require.NoError(t, err)
+			ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+			defer cancel()
+			var reported [][2]int
+			outs := c.Baseline(ctx, BaselineOptions{Deadline: tt.deadline, Progress: func(done, total int) {
+				reported = append(reported, [2]int{done, total})
+				if done == tt.cancelAt {
+					cancel()
+				}
+			}})
+			assert.Len(t, outs, tt.wantDone)
+			bases := 0
+			for _, ci := range c.Info() {
+				if ci.Baseline != "" {
+					bases++
+				}
+			}
+			assert.Equal(t, tt.wantBases, bases)
+			require.NotEmpty(t, reported)
+			assert.Equal(t, [2]int{tt.wantDone, 5}, reported[len(reported)-1], "the last report says how many were done")
 		})
 	}
 }
