@@ -71,6 +71,9 @@ func endpointOf(cfg mockclient.Config) (endpoint, error) {
 			}
 		}
 		ep.address = net.JoinHostPort(ep.host, port)
+		if _, _, err := net.SplitHostPort(ep.address); err != nil {
+			return ep, fmt.Errorf("URL host %q: %w", u.Host, err)
+		}
 		u.Host = ep.address
 		ep.url = u
 		return ep, nil
