@@ -39,7 +39,7 @@ flags apply to the merged result (exit 4).`,
 		Example: `  plugincheck merge machine-*.json
   plugincheck merge a.json b.json -o json=total.json --max-p99 50ms --min-rps 20000
   plugincheck merge a.hlog b.hlog`,
-		Args: cobra.MinimumNArgs(1),
+		Args: fileArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Files = args
 			if _, err := opts.Gate.thresholds(); err != nil {
