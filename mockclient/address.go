@@ -140,7 +140,7 @@ func parseAddress(addr string, t Transport, m Module) (Address, error) {
 		if a.Transport == HTTP {
 			if m == Observer {
 				// GOST's HTTP observer, alone, prepends "http://".
-				return parseHTTP(a, "http://"+addr)
+				return parseHTTP(a, observerURL(addr))
 			}
 			what := "every call"
 			if m != "" {
@@ -325,6 +325,9 @@ func parseHTTP(a Address, raw string) (Address, error) {
 		return bad("not a valid URL: "+err.Error(), "")
 	}
 	a.Scheme = strings.ToLower(u.Scheme)
+	if a.Scheme != "http" && a.Scheme != "https" {
+		return bad(fmt.Sprintf("unknown scheme %q: an HTTP plugin's addr is an http:// or https:// URL", a.Scheme), "")
+	}
 	example := a.Scheme + "://127.0.0.1:8000" + u.EscapedPath()
 	host := u.Hostname()
 	switch {

@@ -44,6 +44,8 @@ func TestParseAddress(t *testing.T) {
 		{name: "http path and query", addr: "HTTP://127.0.0.1:8000/a/b?x=1&y=2", wantTransport: HTTP, wantScheme: "http", wantNetwork: "tcp", wantDial: "127.0.0.1:8000", wantHost: "127.0.0.1", wantURL: "http://127.0.0.1:8000/a/b?x=1&y=2"},
 		{name: "https ipv6", addr: "https://[::1]:8443/sd", wantTransport: HTTP, wantScheme: "https", wantNetwork: "tcp", wantDial: "[::1]:8443", wantHost: "::1", wantURL: "https://[::1]:8443/sd"},
 		{name: "observer gets http:// prepended", addr: "127.0.0.1:8000/observer", transport: HTTP, module: Observer, wantTransport: HTTP, wantScheme: "http", wantNetwork: "tcp", wantDial: "127.0.0.1:8000", wantHost: "127.0.0.1", wantURL: "http://127.0.0.1:8000/observer"},
+		{name: "observer: GOST prepends nothing to an addr starting with http", addr: "httpbin:8000/observer", transport: HTTP, module: Observer,
+			wantErr: `"httpbin:8000/observer": unknown scheme "httpbin": an HTTP plugin's addr is an http:// or https:// URL`},
 		{name: "explicit grpc transport", addr: "127.0.0.1:8000", transport: GRPC, wantTransport: GRPC, wantNetwork: "tcp", wantDial: "127.0.0.1:8000", wantHost: "127.0.0.1"},
 
 		// sad: each of issue 9's bad addresses
