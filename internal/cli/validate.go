@@ -84,11 +84,12 @@ func checkCount(flag string, n, lo, hi int) error {
 }
 
 // checkWritable makes sure the run will be able to write file, so that a
-// bad path fails before the run and not after it. It creates nothing that
-// stays: an existing file is opened for writing without truncation, a new
-// one is tried with a temporary file in its directory.
-func checkWritable(flag, file string) error {
-	fail := func(why string) error { return flagErrorf("%s %s: %s", flag, file, why) }
+// bad path fails before the run and not after it; label names the flag in
+// the message. It creates nothing that stays: an existing file is opened
+// for writing without truncation, a new one is tried with a temporary file
+// in its directory.
+func checkWritable(label, file string) error {
+	fail := func(why string) error { return flagErrorf("%s: %s", label, why) }
 	if st, err := os.Stat(file); err == nil {
 		if st.IsDir() {
 			return fail("is a directory")
@@ -141,7 +142,7 @@ func checkOutputFiles(outs []output) error {
 			return flagErrorf("--output: %s and %s both write %s; give each its own file", prev, o.format, o.file)
 		}
 		seen[key] = o.format
-		if err := checkWritable("--output "+o.format+"=", o.file); err != nil {
+		if err := checkWritable("--output "+o.format+"="+o.file, o.file); err != nil {
 			return err
 		}
 	}
@@ -235,7 +236,7 @@ func (o *LoadOptions) checkRanges() error {
 		checkDuration("--warmup", o.Warmup, 0, maxRunTime, true),
 	}
 	if o.Out.HDRLog != "" {
-		checks = append(checks, checkWritable("--hdr-log", o.Out.HDRLog))
+		checks = append(checks, checkWritable("--hdr-log "+o.Out.HDRLog, o.Out.HDRLog))
 	}
 	return firstErr(checks)
 }
