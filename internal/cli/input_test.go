@@ -117,6 +117,8 @@ func TestMainBadInput(t *testing.T) {
 			`plugincheck load needs a module, e.g. plugincheck load auth --addr 127.0.0.1:8000; modules: ` + moduleNames()},
 		{"load with two modules", []string{"load", "auth", "bypass", "--addr", addr},
 			`unexpected argument "bypass": plugincheck load takes one module (see plugincheck load --help)`},
+		{"flags without a module", []string{"--addr", addr},
+			`missing module or command: plugincheck <module> --addr …; modules: ` + moduleNames()},
 		{"merge without files", []string{"merge"},
 			`plugincheck merge needs at least one file: the JSON results (-o json=FILE) or HDR logs (--hdr-log) of load runs`},
 		{"suites with two arguments", []string{"suites", "a", "b"},
@@ -135,6 +137,14 @@ func TestMainBadInput(t *testing.T) {
 	entries, err := os.ReadDir(dir)
 	require.NoError(t, err)
 	assert.Len(t, entries, 1, "the writability checks leave no file behind")
+}
+
+func TestMainNoArgumentsShowsHelp(t *testing.T) {
+	t.Parallel()
+	code, stdout, stderr := runMain(t)
+	assert.Equal(t, ExitOK, code)
+	assert.Contains(t, stdout, "plugincheck <module> --addr <plugin>")
+	assert.Empty(t, stderr)
 }
 
 // TestMainValidAddressForms runs the address forms GOST accepts end to
