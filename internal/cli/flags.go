@@ -194,7 +194,7 @@ func parseOutputs(specs []string, known func(format string) error, example strin
 	if stdout > 1 {
 		return nil, flagErrorf("--output: only one format can go to standard output; give the others a file (%s)", example)
 	}
-	return out, checkOutputFiles(out)
+	return out, nil
 }
 
 func (o *CheckOptions) validate() error {
@@ -207,8 +207,7 @@ func (o *CheckOptions) validate() error {
 	if err := (suites.Filter{Run: o.Run, Skip: o.Skip}).Validate(); err != nil {
 		return &FlagError{Err: err}
 	}
-	_, err := o.outputs()
-	return err
+	return o.checkOutputs()
 }
 
 func (o *CheckOptions) runOptions() suites.RunOptions {

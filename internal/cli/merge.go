@@ -45,7 +45,7 @@ flags apply to the merged result (exit 4).`,
 			if _, err := opts.Gate.thresholds(); err != nil {
 				return err
 			}
-			if _, err := opts.Out.parse(); err != nil {
+			if err := opts.Out.checkFiles(); err != nil {
 				return err
 			}
 			if runF != nil {

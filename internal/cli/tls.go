@@ -53,7 +53,7 @@ Exits 3 when GOST could not connect with the settings given.`,
 			if _, err := opts.Conn.checkTarget(tlsModule); err != nil {
 				return err
 			}
-			if _, err := opts.Output.outputs(); err != nil {
+			if err := opts.Output.checkOutputs(); err != nil {
 				return err
 			}
 			if runF != nil {

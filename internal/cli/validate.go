@@ -235,9 +235,7 @@ func (o *LoadOptions) checkRanges() error {
 		checkDuration("--duration", o.Duration, minRunTime, maxRunTime, true),
 		checkDuration("--warmup", o.Warmup, 0, maxRunTime, true),
 	}
-	if o.Out.HDRLog != "" {
-		checks = append(checks, checkWritable("--hdr-log "+o.Out.HDRLog, o.Out.HDRLog))
-	}
+	checks = append(checks, o.Out.checkFiles())
 	return firstErr(checks)
 }
 
@@ -258,6 +256,31 @@ func firstErr(errs []error) error {
 		if err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// checkOutputs parses -o and checks that every file named can be written.
+func (o *CheckOptions) checkOutputs() error {
+	outs, err := o.outputs()
+	if err != nil {
+		return err
+	}
+	return checkOutputFiles(outs)
+}
+
+// checkFiles parses -o and checks that every file named, and the HDR log,
+// can be written.
+func (o *LoadOutputs) checkFiles() error {
+	outs, err := o.parse()
+	if err != nil {
+		return err
+	}
+	if err := checkOutputFiles(outs); err != nil {
+		return err
+	}
+	if o.HDRLog != "" {
+		return checkWritable("--hdr-log "+o.HDRLog, o.HDRLog)
 	}
 	return nil
 }
