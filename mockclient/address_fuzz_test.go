@@ -1,61 +1,59 @@
-package mockclient_test
+package mockclient
 
 import (
 	"errors"
-	"regexp"
+	"strconv"
 	"testing"
-
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
-
-	"github.com/plugincheck/plugincheck/mockclient"
 )
 
-// httpScheme is DetectTransport's rule, written independently.
-var httpScheme = regexp.MustCompile(`^(?i)https?://`)
-
-// maxAddressErrorBytes bounds the error New returns for an address, as it is
-// today: the error quotes the address, so it grows with it. TODO(issue 9,
-// item 3): once the address parser cuts what it quotes, use a constant.
-func maxAddressErrorBytes(addr string) int { return 1024 + 8*len(addr) }
-
-// FuzzAddress feeds an address to everything in mockclient that interprets
-// one: DetectTransport, and New for an automatic, a gRPC and an HTTP
-// transport (grpc.NewClient's target parsing; the HTTP URL is used verbatim
-// at the first call). New never connects, so the fuzzer makes no network
-// calls. The seeds are plain addresses, so the target carries over to the
-// address parser issue 9 asks for: call it here and keep the corpus.
-func FuzzAddress(f *testing.F) {
-	for _, addr := range []string{
-		"127.0.0.1:8000", "http://127.0.0.1:8000/auth", "HTTPS://h:1", "dns:///h:1", "unix:///tmp/p.sock",
-		"[::1]:8000", "::1:8000", "grpc://127.0.0.1:1", "http:///auth", "127.0.0.1:99999", "34853", "",
+// FuzzParseAddress feeds arbitrary addresses to the parser: it must not
+// panic, must refuse with a bounded *AddressError, and whatever it accepts
+// must be dialable: a network, an address and, over TCP, a port in range.
+func FuzzParseAddress(f *testing.F) {
+	for _, seed := range []string{
+		"127.0.0.1:8000", "[::1]:8000", ":8000", "dns:///plugin:8000", "dns://8.8.8.8/plugin:8000",
+		"passthrough:///127.0.0.1:8000", "unix:///run/p.sock", "unix:p.sock", "unix-abstract:p",
+		"http://127.0.0.1:8000/auth?x=1", "https://[::1]/sd", "HTTP://h", "http:///auth", "http://::1:80/a",
+		"34853", "garbage", "127.0.0.1:99999", "ftp://x/y", "127.0.0.1:1/auth", "grpc://127.0.0.1:1",
+		"::1:8000", "[::1", "--tls", "", "\x00", "unix://host/p", "dns://h:1",
 	} {
-		f.Add(addr)
+		f.Add(seed, "", "")
+		f.Add(seed, "http", "observer")
 	}
-	f.Fuzz(func(t *testing.T, addr string) {
-		detected := mockclient.DetectTransport(addr)
-		want := mockclient.GRPC
-		if httpScheme.MatchString(addr) {
-			want = mockclient.HTTP
+	f.Fuzz(func(t *testing.T, addr, transport, module string) {
+		tr, err := ParseTransport(transport)
+		if err != nil {
+			return
 		}
-		require.Equal(t, want, detected, "DetectTransport(%q)", addr)
-
-		for _, tr := range []mockclient.Transport{"", mockclient.GRPC, mockclient.HTTP} {
-			c, err := mockclient.New(mockclient.Config{Addr: addr, Transport: tr})
-			if err != nil {
-				assert.Nil(t, c)
-				assert.NotEqual(t, mockclient.HTTP, tr, "an HTTP client is built for any addr")
-				assert.True(t, errors.Is(err, mockclient.ErrInvalidTarget), "New(%q, %q) = %v; want ErrInvalidTarget", addr, tr, err)
-				assert.LessOrEqual(t, len(err.Error()), maxAddressErrorBytes(addr))
-				continue
+		a, err := ParseAddress(addr, tr, Module(module))
+		if err != nil {
+			var ae *AddressError
+			if !errors.As(err, &ae) || !errors.Is(err, ErrBadAddress) {
+				t.Fatalf("ParseAddress(%q) error %T %v; want *AddressError", addr, err, err)
 			}
-			wantTr := tr
-			if wantTr == "" {
-				wantTr = detected
+			if n := len(err.Error()); n > 4*maxQuotedAddr+100 {
+				t.Fatalf("ParseAddress(%q) message is %d bytes; want it bounded", addr, n)
 			}
-			assert.Equal(t, wantTr, c.Transport())
-			assert.Equal(t, addr, c.Config().Addr, "GOST uses the addr verbatim")
-			assert.NoError(t, c.Close())
+			return
+		}
+		switch a.Network {
+		case "unix":
+			if a.Dial == "" || a.Transport != GRPC {
+				t.Fatalf("ParseAddress(%q) = %+v; want a socket path for gRPC", addr, a)
+			}
+		case "tcp":
+			p, perr := strconv.Atoi(a.Port())
+			if perr != nil || p < 1 || p > 65535 {
+				t.Fatalf("ParseAddress(%q) dials %q; want a port in 1-65535", addr, a.Dial)
+			}
+		default:
+			t.Fatalf("ParseAddress(%q) network %q; want tcp or unix", addr, a.Network)
+		}
+		if (a.Transport == HTTP) != (a.URL != nil) {
+			t.Fatalf("ParseAddress(%q) = %+v; want a URL exactly for HTTP", addr, a)
+		}
+		if a.Host == "" {
+			t.Fatalf("ParseAddress(%q) has no host for SNI and messages", addr)
 		}
 	})
 }

@@ -27,6 +27,8 @@ const MaxReplyBytes = 32 << 20
 type Config struct {
 	// Addr is the plugin address exactly as GOST's `addr`: a gRPC target
 	// (host:port, dns:///…, unix:///…) or, for HTTP, the full URL used verbatim.
+	// New takes whatever GOST takes; ParseAddress is the stricter check a
+	// command runs first, to refuse an address that never reaches a plugin.
 	Addr string
 	// Transport selects gRPC or HTTP; empty means DetectTransport(Addr).
 	Transport Transport

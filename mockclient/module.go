@@ -86,8 +86,7 @@ func ParseTransport(name string) (Transport, error) {
 // otherwise. GOST itself never guesses (it reads the plugin's type), but an
 // address with a URL scheme is never a valid gRPC target for it either.
 func DetectTransport(addr string) Transport {
-	lower := strings.ToLower(addr)
-	if strings.HasPrefix(lower, "http://") || strings.HasPrefix(lower, "https://") {
+	if scheme, _, slashes := splitScheme(addr); slashes && (scheme == "http" || scheme == "https") {
 		return HTTP
 	}
 	return GRPC

@@ -37,7 +37,7 @@ func newCmdDemo(f *Factory, runF func(context.Context, *DemoOptions) error) *cob
 		Long: `Start plugincheck's reference plugins for all 13 modules on 127.0.0.1, over gRPC
 and HTTP, and run every module's built-in and reference suites against them:
 13 modules × 2 transports. Needs no plugin of your own.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := opts.Checks.validate(); err != nil {
 				return err

@@ -61,7 +61,7 @@ func exitCodeFor(ctx context.Context, err error) ExitCode {
 	case errors.Is(err, ErrThresholdBreached):
 		return ExitThreshold
 	case errors.As(err, &fe), errors.As(err, &pe), errors.As(err, &pat),
-		errors.Is(err, suites.ErrNoMatch), errors.Is(err, mockclient.ErrInvalidTarget),
+		errors.Is(err, suites.ErrNoMatch), errors.Is(err, mockclient.ErrInvalidTarget), errors.Is(err, mockclient.ErrBadAddress),
 		errors.Is(err, mockclient.ErrUnknownModule), errors.Is(err, mockclient.ErrUnknownTransport):
 		return ExitUsage
 	}

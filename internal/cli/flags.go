@@ -83,30 +83,39 @@ func (o *ConnOptions) auditOptions(now func() time.Time) (probe.AuditOptions, er
 	return opts, nil
 }
 
-// config validates the options and builds the GOST plugin config.
-func (o *ConnOptions) config(m mockclient.Module) (mockclient.Config, error) {
+// checkTarget validates --addr against --transport, with mockclient's
+// address parser, and GOST's --timeout, and returns the parsed address.
+func (o *ConnOptions) checkTarget(m mockclient.Module) (mockclient.Address, error) {
 	if o.Addr == "" {
-		return mockclient.Config{}, flagErrorf("--addr is required")
+		return mockclient.Address{}, flagErrorf("--addr is required")
 	}
 	t, err := mockclient.ParseTransport(o.Transport)
 	if err != nil {
-		return mockclient.Config{}, &FlagError{Err: fmt.Errorf("--transport: %w", err)}
+		return mockclient.Address{}, &FlagError{Err: fmt.Errorf("--transport: %w", err)}
 	}
-	isURL := mockclient.DetectTransport(o.Addr) == mockclient.HTTP
-	if t == "" {
-		t = mockclient.DetectTransport(o.Addr)
+	addr, err := checkAddr(o.Addr, t, m)
+	if err != nil {
+		return addr, err
 	}
-	switch {
-	case t == mockclient.GRPC && isURL:
-		return mockclient.Config{}, flagErrorf("--addr %s is a URL but the transport is grpc: GOST's gRPC client would resolve it as a host name and never connect; use host:port", o.Addr)
-	case t == mockclient.HTTP && !isURL && m != mockclient.Observer:
-		return mockclient.Config{}, flagErrorf("--addr %s has no http:// or https:// scheme: GOST uses an HTTP plugin's addr verbatim as the URL, so every %s call would fail", o.Addr, m)
-	case o.CallTimeout <= 0:
-		return mockclient.Config{}, flagErrorf("--call-timeout must be positive")
-	case o.Timeout < 0:
-		return mockclient.Config{}, flagErrorf("--timeout must not be negative")
+	return addr, checkDuration("--timeout", o.Timeout, 0, maxTimeout, true)
+}
+
+// validate checks every connection flag; nothing is dialled.
+func (o *ConnOptions) validate(m mockclient.Module) error {
+	_, err := o.config(m)
+	return err
+}
+
+// config validates the options and builds the GOST plugin config.
+func (o *ConnOptions) config(m mockclient.Module) (mockclient.Config, error) {
+	addr, err := o.checkTarget(m)
+	if err != nil {
+		return mockclient.Config{}, err
 	}
-	cfg := mockclient.Config{Addr: o.Addr, Transport: t, Token: o.Token, Timeout: o.Timeout, CallTimeout: o.CallTimeout}
+	if err := checkDuration("--call-timeout", o.CallTimeout, time.Millisecond, maxTimeout, false); err != nil {
+		return mockclient.Config{}, err
+	}
+	cfg := mockclient.Config{Addr: o.Addr, Transport: addr.Transport, Token: o.Token, Timeout: o.Timeout, CallTimeout: o.CallTimeout}
 	if o.TLS || o.TLSSecure || o.TLSServerName != "" {
 		cfg.TLS = &mockclient.TLSConfig{Secure: o.TLSSecure, ServerName: o.TLSServerName}
 	}
@@ -192,14 +201,13 @@ func (o *CheckOptions) validate() error {
 	if o.Concurrency < 1 {
 		return flagErrorf("--concurrency must be at least 1")
 	}
-	if o.LatencyBudget <= 0 {
-		return flagErrorf("--latency-budget must be positive")
+	if err := checkDuration("--latency-budget", o.LatencyBudget, time.Nanosecond, maxTimeout, false); err != nil {
+		return err
 	}
 	if err := (suites.Filter{Run: o.Run, Skip: o.Skip}).Validate(); err != nil {
 		return &FlagError{Err: err}
 	}
-	_, err := o.outputs()
-	return err
+	return o.checkOutputs()
 }
 
 func (o *CheckOptions) runOptions() suites.RunOptions {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"runtime/debug"
 	"strconv"
@@ -49,6 +50,9 @@ func (g *GateOptions) addFlags(fs *pflag.FlagSet) {
 
 func (g *GateOptions) thresholds() (load.Thresholds, error) {
 	t := load.Thresholds{MaxP99: g.MaxP99, MinRPS: g.MinRPS}
+	if err := g.checkRanges(); err != nil {
+		return t, err
+	}
 	switch {
 	case g.MaxP99 < 0:
 		return t, flagErrorf("--max-p99 must not be negative")
@@ -62,7 +66,7 @@ func (g *GateOptions) thresholds() (load.Thresholds, error) {
 			s, scale = strings.TrimSuffix(s, "%"), 100
 		}
 		v, err := strconv.ParseFloat(s, 64)
-		if err != nil || v < 0 || v/scale > 1 {
+		if err != nil || math.IsNaN(v) || v < 0 || v/scale > 1 {
 			return t, flagErrorf("--max-error-rate %q: want a fraction between 0 and 1 or a percentage (1%%)", g.MaxErrorRate)
 		}
 		v /= scale
@@ -140,7 +144,7 @@ result names it.`,
 		Example: `  plugincheck load auth --addr 127.0.0.1:8000 --token gost --duration 30s --concurrency 32
   plugincheck load auth --addr 127.0.0.1:8000 --rate 2000 --duration 1m --warmup 5s --hdr-log auth.hlog
   plugincheck load bypass --addr http://127.0.0.1:8000/bypass --rate 500 --max-p99 20ms --max-error-rate 0 -o json=load.json`,
-		Args: cobra.ExactArgs(1),
+		Args: moduleArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			m, err := mockclient.ParseModule(args[0])
 			if err != nil {
@@ -176,6 +180,9 @@ result names it.`,
 }
 
 func (o *LoadOptions) validate(fs *pflag.FlagSet) error {
+	if err := o.checkRanges(); err != nil {
+		return err
+	}
 	switch {
 	case o.Concurrency < 1:
 		return flagErrorf("--concurrency must be at least 1")

@@ -76,7 +76,7 @@ func TestNewCmdLoad(t *testing.T) {
 			},
 		},
 		{name: "unknown module", args: "nope --addr a:1", wantErr: `unknown module "nope"`},
-		{name: "no module", args: "--addr a:1", wantErr: "accepts 1 arg"},
+		{name: "no module", args: "--addr a:1", wantErr: "load needs a module, e.g. load auth --addr 127.0.0.1:8000; modules: admission, auth,"},
 		{name: "bad concurrency", args: "auth --addr a:1 -c 0", wantErr: "--concurrency must be at least 1"},
 		{name: "negative rate", args: "auth --addr a:1 --rate -1", wantErr: "--rate must not be negative"},
 		{name: "unbounded", args: "auth --addr a:1 -d 0", wantErr: "--duration 0 needs --requests"},

@@ -40,13 +40,13 @@ flags apply to the merged result (exit 4).`,
 		Example: `  plugincheck merge machine-*.json
   plugincheck merge a.json b.json -o json=total.json --max-p99 50ms --min-rps 20000
   plugincheck merge a.hlog b.hlog`,
-		Args: cobra.MinimumNArgs(1),
+		Args: fileArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Files = args
 			if _, err := opts.Gate.thresholds(); err != nil {
 				return err
 			}
-			if _, err := opts.Out.parse(); err != nil {
+			if err := opts.Out.checkFiles(); err != nil {
 				return err
 			}
 			if runF != nil {

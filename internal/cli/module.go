@@ -37,8 +37,11 @@ func newCmdModule(f *Factory, m mockclient.Module, runF func(context.Context, *M
 		Short: fmt.Sprintf("Check a %s plugin as GOST calls it", m),
 		Long: fmt.Sprintf(`Check a %s plugin: run the built-in %s suite (request shapes GOST really sends,
 consistency, latency, module sanity) plus any --fixtures, over the plugin's transport.`, m, m),
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := opts.Conn.validate(m); err != nil {
+				return err
+			}
 			if err := opts.Checks.validate(); err != nil {
 				return err
 			}

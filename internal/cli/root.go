@@ -22,12 +22,24 @@ func Main(ctx context.Context, args []string, io *iostreams.IOStreams) ExitCode 
 	root := NewCmdRoot(f)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
+	if errors.Is(err, errNoModule) {
+		if len(args) == 0 {
+			return exitCodeFor(ctx, root.Help())
+		}
+		// Only flags, which the root ignores: plugincheck --addr … forgot
+		// the module.
+		err = flagErrorf("missing module or command: plugincheck <module> --addr …; modules: %s", moduleNames())
+	}
 	code := exitCodeFor(ctx, err)
 	if err != nil && !errors.Is(err, ErrChecksFailed) {
 		fmt.Fprintf(io.ErrOut, "plugincheck: %s\n", oneLine(err))
 	}
 	return code
 }
+
+// errNoModule is the root command's answer to no module or command; Main
+// shows the help for no arguments at all, and a usage error for flags alone.
+var errNoModule = errors.New("no module or command")
 
 // NewCmdRoot builds the command tree.
 func NewCmdRoot(f *Factory) *cobra.Command {
@@ -50,7 +62,7 @@ included), 4 load threshold breached, 130 interrupted.`,
 		Args:          cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				return cmd.Help()
+				return errNoModule
 			}
 			hint := ""
 			if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
@@ -74,6 +86,7 @@ included), 4 load threshold breached, 130 interrupted.`,
 	}
 	root.AddCommand(newCmdTLS(f, nil), newCmdDemo(f, nil), newCmdSuites(f), newCmdProtoset(f), newCmdVersion(f),
 		newCmdLoad(f, nil), newCmdMerge(f, nil))
+	usageArgs(root)
 	return root
 }
 

@@ -48,9 +48,12 @@ Exits 3 when GOST could not connect with the settings given.`,
 		Example: `  plugincheck tls --addr 127.0.0.1:8443 --tls
   plugincheck tls --addr https://plugin.internal:8443/auth --tls-secure -o json
   plugincheck tls --addr 127.0.0.1:8443 --tls --tls-client-cert client.pem --tls-client-key client.key`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if _, err := opts.Output.outputs(); err != nil {
+			if _, err := opts.Conn.checkTarget(tlsModule); err != nil {
+				return err
+			}
+			if err := opts.Output.checkOutputs(); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -65,9 +68,13 @@ Exits 3 when GOST could not connect with the settings given.`,
 	return cmd
 }
 
+// tlsModule stands for the module in the tls command's messages: the
+// audit is the same for every module.
+const tlsModule = mockclient.Module("plugin")
+
 func tlsRun(ctx context.Context, opts *TLSOptions) error {
 	opts.Conn.CallTimeout = probe.HandshakeTimeout
-	cfg, err := opts.Conn.config(mockclient.Module("plugin"))
+	cfg, err := opts.Conn.config(tlsModule)
 	if err != nil {
 		return err
 	}

@@ -15,7 +15,6 @@ import (
 	"io"
 	"net"
 	"net/url"
-	"strings"
 	"syscall"
 	"time"
 
@@ -46,52 +45,21 @@ type endpoint struct {
 }
 
 func endpointOf(cfg mockclient.Config) (endpoint, error) {
-	t := cfg.Transport
-	if t == "" {
-		t = mockclient.DetectTransport(cfg.Addr)
+	// The observer's reading is the most lenient (GOST's HTTP observer
+	// alone prepends "http://"); commands have already refused a
+	// scheme-less HTTP addr for every other module.
+	a, err := mockclient.ParseAddress(cfg.Addr, cfg.Transport, mockclient.Observer)
+	if err != nil {
+		return endpoint{transport: a.Transport}, err
 	}
-	ep := endpoint{network: "tcp", transport: t}
-	if t == mockclient.HTTP {
-		addr := cfg.Addr
-		if !strings.HasPrefix(strings.ToLower(addr), "http") {
-			addr = "http://" + addr
-		}
-		u, err := url.Parse(addr)
-		if err != nil {
-			return ep, fmt.Errorf("parse URL: %w", err)
-		}
-		ep.host = u.Hostname()
-		port := u.Port()
-		ep.https = strings.EqualFold(u.Scheme, "https")
+	ep := endpoint{network: a.Network, address: a.Dial, host: a.Host, transport: a.Transport}
+	if a.Transport == mockclient.HTTP {
+		ep.https = a.Scheme == "https"
 		ep.tls = ep.https
-		if port == "" {
-			port = "80"
-			if ep.https {
-				port = "443"
-			}
-		}
-		ep.address = net.JoinHostPort(ep.host, port)
-		if _, _, err := net.SplitHostPort(ep.address); err != nil {
-			return ep, fmt.Errorf("URL host %q: %w", u.Host, err)
-		}
-		u.Host = ep.address
-		ep.url = u
+		u := *a.URL
+		u.Host = a.Dial
+		ep.url = &u
 		return ep, nil
-	}
-	target := cfg.Addr
-	for _, scheme := range []string{"dns:///", "passthrough:///"} {
-		target = strings.TrimPrefix(target, scheme)
-	}
-	if sock, ok := strings.CutPrefix(target, "unix://"); ok {
-		ep.network, ep.address, ep.host = "unix", sock, "localhost"
-	} else if sock, ok := strings.CutPrefix(target, "unix:"); ok {
-		ep.network, ep.address, ep.host = "unix", sock, "localhost"
-	} else {
-		host, _, err := net.SplitHostPort(target)
-		if err != nil {
-			return ep, fmt.Errorf("gRPC target %q is not host:port: %w", cfg.Addr, err)
-		}
-		ep.address, ep.host = target, host
 	}
 	ep.tls = cfg.TLS != nil
 	return ep, nil

@@ -108,7 +108,7 @@ func TestDiagnose(t *testing.T) {
 		{name: "https self-signed without tls block", cfg: mockclient.Config{Addr: httpsSrv.URL + "/auth"}, want: "https:// without a tls block (Go's default verification) will fail: certificate signed by unknown authority"},
 		{name: "http config, tls server", cfg: mockclient.Config{Addr: "http://" + httpsSrv.Listener.Addr().String() + "/auth"}, want: "speaks TLS, but the GOST config has no tls block: add --tls and use https://"},
 		{name: "client certificate required", cfg: mockclient.Config{Addr: mtls.URL + "/auth", TLS: insecure}, want: "requires a client certificate; GOST never presents one to a plugin"},
-		{name: "not host:port", cfg: mockclient.Config{Addr: "localhost"}, want: `gRPC target "localhost" is not host:port`},
+		{name: "not host:port", cfg: mockclient.Config{Addr: "localhost"}, want: `"localhost": no port; write localhost:PORT`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
