@@ -272,7 +272,9 @@ func TestLoadLetsCallsInFlightFinish(t *testing.T) {
 	// The plugin saw the baseline call and every measured call: none was
 	// lost or cut off.
 	assert.Equal(t, p.calls.Load(), res.Requests+1)
-	assert.GreaterOrEqual(t, res.Requests, int64(16))
+	// How many rounds fit in 250 ms depends on the machine's load; that
+	// calls were made and none was lost is what this test is about.
+	assert.Positive(t, res.Requests)
 }
 
 func TestLoadInterruptedCountsNoErrors(t *testing.T) {
