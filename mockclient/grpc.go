@@ -136,6 +136,8 @@ func callGRPC[Rep proto.Message](ctx context.Context, c *Client, method string, 
 			obs.Failure = FailureStatus
 		}
 		obs.facts = unimplementedFacts(err, method)
+		// A status message is the plugin's text, and can be megabytes.
+		obs.Err = boundErr(obs.Err)
 		var zero Rep
 		return zero, obs
 	}

@@ -28,6 +28,10 @@ const (
 	// DefaultConcurrency is how many identical calls the concurrent check
 	// makes at once.
 	DefaultConcurrency = 8
+	// MaxConcurrency caps the concurrent check: each call holds goroutines,
+	// buffers and a connection, and past a thousand identical calls the
+	// check proves nothing more while memory grows with the count.
+	MaxConcurrency = 1000
 )
 
 // RunOptions tune a run.
@@ -53,6 +57,7 @@ func Run(ctx context.Context, c *mockclient.Client, m mockclient.Module, ss []*S
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = DefaultConcurrency
 	}
+	opts.Concurrency = min(opts.Concurrency, MaxConcurrency)
 	r := &runner{c: c, opts: opts, lat: newLatencyJudge(c.Config(), c.Transport(), opts)}
 	t := c.Transport()
 	run := &report.Run{Module: string(m), Transport: string(t), Target: target(c.Config(), opts.ShowToken)}

@@ -192,6 +192,9 @@ func (o *CheckOptions) validate() error {
 	if o.Concurrency < 1 {
 		return flagErrorf("--concurrency must be at least 1")
 	}
+	if o.Concurrency > suites.MaxConcurrency {
+		return flagErrorf("--concurrency %d is above the ceiling of %d", o.Concurrency, suites.MaxConcurrency)
+	}
 	if o.LatencyBudget <= 0 {
 		return flagErrorf("--latency-budget must be positive")
 	}
