@@ -189,7 +189,7 @@ func (c *Client) callHTTP(ctx context.Context, call httpCall) Observation {
 type StatusError struct {
 	// Code is the HTTP status code.
 	Code int
-	// Reason is the reason phrase as sent, cut to MaxErrorText.
+	// Reason is the reason phrase as sent, cut to half of MaxErrorText.
 	Reason string
 }
 
@@ -204,7 +204,7 @@ func (e *StatusError) Error() string {
 // phrase whole.
 func statusError(resp *http.Response) error {
 	reason := strings.TrimPrefix(resp.Status, strconv.Itoa(resp.StatusCode))
-	return &StatusError{Code: resp.StatusCode, Reason: clip.Text(strings.TrimPrefix(reason, " "), MaxErrorText)}
+	return &StatusError{Code: resp.StatusCode, Reason: clip.Text(strings.TrimPrefix(reason, " "), MaxErrorText/2)}
 }
 
 // gostTimeoutFact notes a call that GOST's own `timeout` ended
