@@ -138,7 +138,6 @@ func TestBoundErrKeepsShortErrors(t *testing.T) {
 	assert.NotErrorIs(t, got, long, "nothing in the chain keeps the long text")
 }
 
-
 // TestReplyBudgetIsShared holds many decoders at once in the middle of big
 // replies: together they never hold more than the budget, and the calls
 // that did not fit fail saying so.
@@ -243,4 +242,3 @@ func TestEndlessBodyStopsEarly(t *testing.T) {
 	assert.Zero(t, c.replies.used)
 	assert.Less(t, sent.Load(), int64(1<<30), "the body was not read to its end")
 }
-
