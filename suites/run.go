@@ -13,6 +13,7 @@ import (
 
 	"google.golang.org/grpc/codes"
 
+	"github.com/plugincheck/plugincheck/internal/clip"
 	"github.com/plugincheck/plugincheck/internal/tlsprobe"
 	"github.com/plugincheck/plugincheck/mockclient"
 	"github.com/plugincheck/plugincheck/report"
@@ -138,7 +139,7 @@ func (r *runner) step(ctx context.Context, st *Step) *report.Step {
 		Reproducer:  r.c.Reproducer(&out.Observation, r.opts.ShowToken),
 	}
 	for _, n := range out.Notes {
-		rs.Notes = append(rs.Notes, report.Note{Code: n.Code, Text: r.hide(n.Text)})
+		rs.Notes = append(rs.Notes, report.Note{Code: n.Code, Text: bound(r.hide(n.Text), maxReportText)})
 	}
 	timed := []*mockclient.Observation{&out.Observation}
 	add := func(ch report.Check) { rs.Checks = append(rs.Checks, ch) }
@@ -187,28 +188,46 @@ func (r *runner) step(ctx context.Context, st *Step) *report.Step {
 	rs.Status = report.Pass
 	for i, ch := range rs.Checks {
 		rs.Status = rs.Status.Worse(ch.Status)
-		rs.Checks[i].Message = r.hide(ch.Message)
+		rs.Checks[i].Message = bound(r.hide(ch.Message), maxReportText)
 	}
 	rs.Actual = r.hideValue(rs.Actual)
 	return rs
 }
 
 // hideValue redacts the token from a verdict, which may quote the reply
-// (an auth id, a rewritten body).
+// (an auth id, a rewritten body), and cuts its long strings: a verdict
+// field can hold megabytes the plugin sent.
 func (r *runner) hideValue(v any) any {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return v
+	return boundValue(v, func(s string) string { return bound(r.hide(s), maxVerdictText) })
+}
+
+// maxReportText bounds a check message or note in a report: they quote the
+// plugin's error and verdict.
+const maxReportText = 2 * clip.Size
+
+// maxVerdictText bounds each string of a verdict kept in a report.
+const maxVerdictText = clip.Size
+
+// boundValue applies fix to every string of a JSON value (map keys
+// included) and returns the result.
+func boundValue(v any, fix func(string) string) any {
+	switch x := v.(type) {
+	case string:
+		return fix(x)
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = boundValue(e, fix)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[fix(k)] = boundValue(e, fix)
+		}
+		return out
 	}
-	h := r.hide(string(b))
-	if h == string(b) {
-		return v
-	}
-	var out any
-	if json.Unmarshal([]byte(h), &out) != nil {
-		return "<redacted>"
-	}
-	return out
+	return v
 }
 
 // replyCheck passes when the plugin replied and GOST could decode the reply;
@@ -289,6 +308,10 @@ func (r *runner) hide(s string) string {
 // fixtures, but a report must stay readable whatever a fixture holds.
 const maxSentRequest = 64 << 10
 
+// maxReportReply bounds the reply kept in a report for each call: enough
+// to see what the plugin sent, not megabytes repeated for every case.
+const maxReportReply = 4 << 10
+
 // observation copies what the report needs of o, with hide applied to
 // everything that may quote the token.
 func observation(o *mockclient.Observation, hide func(string) string) report.Observation {
@@ -298,8 +321,8 @@ func observation(o *mockclient.Observation, hide func(string) string) report.Obs
 		Sent:       o.Sent,
 		HTTPStatus: o.HTTPStatus,
 		Failure:    string(o.Failure),
-		Error:      hide(o.Error()),
-		Reply:      hide(string(o.Reply)),
+		Error:      bound(hide(o.Error()), clip.Size),
+		Reply:      bound(hide(string(o.Reply)), maxReportReply),
 		Latency:    report.Duration(o.Latency),
 		Timing:     timing(o.Timing),
 	}

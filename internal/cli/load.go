@@ -281,6 +281,7 @@ func loadRun(ctx context.Context, opts *LoadOptions) error {
 	if cfg.Transport == mockclient.GRPC && cfg.Timeout > 0 {
 		res.Notes = append(res.Notes, "--timeout has no effect on gRPC plugins in GOST; calls were bounded by --call-timeout")
 	}
+	res.Redact(cfg.Token)
 	return finishLoad(ctx, opts.IO, res, &opts.Gate, &opts.Out, logErr)
 }
 

@@ -24,7 +24,7 @@ func Main(ctx context.Context, args []string, io *iostreams.IOStreams) ExitCode 
 	err := root.ExecuteContext(ctx)
 	code := exitCodeFor(ctx, err)
 	if err != nil && !errors.Is(err, ErrChecksFailed) {
-		fmt.Fprintf(io.ErrOut, "plugincheck: %s\n", oneLine(err))
+		fmt.Fprintf(io.ErrOut, "plugincheck: %s\n", errorLine(root, args, err))
 	}
 	return code
 }
