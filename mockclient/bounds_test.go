@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/go-gost/plugin/auth/proto"
 	"github.com/stretchr/testify/assert"
@@ -19,6 +20,10 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
+
+// slowTimeout bounds calls that move tens of megabytes, which take long on
+// a loaded machine under the race detector.
+const slowTimeout = 3 * time.Minute
 
 // maxErrorLen is what a bounded error may take: the cut text, the "…
 // (N bytes more)" marker and the context wrapped around it.
@@ -68,7 +73,8 @@ func TestPluginTextIsCut(t *testing.T) {
 		{
 			name: "30 MB number literal in an HTTP reply",
 			call: func(t *testing.T) Observation {
-				c, _ := newHTTPTestClient(t, Config{}, "/limiter", replyWith(200, `{"in":`+literal+`}`))
+				// Scanning 30 MB takes long under the race detector.
+				c, _ := newHTTPTestClient(t, Config{CallTimeout: slowTimeout}, "/limiter", replyWith(200, `{"in":`+literal+`}`))
 				return c.Limit(t.Context(), LimiterRequest{}).Observation
 			},
 			failure: FailureDecode,
@@ -201,11 +207,11 @@ func TestReplyBudgetIsShared(t *testing.T) {
 // against replies bigger than the budget allows at once.
 func TestConcurrentBigHTTPReplies(t *testing.T) {
 	t.Parallel()
-	const budget = 4 << 20
-	body := `{"ok":true,"id":"` + strings.Repeat("b", 3<<20) + `"}`
-	c, _ := newHTTPTestClient(t, Config{ReplyBudget: budget, HTTPPool: 16}, "/auth", replyWith(200, body))
+	const budget = 3 << 20
+	body := `{"ok":true,"id":"` + strings.Repeat("b", 2<<20) + `"}`
+	c, _ := newHTTPTestClient(t, Config{ReplyBudget: budget, HTTPPool: 8, CallTimeout: slowTimeout}, "/auth", replyWith(200, body))
 	var wg sync.WaitGroup
-	for range 16 {
+	for range 8 {
 		wg.Go(func() {
 			res := c.Authenticate(t.Context(), AuthRequest{Username: "u"})
 			if !res.OK() {
@@ -224,7 +230,7 @@ func TestEndlessBodyStopsEarly(t *testing.T) {
 	t.Parallel()
 	var sent atomic.Int64
 	chunk := []byte(strings.Repeat(" ", 64<<10))
-	c, _ := newHTTPTestClient(t, Config{}, "/auth", func(w http.ResponseWriter, r *http.Request) {
+	c, _ := newHTTPTestClient(t, Config{CallTimeout: slowTimeout}, "/auth", func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(200)
 		for sent.Load() < 1<<30 && r.Context().Err() == nil {
 			n, err := w.Write(chunk)
