@@ -248,3 +248,13 @@ func TestEndlessBodyStopsEarly(t *testing.T) {
 	assert.Zero(t, c.replies.used)
 	assert.Less(t, sent.Load(), int64(1<<30), "the body was not read to its end")
 }
+
+func TestGRPCReplyCopyIsCut(t *testing.T) {
+	t.Parallel()
+	srv := &authServer{reply: &proto.AuthenticateReply{Ok: true, Id: strings.Repeat("i", 1<<20)}}
+	c, _ := newGRPCTestClient(t, Config{}, func(s *grpc.Server) { proto.RegisterAuthenticatorServer(s, srv) })
+	res := c.Authenticate(t.Context(), AuthRequest{Username: "u"})
+	require.True(t, res.OK(), res.Error())
+	assert.Len(t, res.Reply, keptReplyBytes)
+	assert.Equal(t, keptReplyBytes, cap(res.Reply), "the copy does not pin the whole reply")
+}

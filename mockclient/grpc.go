@@ -143,6 +143,10 @@ func callGRPC[Rep proto.Message](ctx context.Context, c *Client, method string, 
 	}
 	if !c.cfg.Lean {
 		obs.Reply = compactProto(replyJSON, reply)
+		if len(obs.Reply) > keptReplyBytes {
+			// Kept as HTTP replies are: the start, in a copy of its own.
+			obs.Reply = bytes.Clone(obs.Reply[:keptReplyBytes])
+		}
 	}
 	return reply, obs
 }

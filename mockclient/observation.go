@@ -75,7 +75,7 @@ type Observation struct {
 	// HTTPStatus is the HTTP status code (HTTP only; 0 if none arrived).
 	HTTPStatus int `json:"httpStatus,omitempty"`
 	// Reply is the raw reply: the HTTP body as read (at most 64 KiB kept),
-	// or the gRPC reply message in protojson.
+	// or the gRPC reply message in protojson (its first 64 KiB).
 	Reply []byte `json:"reply,omitempty"`
 	// Failure classifies a failed call; empty on success.
 	Failure Failure `json:"failure,omitempty"`
