@@ -350,7 +350,7 @@ func observation(o *mockclient.Observation, hide func(string) string) report.Obs
 }
 
 func target(cfg mockclient.Config, showToken bool) report.Target {
-	t := report.Target{Addr: cfg.Addr, Timeout: report.Duration(cfg.Timeout), CallTimeout: report.Duration(cfg.CallTimeout)}
+	t := report.Target{Addr: redact(cfg.Addr, cfg.Token, showToken), Timeout: report.Duration(cfg.Timeout), CallTimeout: report.Duration(cfg.CallTimeout)}
 	if cfg.CallTimeout <= 0 {
 		t.CallTimeout = report.Duration(mockclient.DefaultCallTimeout)
 	}
