@@ -18,6 +18,7 @@ import (
 
 // Main runs plugincheck with args and returns the exit code.
 func Main(ctx context.Context, args []string, io *iostreams.IOStreams) ExitCode {
+	defer limitMemory()()
 	f := &Factory{IO: io, Now: time.Now}
 	root := NewCmdRoot(f)
 	root.SetArgs(args)
