@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/go-gost/plugin/auth/proto"
+	hoppb "github.com/go-gost/plugin/hop/proto"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc"
@@ -257,4 +258,16 @@ func TestGRPCReplyCopyIsCut(t *testing.T) {
 	require.True(t, res.OK(), res.Error())
 	assert.Len(t, res.Reply, keptReplyBytes)
 	assert.Equal(t, keptReplyBytes, cap(res.Reply), "the copy does not pin the whole reply")
+}
+
+func TestHopNoteQuotingTheReplyIsCut(t *testing.T) {
+	t.Parallel()
+	srv := &hopServer{reply: &hoppb.SelectReply{Node: []byte(`{"addr":"a:1","connector":{"type":"` + strings.Repeat("n", 1<<20) + `"}}`)}}
+	c, _ := newGRPCTestClient(t, Config{}, func(s *grpc.Server) { hoppb.RegisterHopServer(s, srv) })
+	res := c.Select(t.Context(), HopRequest{})
+	require.NotEmpty(t, res.Notes)
+	for _, n := range res.Notes {
+		assert.LessOrEqual(t, len(n.Text), maxErrorLen, n.Code)
+	}
+	assert.Contains(t, res.Notes[len(res.Notes)-1].Text, "unregistered connector: nnn")
 }
