@@ -271,3 +271,35 @@ func TestHopNoteQuotingTheReplyIsCut(t *testing.T) {
 	}
 	assert.Contains(t, res.Notes[len(res.Notes)-1].Text, "unregistered connector: nnn")
 }
+
+func TestReproducerRedactsTheTokenEverywhere(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		cfg  Config
+		obs  Observation
+	}{
+		{
+			name: "http addr",
+			cfg:  Config{Addr: "http://127.0.0.1:1/auth?k=s3cr3t", Transport: HTTP, Token: "s3cr3t"},
+			obs:  Observation{Transport: HTTP, Method: "POST", Target: "http://127.0.0.1:1/auth?k=s3cr3t", Sent: true, Request: []byte(`{"password":"s3cr3t"}`)},
+		},
+		{
+			name: "grpc request",
+			cfg:  Config{Addr: "127.0.0.1:1", Transport: GRPC, Token: "s3cr3t"},
+			obs:  Observation{Transport: GRPC, Method: "/proto.Authenticator/Authenticate", Target: "127.0.0.1:1", Sent: true, Request: []byte(`{"password":"s3cr3t"}`)},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := New(tt.cfg)
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = c.Close() })
+			hidden := c.Reproducer(&tt.obs, false)
+			assert.NotContains(t, hidden, "s3cr3t")
+			assert.Contains(t, hidden, "$"+TokenVariable)
+			assert.Contains(t, c.Reproducer(&tt.obs, true), "s3cr3t")
+		})
+	}
+}

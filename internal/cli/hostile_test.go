@@ -101,6 +101,16 @@ func TestTokenEchoIsRedacted(t *testing.T) {
 			}(),
 		},
 		{
+			name: "token in the http addr",
+			addr: func() string {
+				url, _ := startHandlerPlugin(t, func(w http.ResponseWriter, r *http.Request) {
+					_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, 1<<20))
+					_, _ = io.WriteString(w, `{"ok":true}`)
+				})
+				return url + "/auth?k=" + echoToken
+			}(),
+		},
+		{
 			name: "http reason phrase",
 			addr: rawHTTPPlugin(t, func(w io.Writer, r *http.Request) {
 				_, _ = io.WriteString(w, "HTTP/1.1 403 "+r.Header.Get("Authorization")+" rejected\r\nContent-Length: 0\r\n\r\n")

@@ -247,7 +247,7 @@ func loadRun(ctx context.Context, opts *LoadOptions) error {
 		return err
 	}
 	if opts.IO.IsStderrTTY() && opts.Progress != "off" {
-		fmt.Fprintf(opts.IO.ErrOut, "load: %s over %s at %s, %d cases in the mix …\n", opts.Module, cfg.Transport, cfg.Addr, len(mix))
+		fmt.Fprintf(opts.IO.ErrOut, "load: %s over %s at %s, %d cases in the mix …\n", opts.Module, cfg.Transport, redactedAddr(cfg, false), len(mix))
 	}
 	if err := checkBaseline(ctx, cfg, caller.Baseline(ctx)); err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/plugincheck/plugincheck/internal/clip"
+	"github.com/plugincheck/plugincheck/mockclient"
 )
 
 // maxErrorLine bounds the error line on standard error: it may quote what
@@ -35,4 +36,13 @@ func tokenOf(root *cobra.Command, args []string) (token string, show bool) {
 		show = f.Value.String() == "true"
 	}
 	return token, show
+}
+
+// redactedAddr is cfg.Addr for status lines, with the token redacted
+// unless show.
+func redactedAddr(cfg mockclient.Config, show bool) string {
+	if show {
+		return cfg.Addr
+	}
+	return clip.Redact(cfg.Addr, cfg.Token)
 }

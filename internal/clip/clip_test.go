@@ -50,3 +50,38 @@ func TestRedact(t *testing.T) {
 		})
 	}
 }
+
+func TestRedactAll(t *testing.T) {
+	t.Parallel()
+	type inner struct {
+		Text  string
+		Raw   []byte
+		Any   any
+		Map   map[string]int
+		inner string
+	}
+	type outer struct {
+		Addr  string
+		Items []*inner
+		Val   inner
+		Nil   *inner
+	}
+	v := &outer{
+		Addr: "http://x/?k=tok",
+		Items: []*inner{{
+			Text: "Bearer tok",
+			Raw:  []byte(`{"id":"tok"}`),
+			Any:  map[string]any{"tok": []any{"a tok", 1.0}},
+			Map:  map[string]int{"tok": 1},
+		}},
+		Val: inner{Any: "tok", inner: "tok"},
+	}
+	RedactAll(v, "tok")
+	assert.Equal(t, "http://x/?k=<redacted>", v.Addr)
+	assert.Equal(t, "Bearer <redacted>", v.Items[0].Text)
+	assert.Equal(t, `{"id":"<redacted>"}`, string(v.Items[0].Raw))
+	assert.Equal(t, map[string]any{"<redacted>": []any{"a <redacted>", 1.0}}, v.Items[0].Any)
+	assert.Equal(t, map[string]int{"<redacted>": 1}, v.Items[0].Map)
+	assert.Equal(t, "<redacted>", v.Val.Any)
+	assert.Equal(t, "tok", v.Val.inner, "unexported fields are left alone")
+}
