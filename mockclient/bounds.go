@@ -154,13 +154,20 @@ func (b *replyBudget) highWater() int64 {
 // the budget it has not filled yet.
 const readChunk = 32 << 10
 
+// replyAllowance is what every call may read outside the shared budget.
+// Plugin replies are small; without it a single huge reply holding the
+// budget would fail every small reply of the calls beside it. It costs at
+// most concurrency × 16 KiB.
+const replyAllowance = 16 << 10
+
 // budgetReader reads a reply within the per-call cap and the client's
 // shared budget, and stops the decoder early when either runs out.
 type budgetReader struct {
 	r       io.Reader
 	b       *replyBudget
 	perCall int64
-	held    int64
+	held    int64 // bytes read in all
+	taken   int64 // of which taken from the shared budget
 }
 
 func (r *budgetReader) Read(p []byte) (int, error) {
@@ -172,19 +179,26 @@ func (r *budgetReader) Read(p []byte) (int, error) {
 		return 0, fmt.Errorf("%w: the reply exceeds plugincheck's %d-byte cap per reply (GOST itself reads replies without a limit)",
 			ErrReplyTooLarge, r.perCall)
 	}
-	g := r.b.take(min(int64(len(p)), room, readChunk))
+	want := min(int64(len(p)), room, readChunk)
+	if free := replyAllowance - r.held; free > 0 {
+		n, err := r.r.Read(p[:min(want, free)])
+		r.held += int64(n)
+		return n, err
+	}
+	g := r.b.take(want)
 	if g == 0 {
 		return 0, fmt.Errorf("%w: the reply did not fit in plugincheck's %d-byte reply budget, shared by all calls in flight, "+
 			"after %d bytes (GOST itself reads replies without a limit)", ErrReplyTooLarge, r.b.limit, r.held)
 	}
 	n, err := r.r.Read(p[:g])
 	r.held += int64(n)
+	r.taken += int64(n)
 	r.b.give(g - int64(n))
 	return n, err
 }
 
-// release gives back every byte the reader held.
+// release gives back every byte the reader took from the budget.
 func (r *budgetReader) release() {
-	r.b.give(r.held)
-	r.held = 0
+	r.b.give(r.taken)
+	r.held, r.taken = 0, 0
 }

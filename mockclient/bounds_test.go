@@ -303,3 +303,20 @@ func TestReproducerRedactsTheTokenEverywhere(t *testing.T) {
 		})
 	}
 }
+
+// TestSmallReplyFitsBesideAHugeOne: a reply within the per-call allowance
+// decodes even while other calls hold the whole shared budget.
+func TestSmallReplyFitsBesideAHugeOne(t *testing.T) {
+	t.Parallel()
+	b := newReplyBudget(1 << 20)
+	require.Equal(t, int64(1<<20), b.take(1<<20), "another call holds it all")
+	br := &budgetReader{r: strings.NewReader(`{"ok":true,"id":"small"}`), b: b, perCall: MaxReplyBytes}
+	var v httpAuthReply
+	require.NoError(t, json.NewDecoder(br).Decode(&v))
+	assert.True(t, v.OK)
+
+	big := &budgetReader{r: strings.NewReader(`{"id":"` + strings.Repeat("x", 2*replyAllowance) + `"}`), b: b, perCall: MaxReplyBytes}
+	err := json.NewDecoder(big).Decode(&v)
+	require.ErrorIs(t, err, ErrReplyTooLarge, "past the allowance the budget applies")
+	assert.Contains(t, err.Error(), "reply budget, shared by all calls in flight")
+}
