@@ -84,7 +84,7 @@ func shrink(err error) error {
 			return &c
 		}
 	case *url.Error:
-		if len(e.URL) > MaxErrorText/4 || len(e.Err.Error()) > MaxErrorText/2 {
+		if e.Err != nil && (len(e.URL) > MaxErrorText/4 || len(e.Err.Error()) > MaxErrorText/2) {
 			c := *e
 			c.URL = clip.Text(c.URL, MaxErrorText/4)
 			c.Err = boundErr(e.Err)

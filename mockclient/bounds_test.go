@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -319,4 +320,15 @@ func TestSmallReplyFitsBesideAHugeOne(t *testing.T) {
 	err := json.NewDecoder(big).Decode(&v)
 	require.ErrorIs(t, err, ErrReplyTooLarge, "past the allowance the budget applies")
 	assert.Contains(t, err.Error(), "reply budget, shared by all calls in flight")
+}
+
+func TestBoundErrURLError(t *testing.T) {
+	t.Parallel()
+	long := "http://x/" + strings.Repeat("u", 1<<20)
+	err := boundErr(&url.Error{Op: "Get", URL: long, Err: errors.New("stopped after 10 redirects")})
+	assert.LessOrEqual(t, len(err.Error()), maxErrorLen)
+	var ue *url.Error
+	require.ErrorAs(t, err, &ue, "callers still find the *url.Error")
+	assert.LessOrEqual(t, len(ue.URL), maxErrorLen)
+	assert.Equal(t, "stopped after 10 redirects", ue.Err.Error())
 }
