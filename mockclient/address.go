@@ -8,10 +8,11 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/plugincheck/plugincheck/internal/clip"
 )
 
 // ErrBadAddress is matched by every *AddressError: an address plugincheck
@@ -38,22 +39,11 @@ type AddressError struct {
 const maxQuotedAddr = 200
 
 func (e *AddressError) Error() string {
-	msg := fmt.Sprintf("%q: %s", clip(e.Addr, maxQuotedAddr), clip(e.Problem, 2*maxQuotedAddr))
+	msg := fmt.Sprintf("%q: %s", clip.Text(e.Addr, maxQuotedAddr), clip.Text(e.Problem, 2*maxQuotedAddr))
 	if e.Hint != "" {
-		msg += "; " + clip(e.Hint, 2*maxQuotedAddr)
+		msg += "; " + clip.Text(e.Hint, 2*maxQuotedAddr)
 	}
 	return msg
-}
-
-// clip cuts s to at most n bytes, on a rune boundary, marking the cut.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
 }
 
 // Is makes errors.Is(err, ErrBadAddress) hold for every AddressError.

@@ -16,7 +16,8 @@ import (
 // itself sets no deadline on gRPC plugin calls; plugincheck must never hang.
 const DefaultCallTimeout = 5 * time.Second
 
-// MaxReplyBytes caps how much of an HTTP reply plugincheck will read. GOST
+// MaxReplyBytes caps how much of an HTTP reply plugincheck will read in one
+// call, within the reply budget all calls share (Config.ReplyBudget). GOST
 // reads without a limit; a larger reply is reported as a failure instead of
 // exhausting the harness's memory. gRPC replies are capped at 4 MiB by
 // grpc-go's default receive limit, exactly as in GOST.
@@ -54,6 +55,12 @@ type Config struct {
 	// and the copies would cost more CPU than the call itself.
 	Lean bool
 
+	// ReplyBudget bounds the HTTP reply bytes that all calls of the client
+	// hold at once while decoding; zero means DefaultReplyBudget. A reply
+	// that does not fit fails with ErrReplyTooLarge, so memory stays flat
+	// whatever the number of concurrent callers.
+	ReplyBudget int64
+
 	// dialer replaces the network dialer in this package's tests (bufconn).
 	dialer func(context.Context, string) (net.Conn, error)
 }
@@ -90,6 +97,7 @@ type Client struct {
 	handshakes *handshakeClock  // gRPC TLS handshake timing; nil in Lean mode
 	hc         *http.Client     // HTTP transport
 	tr         *http.Transport  // HTTP transport, for CloseIdleConnections
+	replies    *replyBudget     // HTTP reply bytes held by calls in flight
 }
 
 // ErrInvalidTarget reports an address GOST could not build a client for. GOST
@@ -103,7 +111,7 @@ func New(cfg Config) (*Client, error) {
 	if transport == "" {
 		transport = DetectTransport(cfg.Addr)
 	}
-	c := &Client{cfg: cfg, transport: transport, callTimeout: cfg.CallTimeout}
+	c := &Client{cfg: cfg, transport: transport, callTimeout: cfg.CallTimeout, replies: newReplyBudget(cfg.ReplyBudget)}
 	if c.callTimeout <= 0 {
 		c.callTimeout = DefaultCallTimeout
 	}

@@ -136,11 +136,17 @@ func callGRPC[Rep proto.Message](ctx context.Context, c *Client, method string, 
 			obs.Failure = FailureStatus
 		}
 		obs.facts = unimplementedFacts(err, method)
+		// A status message is the plugin's text, and can be megabytes.
+		obs.Err = boundErr(obs.Err)
 		var zero Rep
 		return zero, obs
 	}
 	if !c.cfg.Lean {
 		obs.Reply = compactProto(replyJSON, reply)
+		if len(obs.Reply) > keptReplyBytes {
+			// Kept as HTTP replies are: the start, in a copy of its own.
+			obs.Reply = bytes.Clone(obs.Reply[:keptReplyBytes])
+		}
 	}
 	return reply, obs
 }

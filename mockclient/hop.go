@@ -97,7 +97,7 @@ func (c *Client) Select(ctx context.Context, req HopRequest) Result[HopVerdict] 
 		default:
 			if err := json.NewDecoder(bytes.NewReader(reply.Node)).Decode(&cfg); err != nil {
 				res.Failure = FailureDecode
-				res.Err = fmt.Errorf("decode node: %w", err)
+				res.Err = fmt.Errorf("decode node: %w", boundErr(err))
 			}
 		}
 	} else {

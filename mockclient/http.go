@@ -10,7 +10,11 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"strconv"
+	"strings"
 	"time"
+
+	"github.com/plugincheck/plugincheck/internal/clip"
 )
 
 // newHTTPClient builds the client of x/internal/plugin.NewHTTPClient: a fresh
@@ -133,6 +137,7 @@ func (c *Client) callHTTP(ctx context.Context, call httpCall) Observation {
 			obs.Err = fmt.Errorf("%w after %s", ErrCallTimeout, c.callTimeout)
 		}
 		c.gostTimeoutFact(ctx, &obs, err)
+		obs.Err = boundErr(obs.Err)
 		return obs
 	}
 	defer resp.Body.Close()
@@ -140,10 +145,11 @@ func (c *Client) callHTTP(ctx context.Context, call httpCall) Observation {
 	obs.TLS = resp.TLS
 
 	kept := &cappedBuffer{limit: keptReplyBytes}
-	limited := &io.LimitedReader{R: resp.Body, N: MaxReplyBytes + 1}
-	r := io.TeeReader(limited, kept)
 	switch {
 	case resp.StatusCode != http.StatusOK:
+		// Drained bytes are discarded, not held, so they take nothing of
+		// the reply budget; the per-call cap still ends an endless body.
+		r := io.TeeReader(io.LimitReader(resp.Body, MaxReplyBytes), kept)
 		if call.drain {
 			_, _ = io.Copy(io.Discard, r)
 		} else {
@@ -152,14 +158,14 @@ func (c *Client) callHTTP(ctx context.Context, call httpCall) Observation {
 			_, _ = io.Copy(io.Discard, io.LimitReader(r, 4<<10))
 		}
 		obs.Failure = FailureStatus
-		obs.Err = fmt.Errorf("HTTP status %s (GOST accepts only 200)", resp.Status)
+		obs.Err = statusError(resp)
 	case call.reply != nil:
-		if err := json.NewDecoder(r).Decode(call.reply); err != nil {
+		br := &budgetReader{r: resp.Body, b: c.replies, perCall: MaxReplyBytes}
+		err := json.NewDecoder(io.TeeReader(br, kept)).Decode(call.reply)
+		br.release()
+		if err != nil {
 			obs.Failure = FailureDecode
-			obs.Err = fmt.Errorf("decode reply: %w", err)
-			if limited.N <= 0 {
-				obs.Err = fmt.Errorf("reply exceeds plugincheck's %d-byte cap: %w", MaxReplyBytes, err)
-			}
+			obs.Err = fmt.Errorf("decode reply: %w", boundErr(err))
 		}
 	}
 	obs.Latency = time.Since(start)
@@ -173,7 +179,32 @@ func (c *Client) callHTTP(ctx context.Context, call httpCall) Observation {
 		obs.Err = fmt.Errorf("%w after %s while reading the reply", ErrCallTimeout, c.callTimeout)
 	}
 	c.gostTimeoutFact(ctx, &obs, obs.Err)
+	obs.Err = boundErr(obs.Err)
 	return obs
+}
+
+// StatusError is the error of an HTTP reply whose status is not 200. It
+// keeps the code and a reason phrase cut to MaxErrorText: a plugin can send
+// megabytes of reason phrase.
+type StatusError struct {
+	// Code is the HTTP status code.
+	Code int
+	// Reason is the reason phrase as sent, cut to half of MaxErrorText.
+	Reason string
+}
+
+func (e *StatusError) Error() string {
+	if e.Reason == "" {
+		return fmt.Sprintf("HTTP status %d (GOST accepts only 200)", e.Code)
+	}
+	return fmt.Sprintf("HTTP status %d %s (GOST accepts only 200)", e.Code, e.Reason)
+}
+
+// statusError builds the StatusError of resp without copying its reason
+// phrase whole.
+func statusError(resp *http.Response) error {
+	reason := strings.TrimPrefix(resp.Status, strconv.Itoa(resp.StatusCode))
+	return &StatusError{Code: resp.StatusCode, Reason: clip.Text(strings.TrimPrefix(reason, " "), MaxErrorText/2)}
 }
 
 // gostTimeoutFact notes a call that GOST's own `timeout` ended

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"google.golang.org/grpc/codes"
+
+	"github.com/plugincheck/plugincheck/internal/clip"
 )
 
 // Failure classifies why a call produced no usable reply. GOST applies the
@@ -75,7 +77,7 @@ type Observation struct {
 	// HTTPStatus is the HTTP status code (HTTP only; 0 if none arrived).
 	HTTPStatus int `json:"httpStatus,omitempty"`
 	// Reply is the raw reply: the HTTP body as read (at most 64 KiB kept),
-	// or the gRPC reply message in protojson.
+	// or the gRPC reply message in protojson (its first 64 KiB).
 	Reply []byte `json:"reply,omitempty"`
 	// Failure classifies a failed call; empty on success.
 	Failure Failure `json:"failure,omitempty"`
@@ -212,8 +214,10 @@ func (r *Result[V]) observe(o Observation) {
 	r.Notes = append(r.Notes, o.facts...)
 }
 
+// note adds a note; its text may quote the reply, so it is cut to
+// MaxErrorText like any text from the plugin.
 func (r *Result[V]) note(code, text string) {
-	r.Notes = append(r.Notes, Note{Code: code, Text: text})
+	r.Notes = append(r.Notes, Note{Code: code, Text: clip.Text(text, MaxErrorText)})
 }
 
 // bound returns a context cancelled after the call timeout. Cancellation,

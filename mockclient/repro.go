@@ -3,6 +3,8 @@ package mockclient
 import (
 	"net/url"
 	"strings"
+
+	"github.com/plugincheck/plugincheck/internal/clip"
 )
 
 // TokenVariable is the shell variable reproducer lines use in place of a
@@ -25,10 +27,16 @@ func (c *Client) Reproducer(obs *Observation, showToken bool) string {
 			token = c.cfg.Token
 		}
 	}
+	line := c.curlLine
 	if obs.Transport == GRPC {
-		return c.grpcurlLine(obs, token, showToken)
+		line = c.grpcurlLine
 	}
-	return c.curlLine(obs, token, showToken)
+	if showToken {
+		return line(obs, token, true)
+	}
+	// The token may also sit in the addr or the request; the header uses
+	// the variable, everything else shows it redacted.
+	return clip.Redact(line(obs, token, false), c.cfg.Token)
 }
 
 func (c *Client) grpcurlLine(obs *Observation, token string, literal bool) string {

@@ -9,6 +9,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/plugincheck/plugincheck/internal/clip"
 )
 
 // TextOptions tune the text renderer.
@@ -567,10 +569,15 @@ func (p *printer) summary(r *Report) {
 	fmt.Fprintf(&p.b, "  (%s)\n", strings.Join(extra, ", "))
 }
 
+// maxCleanText bounds one plugin-supplied text in the text report, for
+// reports built by other code than suites.Run, which already cuts them.
+const maxCleanText = 8 << 10
+
 // clean escapes control characters, which plugin-supplied text may carry,
-// so they cannot act on the terminal or break a CI log line, and replaces
-// invalid UTF-8 with U+FFFD.
+// so they cannot act on the terminal or break a CI log line, replaces
+// invalid UTF-8 with U+FFFD, and cuts the text to maxCleanText.
 func clean(s string) string {
+	s = clip.Text(s, maxCleanText)
 	if utf8.ValidString(s) && strings.IndexFunc(s, unsafeRune) < 0 {
 		return s
 	}

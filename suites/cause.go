@@ -7,8 +7,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
+	"github.com/plugincheck/plugincheck/internal/clip"
 	"github.com/plugincheck/plugincheck/mockclient"
 	"github.com/plugincheck/plugincheck/report"
 )
@@ -659,21 +659,19 @@ func Tidy(c report.Cause, token string, showToken bool) report.Cause {
 	return c
 }
 
-// redact replaces token wherever it appears, unless showToken.
+// redact replaces token, its Bearer form and its URL-escaped forms
+// wherever they appear, unless showToken.
 func redact(s, token string, showToken bool) string {
-	if token == "" || showToken {
+	if showToken {
 		return s
 	}
-	return strings.ReplaceAll(s, token, "<redacted>")
+	return clip.Redact(s, token)
 }
 
-// bound cuts s to at most n runes, marking the cut.
+// bound cuts s to at most n bytes on a rune boundary, saying how much was
+// cut; it never copies more of s than it keeps.
 func bound(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n]) + "…"
+	return clip.Text(s, n)
 }
 
 // gostTimeout explains calls that GOST's own HTTP timeout ended: the plugin

@@ -13,6 +13,7 @@ import (
 
 	"google.golang.org/grpc/codes"
 
+	"github.com/plugincheck/plugincheck/internal/clip"
 	"github.com/plugincheck/plugincheck/internal/tlsprobe"
 	"github.com/plugincheck/plugincheck/mockclient"
 	"github.com/plugincheck/plugincheck/report"
@@ -28,6 +29,10 @@ const (
 	// DefaultConcurrency is how many identical calls the concurrent check
 	// makes at once.
 	DefaultConcurrency = 8
+	// MaxConcurrency caps the concurrent check: each call holds goroutines,
+	// buffers and a connection, and past a thousand identical calls the
+	// check proves nothing more while memory grows with the count.
+	MaxConcurrency = 1000
 )
 
 // RunOptions tune a run.
@@ -53,6 +58,7 @@ func Run(ctx context.Context, c *mockclient.Client, m mockclient.Module, ss []*S
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = DefaultConcurrency
 	}
+	opts.Concurrency = min(opts.Concurrency, MaxConcurrency)
 	r := &runner{c: c, opts: opts, lat: newLatencyJudge(c.Config(), c.Transport(), opts)}
 	t := c.Transport()
 	run := &report.Run{Module: string(m), Transport: string(t), Target: target(c.Config(), opts.ShowToken)}
@@ -133,7 +139,7 @@ func (r *runner) step(ctx context.Context, st *Step) *report.Step {
 		Reproducer:  r.c.Reproducer(&out.Observation, r.opts.ShowToken),
 	}
 	for _, n := range out.Notes {
-		rs.Notes = append(rs.Notes, report.Note{Code: n.Code, Text: r.hide(n.Text)})
+		rs.Notes = append(rs.Notes, report.Note{Code: n.Code, Text: bound(r.hide(n.Text), maxReportText)})
 	}
 	timed := []*mockclient.Observation{&out.Observation}
 	add := func(ch report.Check) { rs.Checks = append(rs.Checks, ch) }
@@ -167,7 +173,7 @@ func (r *runner) step(ctx context.Context, st *Step) *report.Step {
 		outs := make([]mockclient.Outcome, r.opts.Concurrency)
 		var wg sync.WaitGroup
 		for i := range outs {
-			wg.Go(func() { outs[i] = r.call(ctx, st) })
+			wg.Go(func() { outs[i] = slim(r.call(ctx, st), stableKeys(st.Op)) })
 		}
 		wg.Wait()
 		for i := range outs {
@@ -182,28 +188,46 @@ func (r *runner) step(ctx context.Context, st *Step) *report.Step {
 	rs.Status = report.Pass
 	for i, ch := range rs.Checks {
 		rs.Status = rs.Status.Worse(ch.Status)
-		rs.Checks[i].Message = r.hide(ch.Message)
+		rs.Checks[i].Message = bound(r.hide(ch.Message), maxReportText)
 	}
 	rs.Actual = r.hideValue(rs.Actual)
 	return rs
 }
 
 // hideValue redacts the token from a verdict, which may quote the reply
-// (an auth id, a rewritten body).
+// (an auth id, a rewritten body), and cuts its long strings: a verdict
+// field can hold megabytes the plugin sent.
 func (r *runner) hideValue(v any) any {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return v
+	return boundValue(v, func(s string) string { return bound(r.hide(s), maxVerdictText) })
+}
+
+// maxReportText bounds a check message or note in a report: they quote the
+// plugin's error and verdict.
+const maxReportText = 2 * clip.Size
+
+// maxVerdictText bounds each string of a verdict kept in a report.
+const maxVerdictText = clip.Size
+
+// boundValue applies fix to every string of a JSON value (map keys
+// included) and returns the result.
+func boundValue(v any, fix func(string) string) any {
+	switch x := v.(type) {
+	case string:
+		return fix(x)
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = boundValue(e, fix)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[fix(k)] = boundValue(e, fix)
+		}
+		return out
 	}
-	h := r.hide(string(b))
-	if h == string(b) {
-		return v
-	}
-	var out any
-	if json.Unmarshal([]byte(h), &out) != nil {
-		return "<redacted>"
-	}
-	return out
+	return v
 }
 
 // replyCheck passes when the plugin replied and GOST could decode the reply;
@@ -257,14 +281,14 @@ func noNodeReply(op mockclient.Operation, t mockclient.Transport, out *mockclien
 func (r *runner) sameCheck(name string, st *Step, first any, outs []mockclient.Outcome) report.Check {
 	ch := report.Check{Name: name, Status: report.Pass}
 	keys := stableKeys(st.Op)
-	want := project(first, keys)
+	want := digestLong(project(first, keys))
 	for i, o := range outs {
 		if !o.OK() {
 			ch.Status = report.Fail
 			ch.Message = fmt.Sprintf("call %d of %d failed: %s failure: %s", i+1, len(outs), o.Failure, o.Error())
 			return ch
 		}
-		got := project(toJSONValue(o.Verdict), keys)
+		got := digestLong(project(toJSONValue(o.Verdict), keys))
 		if d := diff("", want, got); len(d) > 0 {
 			ch.Status = report.Fail
 			ch.Message = fmt.Sprintf("call %d of %d gave a different verdict: %s", i+1, len(outs), strings.Join(d, "; "))
@@ -284,6 +308,10 @@ func (r *runner) hide(s string) string {
 // fixtures, but a report must stay readable whatever a fixture holds.
 const maxSentRequest = 64 << 10
 
+// maxReportReply bounds the reply kept in a report for each call: enough
+// to see what the plugin sent, not megabytes repeated for every case.
+const maxReportReply = 4 << 10
+
 // observation copies what the report needs of o, with hide applied to
 // everything that may quote the token.
 func observation(o *mockclient.Observation, hide func(string) string) report.Observation {
@@ -293,8 +321,8 @@ func observation(o *mockclient.Observation, hide func(string) string) report.Obs
 		Sent:       o.Sent,
 		HTTPStatus: o.HTTPStatus,
 		Failure:    string(o.Failure),
-		Error:      hide(o.Error()),
-		Reply:      hide(string(o.Reply)),
+		Error:      bound(hide(o.Error()), clip.Size),
+		Reply:      bound(hide(string(o.Reply)), maxReportReply),
 		Latency:    report.Duration(o.Latency),
 		Timing:     timing(o.Timing),
 	}
@@ -322,7 +350,7 @@ func observation(o *mockclient.Observation, hide func(string) string) report.Obs
 }
 
 func target(cfg mockclient.Config, showToken bool) report.Target {
-	t := report.Target{Addr: cfg.Addr, Timeout: report.Duration(cfg.Timeout), CallTimeout: report.Duration(cfg.CallTimeout)}
+	t := report.Target{Addr: redact(cfg.Addr, cfg.Token, showToken), Timeout: report.Duration(cfg.Timeout), CallTimeout: report.Duration(cfg.CallTimeout)}
 	if cfg.CallTimeout <= 0 {
 		t.CallTimeout = report.Duration(mockclient.DefaultCallTimeout)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/plugincheck/plugincheck/fixtures"
+	"github.com/plugincheck/plugincheck/internal/clip"
 	"github.com/plugincheck/plugincheck/internal/iostreams"
 	"github.com/plugincheck/plugincheck/internal/probe"
 	"github.com/plugincheck/plugincheck/internal/refplugin"
@@ -127,6 +128,11 @@ func runOne(ctx context.Context, cfg mockclient.Config, m mockclient.Module, ss 
 		}
 		diagnose(ctx, cfg, run, checks.ShowToken)
 		tlsCaveat(cfg, run, checks.ShowToken)
+		if !checks.ShowToken {
+			// A last pass: the addr may hold the token, and the TLS
+			// audit quotes the addr in its reproducers.
+			clip.RedactAll(run, cfg.Token)
+		}
 	}
 	return run, err
 }

@@ -201,6 +201,9 @@ func (o *CheckOptions) validate() error {
 	if o.Concurrency < 1 {
 		return flagErrorf("--concurrency must be at least 1")
 	}
+	if o.Concurrency > suites.MaxConcurrency {
+		return flagErrorf("--concurrency %d is above the ceiling of %d", o.Concurrency, suites.MaxConcurrency)
+	}
 	if err := checkDuration("--latency-budget", o.LatencyBudget, time.Nanosecond, maxTimeout, false); err != nil {
 		return err
 	}

@@ -261,7 +261,7 @@ func loadRun(ctx context.Context, opts *LoadOptions) error {
 		return err
 	}
 	if opts.IO.IsStderrTTY() && opts.Progress != "off" {
-		fmt.Fprintf(opts.IO.ErrOut, "load: %s over %s at %s, %d cases in the mix …\n", opts.Module, cfg.Transport, cfg.Addr, len(mix))
+		fmt.Fprintf(opts.IO.ErrOut, "load: %s over %s at %s, %d cases in the mix …\n", opts.Module, cfg.Transport, redactedAddr(cfg, false), len(mix))
 	}
 	var pacer load.Pacer
 	info := load.Info{
@@ -306,6 +306,7 @@ func loadRun(ctx context.Context, opts *LoadOptions) error {
 	if cfg.Transport == mockclient.GRPC && cfg.Timeout > 0 {
 		res.Notes = append(res.Notes, "--timeout has no effect on gRPC plugins in GOST; calls were bounded by --call-timeout")
 	}
+	res.Redact(cfg.Token)
 	return finishLoad(ctx, opts.IO, res, &opts.Gate, &opts.Out, logErr)
 }
 

@@ -71,7 +71,7 @@ func moduleRun(ctx context.Context, opts *ModuleOptions) error {
 	}
 	rep := newReport(opts.Now())
 	if opts.IO.IsStderrTTY() {
-		fmt.Fprintf(opts.IO.ErrOut, "checking %s over %s at %s …\n", opts.Module, cfg.Transport, cfg.Addr)
+		fmt.Fprintf(opts.IO.ErrOut, "checking %s over %s at %s …\n", opts.Module, cfg.Transport, redactedAddr(cfg, opts.Checks.ShowToken))
 	}
 	run, runErr := runOne(ctx, cfg, opts.Module, ss, &opts.Checks, audit)
 	if run == nil {

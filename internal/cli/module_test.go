@@ -61,6 +61,7 @@ func TestNewCmdModule(t *testing.T) {
 		{name: "two outputs on stdout", args: "--addr a:1 -o text -o json", wantErr: "only one format can go to standard output"},
 		{name: "bad pattern", args: "--addr a:1 --run [x", wantErr: `pattern "[x"`},
 		{name: "bad concurrency", args: "--addr a:1 --concurrency 0", wantErr: "--concurrency must be at least 1"},
+		{name: "concurrency above ceiling", args: "--addr a:1 --concurrency 100000", wantErr: "--concurrency 100000 is above the ceiling of 1000"},
 		{name: "positional argument", args: "--addr a:1 extra", wantErr: `unexpected argument "extra": auth takes only flags (see auth --help)`},
 	}
 	for _, tt := range tests {

@@ -18,6 +18,7 @@ import (
 
 // Main runs plugincheck with args and returns the exit code.
 func Main(ctx context.Context, args []string, io *iostreams.IOStreams) ExitCode {
+	defer limitMemory()()
 	f := &Factory{IO: io, Now: time.Now}
 	root := NewCmdRoot(f)
 	root.SetArgs(args)
@@ -32,7 +33,7 @@ func Main(ctx context.Context, args []string, io *iostreams.IOStreams) ExitCode 
 	}
 	code := exitCodeFor(ctx, err)
 	if err != nil && !errors.Is(err, ErrChecksFailed) {
-		fmt.Fprintf(io.ErrOut, "plugincheck: %s\n", oneLine(err))
+		fmt.Fprintf(io.ErrOut, "plugincheck: %s\n", errorLine(root, args, err))
 	}
 	return code
 }

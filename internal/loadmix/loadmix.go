@@ -15,6 +15,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/plugincheck/plugincheck/internal/clip"
 	"github.com/plugincheck/plugincheck/internal/load"
 	"github.com/plugincheck/plugincheck/mockclient"
 	"github.com/plugincheck/plugincheck/suites"
@@ -36,6 +37,18 @@ type Caller struct {
 	last    int
 	clients []*mockclient.Client
 	base    []baseline
+	// secret is the token GOST sends; the plugin may echo it in a
+	// verdict, so labels never carry it.
+	secret string
+}
+
+// maxLabel bounds a verdict label or failure text: they quote the reply,
+// and a label map keeps up to 64 of them for the whole run.
+const maxLabel = clip.Size
+
+// label redacts the token from s and cuts it to maxLabel.
+func (c *Caller) label(s string) string {
+	return clip.Text(clip.Redact(s, c.secret), maxLabel)
 }
 
 type baseline struct {
@@ -50,7 +63,7 @@ func New(cases []suites.MixCase, clients []*mockclient.Client) (*Caller, error) 
 	if len(clients) == 0 {
 		return nil, errors.New("loadmix: no client")
 	}
-	c := &Caller{cases: cases, clients: clients, base: make([]baseline, len(cases))}
+	c := &Caller{cases: cases, clients: clients, base: make([]baseline, len(cases)), secret: clients[0].Config().Token}
 	top := 0.0
 	for _, mc := range cases {
 		if mc.Weight < 0 || math.IsNaN(mc.Weight) || math.IsInf(mc.Weight, 0) {
@@ -129,7 +142,7 @@ func (c *Caller) Baseline(ctx context.Context, opts BaselineOptions) []mockclien
 		}
 		outs = append(outs, out)
 		if ok(mc.Step.Op, c.clients[0].Transport(), &out.Observation) {
-			c.base[i] = baseline{set: true, verdict: out.Verdict, label: suites.VerdictLabel(mc.Step.Op, out.Verdict)}
+			c.base[i] = baseline{set: true, verdict: out.Verdict, label: c.label(suites.VerdictLabel(mc.Step.Op, out.Verdict))}
 		}
 	}
 	if opts.Progress != nil {
@@ -158,14 +171,14 @@ func (c *Caller) Call(ctx context.Context, n uint64) load.Outcome {
 	if noReply(&out.Observation) {
 		o.Error = ErrorLabel(&out.Observation)
 	} else if kind, effect, failed := suites.GOSTFailure(mc.Step.Op, cl.Transport(), &out); failed {
-		o.Failure, o.FailureText = kind, effect
+		o.Failure, o.FailureText = c.label(kind), c.label(effect)
 	}
 	b := &c.base[i]
 	if b.set && reflect.DeepEqual(out.Verdict, b.verdict) {
 		o.Verdict = b.label
 		return o
 	}
-	o.Verdict = suites.VerdictLabel(mc.Step.Op, out.Verdict)
+	o.Verdict = c.label(suites.VerdictLabel(mc.Step.Op, out.Verdict))
 	// A failed call is counted as an error or a GOST-level failure, with
 	// GOST's failure verdict in the distribution; a verdict change is a
 	// different usable reply.

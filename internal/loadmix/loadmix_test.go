@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -254,6 +255,48 @@ func TestBaselineStops(t *testing.T) {
 			assert.Equal(t, tt.wantBases, bases)
 			require.NotEmpty(t, reported)
 			assert.Equal(t, [2]int{tt.wantDone, 5}, reported[len(reported)-1], "the last report says how many were done")
+		})
+	}
+}
+
+// TestLabelsRedactAndCut: a plugin that echoes the token, or answers a
+// megabyte of id, gets neither into the baseline or verdict labels.
+func TestLabelsRedactAndCut(t *testing.T) {
+	t.Parallel()
+	const token = "s3cr3t"
+	tests := []struct {
+		name, body string
+	}{
+		{name: "echoed token", body: `{"ok":true,"id":"token ` + token + `"}`},
+		{name: "megabyte id", body: `{"ok":true,"id":"` + strings.Repeat("i", 1<<20) + `"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				_, _ = io.WriteString(w, tt.body)
+			}))
+			t.Cleanup(srv.Close)
+			cl, err := mockclient.New(mockclient.Config{Addr: srv.URL + "/auth", Transport: mockclient.HTTP, Token: token, CallTimeout: time.Minute})
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = cl.Close() })
+			op, err := mockclient.LookupOperation(mockclient.Auth, "")
+			require.NoError(t, err)
+			c, err := New([]suites.MixCase{{ID: "x", Weight: 1, Step: &suites.Step{Op: op, Request: &mockclient.AuthRequest{Username: "u"}}}}, []*mockclient.Client{cl})
+			require.NoError(t, err)
+			ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+			defer cancel()
+			c.Baseline(ctx, BaselineOptions{})
+			o := c.Call(ctx, 0)
+			for _, label := range []string{c.Info()[0].Baseline, o.Verdict} {
+				assert.NotEmpty(t, label)
+				assert.NotContains(t, label, token)
+				assert.LessOrEqual(t, len(label), maxLabel+64)
+				if strings.Contains(tt.body, token) {
+					assert.Contains(t, label, "<redacted>", "the echo is there, redacted")
+				}
+			}
+			assert.False(t, o.Changed, "the same reply keeps its baseline")
 		})
 	}
 }
