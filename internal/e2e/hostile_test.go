@@ -69,7 +69,13 @@ type measured struct {
 // the last poll and the exit is not missed.
 func runMeasured(t *testing.T, args ...string) measured {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), childTimeout)
+	return runWithin(t, childTimeout, args...)
+}
+
+// runWithin is runMeasured with the child killed after limit.
+func runWithin(t *testing.T, limit time.Duration, args ...string) measured {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), limit)
 	defer cancel()
 	dir := t.TempDir()
 	m := measured{stdoutPath: filepath.Join(dir, "stdout")}
@@ -362,6 +368,15 @@ func TestHostileTokenEcho(t *testing.T) {
 			for _, f := range files {
 				outputs[filepath.Base(f)] = fileContains(t, f, token)
 			}
+			if tt.load {
+				// merge reads the load result back and renders it again.
+				merged := filepath.Join(dir, "merged.json")
+				mm := runMeasured(t, "merge", files[0], "-o", "text", "-o", "json="+merged)
+				assert.Equal(t, 0, mm.code, mm.describe())
+				outputs["merge stdout"] = fileContains(t, mm.stdoutPath, token)
+				outputs["merge stderr"] = strings.Contains(mm.stderr, token)
+				outputs["merged.json"] = fileContains(t, merged, token)
+			}
 			for name, has := range outputs {
 				switch {
 				case tt.showToken && name != "stderr":
@@ -538,6 +553,51 @@ func TestHostileHang(t *testing.T) {
 			assert.Equal(t, tt.want, m.code, m.describe())
 			assertCleanStderr(t, m)
 			assert.Greater(t, s.Calls(), tt.n, "the plugin never reached its hang")
+		})
+	}
+}
+
+// TestHostileBadInput: input that crashed, hung or grew plugincheck in
+// issue 9 gets one line on stderr and the right exit code, within bounded
+// time and memory.
+func TestHostileBadInput(t *testing.T) {
+	t.Parallel()
+	s := startHostile(t, hostile.Options{Mode: hostile.Healthy})
+	heavy := filepath.Join(t.TempDir(), "heavy_weights.yaml")
+	require.NoError(t, os.WriteFile(heavy, []byte(`name: Heavy Weights
+module: auth
+cases:
+  - name: one
+    weight: 1e308
+    request: {username: a, password: b, client: "192.0.2.1:1"}
+  - name: two
+    weight: 1e308
+    request: {username: c, password: d, client: "192.0.2.1:1"}
+`), 0o600))
+	tests := []struct {
+		name  string
+		args  []string
+		codes []int // the exit codes allowed
+	}{
+		// -n 0 ran for ever: the duration check ran before -n alone set
+		// the duration to 0.
+		{name: "load-n-0", args: []string{"load", "auth", "--addr", s.GRPCAddr(), "-n", "0", "--progress", "off"}, codes: []int{2}},
+		// Weights adding up past float64's maximum made the mix pick past
+		// its end: a panic. Either the weights are refused (2) or the run
+		// works (0).
+		{name: "load-weights-overflow", args: []string{"load", "auth", "--addr", s.GRPCAddr(), "--fixtures", heavy,
+			"--builtin=false", "-n", "100", "--progress", "off"}, codes: []int{0, 2}},
+		// A concurrent check of 100000 calls took 1.3 GB against a healthy
+		// plugin; the check has a ceiling now.
+		{name: "module-concurrency-100000", args: []string{"auth", "--addr", s.GRPCAddr(), "--concurrency", "100000"}, codes: []int{2}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			m := runWithin(t, 30*time.Second, tt.args...)
+			assert.Less(t, m.peakRSS, int64(maxPeakRSS), "peak RSS over 256 MiB; %s", m.describe())
+			assert.Contains(t, tt.codes, m.code, m.describe())
+			assertCleanStderr(t, m)
 		})
 	}
 }
