@@ -15,7 +15,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -62,11 +61,9 @@ type measured struct {
 	killed     bool // the child passed rssKill and was killed
 }
 
-// runMeasured runs plugincheck with args and reads its peak RSS: VmHWM
-// from /proc/<pid>/status while it runs (which also lets a runaway child
-// be killed early) and, after it exits, ru_maxrss from wait4, which the
-// kernel sets from the same high-water mark at exit, so the peak between
-// the last poll and the exit is not missed.
+// runMeasured runs plugincheck with args under peakrss, which reports its
+// peak RSS (see internal/hostile/peakrss for why the test cannot read it
+// itself) and kills it past rssKill.
 func runMeasured(t *testing.T, args ...string) measured {
 	t.Helper()
 	return runWithin(t, childTimeout, args...)
@@ -75,6 +72,7 @@ func runMeasured(t *testing.T, args ...string) measured {
 // runWithin is runMeasured with the child killed after limit.
 func runWithin(t *testing.T, limit time.Duration, args ...string) measured {
 	t.Helper()
+	wrapper := peakRSSTool(t)
 	ctx, cancel := context.WithTimeout(t.Context(), limit)
 	defer cancel()
 	dir := t.TempDir()
@@ -83,45 +81,15 @@ func runWithin(t *testing.T, limit time.Duration, args ...string) measured {
 	require.NoError(t, err)
 	defer stdout.Close()
 	stderr := &capped{limit: keptStderr}
+	peakPath := filepath.Join(dir, "peak.json")
 
-	cmd := exec.CommandContext(ctx, plugincheck, args...)
+	cmd := exec.CommandContext(ctx, wrapper, append([]string{"-out", peakPath,
+		"-kill-above", strconv.Itoa(rssKill), "--", plugincheck}, args...)...)
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	cmd.WaitDelay = 10 * time.Second
 	start := time.Now()
-	require.NoError(t, cmd.Start())
-
-	var mu sync.Mutex
-	var hwm int64
-	stop := make(chan struct{})
-	polled := make(chan struct{})
-	go func() {
-		defer close(polled)
-		tick := time.NewTicker(20 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-tick.C:
-			}
-			v, ok := vmHWM(cmd.Process.Pid)
-			if !ok {
-				continue
-			}
-			mu.Lock()
-			hwm = max(hwm, v)
-			if v > rssKill && !m.killed {
-				m.killed = true
-				_ = cmd.Process.Kill()
-			}
-			mu.Unlock()
-		}
-	}()
-	err = cmd.Wait()
+	err = cmd.Run()
 	m.wall = time.Since(start)
-	close(stop)
-	<-polled
-
 	var exit *exec.ExitError
 	switch {
 	case err == nil, errors.As(err, &exit):
@@ -129,32 +97,43 @@ func runWithin(t *testing.T, limit time.Duration, args ...string) measured {
 		require.NoError(t, err)
 	}
 	m.code = cmd.ProcessState.ExitCode()
-	m.peakRSS = hwm
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		m.peakRSS = max(m.peakRSS, ru.Maxrss<<10) // Linux reports KiB
-	}
 	m.stderr = stderr.String()
 	st, err := os.Stat(m.stdoutPath)
 	require.NoError(t, err)
 	m.stdoutSize = st.Size()
+	b, err := os.ReadFile(filepath.Clean(peakPath))
+	require.NoError(t, err, "peakrss wrote no report (killed after %s?); %s", limit, m.describe())
+	var rep struct {
+		PeakRSS int64 `json:"peakRSS"`
+		Killed  bool  `json:"killed"`
+	}
+	require.NoError(t, json.Unmarshal(b, &rep))
+	m.peakRSS, m.killed = rep.PeakRSS, rep.Killed
+	require.Positive(t, m.peakRSS, "peakrss read no RSS")
 	return m
 }
 
-// vmHWM reads the VmHWM line of /proc/<pid>/status, in bytes.
-func vmHWM(pid int) (int64, bool) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, false
-	}
-	for line := range strings.Lines(string(b)) {
-		v, ok := strings.CutPrefix(line, "VmHWM:")
-		if !ok {
-			continue
+var (
+	peakRSSOnce sync.Once
+	peakRSSPath string
+	peakRSSErr  error
+)
+
+// peakRSSTool builds internal/hostile/peakrss once.
+func peakRSSTool(t *testing.T) string {
+	t.Helper()
+	peakRSSOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		peakRSSPath = filepath.Join(binDir, "peakrss")
+		build := exec.CommandContext(ctx, "go", "build", "-o", peakRSSPath, "./internal/hostile/peakrss")
+		build.Dir = repoRoot
+		if out, err := build.CombinedOutput(); err != nil {
+			peakRSSErr = fmt.Errorf("build peakrss: %w\n%s", err, out)
 		}
-		kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-		return kb << 10, err == nil
-	}
-	return 0, false
+	})
+	require.NoError(t, peakRSSErr)
+	return peakRSSPath
 }
 
 // capped keeps the first limit bytes written to it and drops the rest.
@@ -280,10 +259,11 @@ func TestHostileBoundedMemory(t *testing.T) {
 			args: []string{"-v"}, want: 1},
 		{name: "load-c16-huge-number/http", opts: hostile.Options{Mode: hostile.HugeNumber}, tr: "http", load: true,
 			args: []string{"-c", "16", "-d", "2s", "--call-timeout", "10s", "--run", oneCase}, want: 1},
-		// A 9 MB reason phrase: issue 9 saw a 302 MB report.
+		// A 9 MB reason phrase: issue 9 saw a 302 MB report. A 4 MiB gRPC
+		// status message, sent 16 times, would make a 64 MiB one.
 		{name: "module-huge-reason/http", opts: hostile.Options{Mode: hostile.HugeReason}, tr: "http",
 			args: []string{"-v"}, want: 1},
-		{name: "module-huge-status-message/grpc", opts: hostile.Options{Mode: hostile.HugeReason}, tr: "grpc",
+		{name: "module-huge-status-message/grpc", opts: hostile.Options{Mode: hostile.HugeReason, Size: 4 << 20}, tr: "grpc",
 			args: []string{"-v"}, want: 1},
 		{name: "module-oversize-reply/grpc", opts: hostile.Options{Mode: hostile.EndlessBody}, tr: "grpc",
 			args: []string{"-v"}, want: 1},
