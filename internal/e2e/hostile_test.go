@@ -101,8 +101,11 @@ func runWithin(t *testing.T, limit time.Duration, args ...string) measured {
 	st, err := os.Stat(m.stdoutPath)
 	require.NoError(t, err)
 	m.stdoutSize = st.Size()
+	if ctx.Err() != nil {
+		t.Fatalf("plugincheck %s did not finish within %s: killed; %s", strings.Join(args, " "), limit, m.describe())
+	}
 	b, err := os.ReadFile(filepath.Clean(peakPath))
-	require.NoError(t, err, "peakrss wrote no report (killed after %s?); %s", limit, m.describe())
+	require.NoError(t, err, "peakrss wrote no report; %s", m.describe())
 	var rep struct {
 		PeakRSS int64 `json:"peakRSS"`
 		Killed  bool  `json:"killed"`
