@@ -484,13 +484,20 @@ type progress struct {
 func newProgress(ios *iostreams.IOStreams, mode string) *progress {
 	p := &progress{w: ios.ErrOut, start: time.Now()}
 	p.lastLine = p.start
+	p.live, p.lines = progressMode(ios, mode)
+	return p
+}
+
+// progressMode reads --progress: "auto" redraws one live line on a
+// terminal, "line" prints a line now and then, anything else is silent.
+func progressMode(ios *iostreams.IOStreams, mode string) (live, lines bool) {
 	switch mode {
 	case "auto":
-		p.live = ios.IsStderrTTY()
+		return ios.IsStderrTTY(), false
 	case "line":
-		p.lines = true
+		return false, true
 	}
-	return p
+	return false, false
 }
 
 func (p *progress) update(iv *load.Interval, m *load.Metrics) {

@@ -101,12 +101,7 @@ type baselineProgress struct {
 
 func newBaselineProgress(ios *iostreams.IOStreams, mode string) *baselineProgress {
 	p := &baselineProgress{w: ios.ErrOut, lastLine: time.Now()}
-	switch mode {
-	case "auto":
-		p.live = ios.IsStderrTTY()
-	case "line":
-		p.lines = true
-	}
+	p.live, p.lines = progressMode(ios, mode)
 	return p
 }
 
