@@ -88,6 +88,12 @@ func ReadLog(r io.Reader, m *Metrics) (int, error) {
 		start := time.UnixMilli(h.StartTimeMs())
 		end := time.UnixMilli(h.EndTimeMs())
 		if h.StartTimeMs() > 0 {
+			// A log's times come from a file; a span no clock writes
+			// (beyond year 9999, or ending before it starts) would make
+			// the merged result unrenderable.
+			if end.Year() > 9999 || end.Before(start) {
+				return n, fmt.Errorf("read histogram log: interval %d spans %d ms to %d ms since 1970, which no load run writes", n, h.StartTimeMs(), h.EndTimeMs())
+			}
 			m.widen(start, end)
 		}
 	}
