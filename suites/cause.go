@@ -528,21 +528,15 @@ func okVerdict(reply string) string {
 }
 
 func (e *explainer) tokenCrossHost() *report.Cause {
-	steps := e.withNote(noteTokenCrossHost)
-	if len(steps) == 0 {
-		return nil
+	c := e.noteCause(noteTokenCrossHost, CauseTokenCrossHost, "a redirect sends the token to another host or port: ",
+		"GOST follows the redirect and its token transport adds Authorization: Bearer to every hop, so the new host gets the token",
+		"put the final URL in --addr, and do not redirect a plugin's calls to another host")
+	if c != nil {
+		// What came back is the redirect chain, which the redirected
+		// notes of the same steps spell out.
+		c.Got = list(noteTexts(e.withNote(noteTokenCrossHost), noteRedirected))
 	}
-	texts := noteTexts(steps, noteTokenCrossHost)
-	return &report.Cause{
-		Code:   CauseTokenCrossHost,
-		Status: report.Warn,
-		Text:   "a redirect sends the token to another host or port: " + texts[0],
-		Sent:   calls(steps),
-		Got:    list(noteTexts(steps, noteRedirected)),
-		GOST:   "GOST follows the redirect and its token transport adds Authorization: Bearer to every hop, so the new host gets the token",
-		Fix:    "put the final URL in --addr, and do not redirect a plugin's calls to another host",
-		Cases:  ids(steps),
-	}
+	return c
 }
 
 func (e *explainer) redirected() *report.Cause {
