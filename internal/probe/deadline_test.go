@@ -143,18 +143,45 @@ func configuredRow(t *testing.T, got report.TLS) report.Verdict {
 }
 
 // helloCounter counts the connections whose first byte is a TLS handshake
-// record (0x16): the ClientHellos a plaintext server is sent.
+// record (0x16): the ClientHellos a plaintext server is sent. The server
+// reads each connection in its own goroutine, possibly after the client
+// has moved on, so settle waits until every accepted connection has been
+// read (or closed) before the count is taken.
 type helloCounter struct {
 	net.Listener
-	hellos atomic.Int32
+	hellos   atomic.Int32
+	accepted atomic.Int32
+	settled  atomic.Int32 // connections whose first Read returned, or that were closed unread
+	sentinel atomic.Bool  // the settle connection's byte was read
 }
+
+// sentinelByte is neither a TLS record type nor the start of an HTTP or
+// HTTP/2 preface.
+const sentinelByte = 0x00
 
 func (l *helloCounter) Accept() (net.Conn, error) {
 	c, err := l.Listener.Accept()
 	if err != nil {
 		return nil, err
 	}
+	l.accepted.Add(1)
 	return &firstByte{Conn: c, l: l}, nil
+}
+
+// settle makes one more connection, which the kernel queues behind every
+// connection the client already made, and waits until the server has
+// accepted it and every accepted connection has been read or closed. The
+// wait is bounded; a server that never reads fails the test.
+func (l *helloCounter) settle(t *testing.T) {
+	t.Helper()
+	c, err := net.Dial("tcp", l.Addr().String())
+	require.NoError(t, err)
+	_, err = c.Write([]byte{sentinelByte})
+	require.NoError(t, err)
+	require.NoError(t, c.Close())
+	require.Eventually(t, func() bool {
+		return l.sentinel.Load() && l.settled.Load() == l.accepted.Load()
+	}, 20*time.Second, 2*time.Millisecond, "the server did not read every connection")
 }
 
 type firstByte struct {
@@ -165,14 +192,23 @@ type firstByte struct {
 
 func (c *firstByte) Read(b []byte) (int, error) {
 	n, err := c.Conn.Read(b)
-	if n > 0 {
+	if n > 0 || err != nil {
 		c.once.Do(func() {
-			if b[0] == 0x16 {
+			if n > 0 && b[0] == 0x16 {
 				c.l.hellos.Add(1)
 			}
+			if n > 0 && b[0] == sentinelByte {
+				c.l.sentinel.Store(true)
+			}
+			c.l.settled.Add(1)
 		})
 	}
 	return n, err
+}
+
+func (c *firstByte) Close() error {
+	c.once.Do(func() { c.l.settled.Add(1) })
+	return c.Conn.Close()
 }
 
 // TestOneClientHello runs the audit and then the diagnosis of a run, as a
@@ -223,7 +259,9 @@ func TestOneClientHello(t *testing.T) {
 			got := Audit(t.Context(), cfg, AuditOptions{})
 			assert.Equal(t, "plaintext", got.Endpoint.Security)
 			diag := DiagnoseAfter(t.Context(), cfg, &got)
-			// The audit's own handshake is the one; the counter sees it.
+			// The audit's own handshake is the one; the counter sees it
+			// once the server has read every connection the client made.
+			lis.settle(t)
 			assert.Equal(t, int32(1), lis.hellos.Load(), "ClientHellos the plaintext plugin received")
 			for _, v := range got.Matrix {
 				if v.TLS != nil || v.ID == "https" {
