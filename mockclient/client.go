@@ -33,6 +33,10 @@ type Config struct {
 	Addr string
 	// Transport selects gRPC or HTTP; empty means DetectTransport(Addr).
 	Transport Transport
+	// Module is the module the plugin block serves, when known. It changes
+	// how GOST reads the address in one place: GOST's HTTP observer alone
+	// prepends "http://" to an addr without a scheme (see ParseTarget).
+	Module Module
 	// Token is GOST's `token`: gRPC metadata "token", or HTTP
 	// "Authorization: Bearer <token>".
 	Token string
@@ -93,11 +97,12 @@ type Client struct {
 	transport   Transport
 	callTimeout time.Duration
 
-	conn       *grpc.ClientConn // gRPC transport
-	handshakes *handshakeClock  // gRPC TLS handshake timing; nil in Lean mode
-	hc         *http.Client     // HTTP transport
-	tr         *http.Transport  // HTTP transport, for CloseIdleConnections
-	replies    *replyBudget     // HTTP reply bytes held by calls in flight
+	conn       grpc.ClientConnInterface // gRPC transport
+	owned      *grpc.ClientConn         // conn, when New dialled it; nil for NewGRPC's
+	metaToken  bool                     // add the token as call metadata (NewGRPC: the conn has no per-RPC credentials)
+	handshakes *handshakeClock          // gRPC TLS handshake timing; nil in Lean mode
+	hc         *http.Client             // HTTP transport
+	replies    *replyBudget             // HTTP reply bytes held by calls in flight
 }
 
 // ErrInvalidTarget reports an address GOST could not build a client for. GOST
@@ -111,10 +116,7 @@ func New(cfg Config) (*Client, error) {
 	if transport == "" {
 		transport = DetectTransport(cfg.Addr)
 	}
-	c := &Client{cfg: cfg, transport: transport, callTimeout: cfg.CallTimeout, replies: newReplyBudget(cfg.ReplyBudget)}
-	if c.callTimeout <= 0 {
-		c.callTimeout = DefaultCallTimeout
-	}
+	c := &Client{cfg: cfg, transport: transport, callTimeout: callTimeoutOf(cfg), replies: newReplyBudget(cfg.ReplyBudget)}
 	switch transport {
 	case GRPC:
 		if !cfg.Lean && cfg.TLS != nil {
@@ -124,9 +126,9 @@ func New(cfg Config) (*Client, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w %q: %w", ErrInvalidTarget, cfg.Addr, err)
 		}
-		c.conn = conn
+		c.conn, c.owned = conn, conn
 	case HTTP:
-		c.hc, c.tr = newHTTPClient(cfg)
+		c.hc = newHTTPClient(cfg, nil)
 	default:
 		return nil, fmt.Errorf("%w %q", ErrUnknownTransport, transport)
 	}
@@ -142,11 +144,49 @@ func (c *Client) Config() Config { return c.cfg }
 // Close releases the gRPC connection or the idle HTTP connections, as GOST
 // does when a plugin is replaced on reload.
 func (c *Client) Close() error {
-	if c.conn != nil {
-		return c.conn.Close()
+	if c.owned != nil {
+		return c.owned.Close()
 	}
-	if c.tr != nil {
-		c.tr.CloseIdleConnections()
+	if c.hc != nil {
+		c.hc.CloseIdleConnections()
 	}
 	return nil
+}
+
+// NewGRPC builds GOST's client for cfg over a connection the caller owns,
+// such as one dialled to a bufconn listener in a plugin's own tests. The
+// token, when cfg has one, goes as the "token" metadata GOST sends; cfg's
+// address and tls block are kept for reports only, since cc is already
+// dialled. Close leaves cc open: its owner closes it.
+func NewGRPC(cc grpc.ClientConnInterface, cfg Config) (*Client, error) {
+	if cc == nil {
+		return nil, fmt.Errorf("%w: NewGRPC needs a connection", ErrInvalidTarget)
+	}
+	cfg.Transport = GRPC
+	return &Client{
+		cfg: cfg, transport: GRPC, callTimeout: callTimeoutOf(cfg),
+		conn: cc, metaToken: cfg.Token != "", replies: newReplyBudget(cfg.ReplyBudget),
+	}, nil
+}
+
+// NewHTTP builds GOST's client for cfg over the caller's http.Client, such
+// as an httptest server's Client(). GOST's token header and the redirect
+// and header recording wrap hc's transport; hc itself is not changed.
+// cfg.Timeout, GOST's `timeout`, replaces hc.Timeout when set.
+func NewHTTP(hc *http.Client, cfg Config) (*Client, error) {
+	if hc == nil {
+		return nil, fmt.Errorf("%w: NewHTTP needs an http.Client", ErrInvalidTarget)
+	}
+	cfg.Transport = HTTP
+	return &Client{
+		cfg: cfg, transport: HTTP, callTimeout: callTimeoutOf(cfg),
+		hc: newHTTPClient(cfg, hc), replies: newReplyBudget(cfg.ReplyBudget),
+	}, nil
+}
+
+func callTimeoutOf(cfg Config) time.Duration {
+	if cfg.CallTimeout > 0 {
+		return cfg.CallTimeout
+	}
+	return DefaultCallTimeout
 }

@@ -100,6 +100,10 @@ func callGRPC[Rep proto.Message](ctx context.Context, c *Client, method string, 
 
 	ctx, done := c.bound(ctx)
 	defer done()
+	if c.metaToken {
+		// NewGRPC's conn has no per-RPC credentials; the metadata is the same.
+		ctx = metadata.AppendToOutgoingContext(ctx, "token", c.cfg.Token)
+	}
 	var p peer.Peer
 	var header, trailer metadata.MD // tell a status the server sent from one the client made up
 	opts := []grpc.CallOption{grpc.Header(&header), grpc.Trailer(&trailer)}

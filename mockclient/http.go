@@ -22,16 +22,33 @@ import (
 // HTTP/2 when a tls block is present), the plugin timeout as
 // http.Client.Timeout, and the bearer token injected by a wrapping
 // RoundTripper.
-func newHTTPClient(cfg Config) (*http.Client, *http.Transport) {
-	tr := &http.Transport{TLSClientConfig: cfg.TLS.clientTLS()}
-	if n := cfg.HTTPPool; n > 0 {
-		tr.MaxConnsPerHost, tr.MaxIdleConnsPerHost, tr.MaxIdleConns = n, n, n
+func newHTTPClient(cfg Config, given *http.Client) *http.Client {
+	var base http.RoundTripper
+	timeout := cfg.Timeout
+	if given != nil {
+		base = given.Transport
+		if base == nil {
+			base = http.DefaultTransport
+		}
+		if timeout == 0 {
+			timeout = given.Timeout
+		}
+	} else {
+		tr := &http.Transport{TLSClientConfig: cfg.TLS.clientTLS()}
+		if n := cfg.HTTPPool; n > 0 {
+			tr.MaxConnsPerHost, tr.MaxIdleConnsPerHost, tr.MaxIdleConns = n, n, n
+		}
+		base = tr
 	}
-	var rt http.RoundTripper = headerRecorder{base: hopRecorder{base: tr}}
+	var rt http.RoundTripper = headerRecorder{base: hopRecorder{base: base}}
 	if cfg.Token != "" {
 		rt = &tokenTransport{base: rt, token: cfg.Token}
 	}
-	return &http.Client{Timeout: cfg.Timeout, Transport: rt}, tr
+	hc := &http.Client{Timeout: timeout, Transport: rt}
+	if given != nil {
+		hc.Jar = given.Jar
+	}
+	return hc
 }
 
 // tokenTransport is GOST's: it adds "Authorization: Bearer <token>" unless

@@ -72,6 +72,8 @@ type Observation struct {
 	facts []Note
 	// tokenCrossHost is set when GOST's token went to another host or port.
 	tokenCrossHost bool
+	// module is the module whose operation made the call, for Answered.
+	module Module
 	// Code is the gRPC status code (gRPC only).
 	Code codes.Code `json:"code"`
 	// HTTPStatus is the HTTP status code (HTTP only; 0 if none arrived).

@@ -70,6 +70,7 @@ func register[Req, V any](s opSpec[Req, V]) {
 		VerdictType: reflect.TypeFor[V](),
 		Do: func(ctx context.Context, c *Client, req any) Outcome {
 			r := s.call(c, ctx, *req.(*Req))
+			r.Observation.module = s.module
 			return Outcome{Observation: r.Observation, Verdict: r.Verdict, Notes: r.Notes}
 		},
 		NilClientVerdict: s.nilClient,

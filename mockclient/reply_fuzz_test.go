@@ -111,10 +111,12 @@ func FuzzHTTPReply(f *testing.F) {
 	for i, o := range replyFuzzOps {
 		op, err := LookupOperation(o.module, o.op)
 		require.NoError(f, err)
-		c, err := New(Config{Addr: srv.URL + "/" + string(o.module), Transport: HTTP, CallTimeout: replyFuzzTimeout})
+		tr := &http.Transport{
+			DisableKeepAlives: true,
+			DialContext:       func(ctx context.Context, _, _ string) (net.Conn, error) { return lis.DialContext(ctx) },
+		}
+		c, err := NewHTTP(&http.Client{Transport: tr}, Config{Addr: srv.URL + "/" + string(o.module), CallTimeout: replyFuzzTimeout})
 		require.NoError(f, err)
-		c.tr.DisableKeepAlives = true
-		c.tr.DialContext = func(ctx context.Context, _, _ string) (net.Conn, error) { return lis.DialContext(ctx) }
 		f.Cleanup(func() { _ = c.Close() })
 		calls[i] = &replyFuzzCall{op: op, client: c, req: o.req}
 		out, err := calls[i].do()

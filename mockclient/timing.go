@@ -219,5 +219,5 @@ func (c timedCreds) Clone() credentials.TransportCredentials {
 
 // grpcReady reports whether the gRPC connection is ready now.
 func (c *Client) grpcReady() bool {
-	return c.conn != nil && c.conn.GetState() == connectivity.Ready
+	return c.owned != nil && c.owned.GetState() == connectivity.Ready
 }
