@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/plugincheck/plugincheck/internal/clip"
+	"github.com/plugincheck/plugincheck/clip"
 )
 
 // newHTTPClient builds the client of x/internal/plugin.NewHTTPClient: a fresh

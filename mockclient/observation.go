@@ -9,7 +9,7 @@ import (
 
 	"google.golang.org/grpc/codes"
 
-	"github.com/plugincheck/plugincheck/internal/clip"
+	"github.com/plugincheck/plugincheck/clip"
 )
 
 // Failure classifies why a call produced no usable reply. GOST applies the

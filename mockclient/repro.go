@@ -4,7 +4,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/plugincheck/plugincheck/internal/clip"
+	"github.com/plugincheck/plugincheck/clip"
 )
 
 // TokenVariable is the shell variable reproducer lines use in place of a

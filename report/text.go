@@ -10,7 +10,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/plugincheck/plugincheck/internal/clip"
+	"github.com/plugincheck/plugincheck/clip"
 )
 
 // TextOptions tune the text renderer.

@@ -8,7 +8,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/plugincheck/plugincheck/internal/clip"
+	"github.com/plugincheck/plugincheck/clip"
 	"github.com/plugincheck/plugincheck/mockclient"
 	"github.com/plugincheck/plugincheck/report"
 )

@@ -13,7 +13,7 @@ import (
 
 	"google.golang.org/grpc/codes"
 
-	"github.com/plugincheck/plugincheck/internal/clip"
+	"github.com/plugincheck/plugincheck/clip"
 	"github.com/plugincheck/plugincheck/internal/tlsprobe"
 	"github.com/plugincheck/plugincheck/mockclient"
 	"github.com/plugincheck/plugincheck/report"

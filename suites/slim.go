@@ -5,7 +5,7 @@ import (
 	"encoding/hex"
 	"strconv"
 
-	"github.com/plugincheck/plugincheck/internal/clip"
+	"github.com/plugincheck/plugincheck/clip"
 	"github.com/plugincheck/plugincheck/mockclient"
 )
 

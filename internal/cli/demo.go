@@ -8,8 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/plugincheck/plugincheck/clip"
 	"github.com/plugincheck/plugincheck/fixtures"
-	"github.com/plugincheck/plugincheck/internal/clip"
 	"github.com/plugincheck/plugincheck/internal/iostreams"
 	"github.com/plugincheck/plugincheck/internal/probe"
 	"github.com/plugincheck/plugincheck/internal/refplugin"

@@ -1,6 +1,6 @@
 package load
 
-import "github.com/plugincheck/plugincheck/internal/clip"
+import "github.com/plugincheck/plugincheck/clip"
 
 // Redact replaces secret, in the forms clip.Redact knows, wherever it
 // appears in r's texts: target, mix baselines, label maps, failure texts,

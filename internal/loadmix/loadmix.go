@@ -15,7 +15,7 @@ import (
 	"sort"
 	"time"
 
-	"github.com/plugincheck/plugincheck/internal/clip"
+	"github.com/plugincheck/plugincheck/clip"
 	"github.com/plugincheck/plugincheck/internal/load"
 	"github.com/plugincheck/plugincheck/mockclient"
 	"github.com/plugincheck/plugincheck/suites"
