@@ -2,7 +2,6 @@ package suites
 
 import (
 	"context"
-	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -14,7 +13,6 @@ import (
 	"google.golang.org/grpc/codes"
 
 	"github.com/plugincheck/plugincheck/clip"
-	"github.com/plugincheck/plugincheck/internal/tlsprobe"
 	"github.com/plugincheck/plugincheck/mockclient"
 	"github.com/plugincheck/plugincheck/report"
 )
@@ -45,10 +43,16 @@ type RunOptions struct {
 	Concurrency           int
 	// ShowToken puts the real token into reports and reproducers.
 	ShowToken bool
+	// Observe, when set, sees each call's observation as the call ends,
+	// one call at a time. The run's TLS section is left to the caller
+	// (package check audits the plugin's TLS), which can read here what
+	// the calls negotiated.
+	Observe func(*mockclient.Observation)
 }
 
 // Run runs every case of module m in ss against c and returns the run's
-// report. Failed checks are report data; an error means the run could not
+// report, with an empty TLS section: package check fills it from its TLS
+// audit. Failed checks are report data; an error means the run could not
 // be done (no case selected, or ctx ended, in which case the partial run is
 // returned too).
 func Run(ctx context.Context, c *mockclient.Client, m mockclient.Module, ss []*Suite, opts RunOptions) (*report.Run, error) {
@@ -95,7 +99,6 @@ func Run(ctx context.Context, c *mockclient.Client, m mockclient.Module, ss []*S
 		return nil, fmt.Errorf("%w for module %s over %s", ErrNoMatch, m, t)
 	}
 	r.lat.finish(run)
-	run.TLS = tlsSection(c.Config(), r.tls)
 	run.Causes = Explain(run, c.Config(), ExplainOptions{ShowToken: opts.ShowToken})
 	if t == mockclient.GRPC {
 		run.Notes = append(run.Notes, fmt.Sprintf(
@@ -111,7 +114,6 @@ type runner struct {
 
 	mu  sync.Mutex
 	lat *latencyJudge
-	tls *tls.ConnectionState
 }
 
 func (r *runner) call(ctx context.Context, st *Step) mockclient.Outcome {
@@ -121,8 +123,8 @@ func (r *runner) call(ctx context.Context, st *Step) mockclient.Outcome {
 	if out.Sent && out.Failure != mockclient.FailureRequest {
 		r.lat.record(&out.Observation)
 	}
-	if r.tls == nil && out.TLS != nil {
-		r.tls = out.TLS
+	if r.opts.Observe != nil {
+		r.opts.Observe(&out.Observation)
 	}
 	return out
 }
@@ -364,37 +366,6 @@ func target(cfg mockclient.Config, showToken bool) report.Target {
 		t.TLS = &report.TargetTLS{Secure: cfg.TLS.Secure, ServerName: cfg.TLS.ServerName}
 	}
 	return t
-}
-
-// tlsSection describes what the run's calls negotiated. plugincheck's
-// command line replaces it with the full audit of package probe.
-func tlsSection(cfg mockclient.Config, st *tls.ConnectionState) report.TLS {
-	if st == nil {
-		switch {
-		case cfg.TLS != nil:
-			return report.TLS{Note: "no TLS handshake completed"}
-		case strings.HasPrefix(strings.ToLower(cfg.Addr), "https://"):
-			return report.TLS{Note: "no TLS handshake completed (https:// without a tls block: Go's default verification)"}
-		}
-		return report.TLS{Note: "plaintext: the GOST config has no tls block"}
-	}
-	out := report.TLS{
-		Enabled:     true,
-		Version:     tls.VersionName(st.Version),
-		CipherSuite: tls.CipherSuiteName(st.CipherSuite),
-		ALPN:        st.NegotiatedProtocol,
-		ServerName:  st.ServerName,
-	}
-	out.Peer = tlsprobe.Chain(st.PeerCertificates, time.Now())
-	switch {
-	case cfg.TLS == nil:
-		out.Note = "https:// without a tls block: verified with Go's default roots"
-	case cfg.TLS.Secure:
-		out.Note = "secure: true: verified against the system roots only (GOST ignores caFile for plugins)"
-	default:
-		out.Note = "tls without secure: GOST does not verify the plugin's certificate"
-	}
-	return out
 }
 
 // toJSONValue converts v to the generic shapes encoding/json produces.

@@ -130,7 +130,7 @@ func TestRunPolicy(t *testing.T) {
 
 	// 4 cases; each non-skipped case with stable+concurrent makes 1+1+8 calls.
 	assert.Equal(t, 30, run.Latency.Count)
-	assert.Equal(t, "plaintext: the GOST config has no tls block", run.TLS.Note)
+	assert.Empty(t, run.TLS, "suites leaves the TLS section to package check")
 }
 
 func TestRunDetectsInconsistency(t *testing.T) {

@@ -8,13 +8,11 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/plugincheck/plugincheck/clip"
+	"github.com/plugincheck/plugincheck/check"
 	"github.com/plugincheck/plugincheck/fixtures"
 	"github.com/plugincheck/plugincheck/internal/iostreams"
-	"github.com/plugincheck/plugincheck/internal/probe"
 	"github.com/plugincheck/plugincheck/internal/refplugin"
 	"github.com/plugincheck/plugincheck/mockclient"
-	"github.com/plugincheck/plugincheck/report"
 	"github.com/plugincheck/plugincheck/suites"
 )
 
@@ -80,7 +78,7 @@ func demoRun(ctx context.Context, opts *DemoOptions) error {
 		if err != nil {
 			return err
 		}
-		ref, err := embeddedSuites(fixtures.ReferenceDir, m)
+		ref, err := check.EmbeddedSuites(fixtures.ReferenceDir, m)
 		if err != nil {
 			return err
 		}
@@ -94,7 +92,7 @@ func demoRun(ctx context.Context, opts *DemoOptions) error {
 			if opts.IO.IsStderrTTY() {
 				fmt.Fprintf(opts.IO.ErrOut, "demo: %s over %s …\n", m, t)
 			}
-			run, err := runOne(ctx, cfg, m, ss, &opts.Checks, probe.AuditOptions{Now: opts.Now})
+			run, err := check.Module(ctx, cfg, m, checkOptions(&opts.Checks, ss, check.AuditOptions{}, opts.Now))
 			if errors.Is(err, suites.ErrNoMatch) {
 				continue // --run/--skip left nothing of this module
 			}
@@ -110,29 +108,4 @@ func demoRun(ctx context.Context, opts *DemoOptions) error {
 		return fmt.Errorf("%w: --run/--skip left no case in any module", suites.ErrNoMatch)
 	}
 	return finish(ctx, opts.IO, opts.Now, rep, &opts.Checks, nil)
-}
-
-// runOne checks module m over one client configuration, and audits the
-// plugin's TLS once for the run's TLS section.
-func runOne(ctx context.Context, cfg mockclient.Config, m mockclient.Module, ss []*suites.Suite, checks *CheckOptions, audit probe.AuditOptions) (*report.Run, error) {
-	c, err := newClient(cfg, m)
-	if err != nil {
-		return nil, err
-	}
-	defer c.Close()
-	run, err := suites.Run(ctx, c, m, ss, checks.runOptions())
-	if run != nil {
-		if ctx.Err() == nil {
-			run.TLS = probe.Audit(ctx, cfg, audit)
-			reconcileAudit(run)
-		}
-		diagnose(ctx, cfg, run, checks.ShowToken)
-		tlsCaveat(cfg, run, checks.ShowToken)
-		if !checks.ShowToken {
-			// A last pass: the addr may hold the token, and the TLS
-			// audit quotes the addr in its reproducers.
-			clip.RedactAll(run, cfg.Token)
-		}
-	}
-	return run, err
 }

@@ -2,17 +2,13 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
-	"path"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/plugincheck/plugincheck/check"
 	"github.com/plugincheck/plugincheck/fixtures"
 	"github.com/plugincheck/plugincheck/internal/iostreams"
 	"github.com/plugincheck/plugincheck/internal/probe"
@@ -28,6 +24,9 @@ type ModuleOptions struct {
 	Module mockclient.Module
 	Conn   ConnOptions
 	Checks CheckOptions
+	// Check runs the module check; nil means check.Module. Tests put a
+	// fake here, or check.Module with a fake client, audit and clock.
+	Check func(ctx context.Context, cfg mockclient.Config, m mockclient.Module, opts check.Options) (*report.Run, error)
 }
 
 func newCmdModule(f *Factory, m mockclient.Module, runF func(context.Context, *ModuleOptions) error) *cobra.Command {
@@ -73,26 +72,40 @@ func moduleRun(ctx context.Context, opts *ModuleOptions) error {
 	if opts.IO.IsStderrTTY() {
 		fmt.Fprintf(opts.IO.ErrOut, "checking %s over %s at %s …\n", opts.Module, cfg.Transport, redactedAddr(cfg, opts.Checks.ShowToken))
 	}
-	run, runErr := runOne(ctx, cfg, opts.Module, ss, &opts.Checks, audit)
+	run := opts.Check
 	if run == nil {
+		run = check.Module
+	}
+	r, runErr := run(ctx, cfg, opts.Module, checkOptions(&opts.Checks, ss, auditOf(audit), opts.Now))
+	if r == nil {
 		return runErr
 	}
 	if cfg.Transport == mockclient.GRPC && cfg.Timeout > 0 {
-		run.Notes = append(run.Notes, "--timeout has no effect on gRPC plugins in GOST; calls were bounded by --call-timeout")
+		r.Notes = append(r.Notes, "--timeout has no effect on gRPC plugins in GOST; calls were bounded by --call-timeout")
 	}
-	rep.Runs = append(rep.Runs, run)
+	rep.Runs = append(rep.Runs, r)
 	return finish(ctx, opts.IO, opts.Now, rep, &opts.Checks, runErr)
 }
 
-// newClient builds GOST's client and explains an address GOST rejects.
-func newClient(cfg mockclient.Config, m mockclient.Module) (*mockclient.Client, error) {
-	c, err := mockclient.New(cfg)
-	if errors.Is(err, mockclient.ErrInvalidTarget) {
-		if op, lerr := mockclient.LookupOperation(m, ""); lerr == nil && op.NilClientEffect != "" {
-			return nil, fmt.Errorf("%w; GOST would run this %s plugin without a client: %s", err, m, op.NilClientEffect)
-		}
+// checkOptions maps the command's flags to a module check of suites ss.
+func checkOptions(checks *CheckOptions, ss []*suites.Suite, audit check.AuditOptions, now func() time.Time) check.Options {
+	return check.Options{
+		Suites:    ss,
+		Run:       checks.runOptions(),
+		TLS:       audit,
+		ShowToken: checks.ShowToken,
+		Now:       now,
 	}
-	return c, err
+}
+
+// auditOf is the TLS flags' audit settings as check takes them.
+func auditOf(a probe.AuditOptions) check.AuditOptions {
+	return check.AuditOptions{CACert: a.CACert, CACertName: a.CACertName, ClientCert: a.ClientCert}
+}
+
+// newClient builds GOST's client for the load command.
+func newClient(cfg mockclient.Config, m mockclient.Module) (*mockclient.Client, error) {
+	return check.NewClient(cfg, m)
 }
 
 // loadSuites returns the built-in suite of m (unless builtin is false) and
@@ -100,7 +113,7 @@ func newClient(cfg mockclient.Config, m mockclient.Module) (*mockclient.Client, 
 func loadSuites(m mockclient.Module, builtin bool, paths []string) ([]*suites.Suite, error) {
 	var out []*suites.Suite
 	if builtin {
-		ss, err := embeddedSuites(fixtures.BuiltinDir, m)
+		ss, err := check.EmbeddedSuites(fixtures.BuiltinDir, m)
 		if err != nil {
 			return nil, err
 		}
@@ -128,139 +141,12 @@ func loadSuites(m mockclient.Module, builtin bool, paths []string) ([]*suites.Su
 	return out, nil
 }
 
-// embeddedSuites parses dir/<module>.yaml from the built-in fixtures, if
-// there is one.
-func embeddedSuites(dir string, m mockclient.Module) ([]*suites.Suite, error) {
-	name := path.Join(dir, string(m)+".yaml")
-	if _, err := fs.Stat(fixtures.FS, name); errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	ss, err := suites.Parse(fixtures.FS, name)
-	if err != nil {
-		return nil, fmt.Errorf("built-in fixtures: %w", err)
-	}
-	return ss, nil
-}
-
 func newReport(now time.Time) *report.Report {
 	return &report.Report{
 		Schema:    report.SchemaVersion,
 		Tool:      report.Tool{Name: "plugincheck", Version: Version, GOST: GOSTVersion, Plugin: PluginVersion},
 		StartedAt: now.UTC(),
 	}
-}
-
-// diagnose sets run.Diagnosis when no call of the run got a usable answer
-// from the plugin: it could not be reached, GOST could not speak to it, or
-// it refused every call as unauthenticated. The diagnosis also heads the
-// run's causes. A plugin that the TLS audit and the probe found answering
-// in its protocol is not unreachable even when every call failed with
-// gRPC Unavailable: that code came from the plugin, and the run's causes
-// say so instead.
-func diagnose(ctx context.Context, cfg mockclient.Config, run *report.Run, showToken bool) {
-	sent, failed, unreachable, unauth, coded := 0, 0, 0, 0, 0
-	var first, firstCall string
-	for _, c := range run.Cases {
-		for _, st := range c.Steps {
-			o := st.Observation
-			if !o.Sent || o.Failure == string(mockclient.FailureRequest) {
-				continue
-			}
-			sent++
-			if o.Failure != "" {
-				failed++
-			}
-			switch {
-			case slices.ContainsFunc(st.Notes, func(n report.Note) bool { return n.Code == mockclient.NoteGOSTTimeout }):
-				// Reached, but too slow for GOST's timeout: the run's
-				// causes say so; not a plugin that cannot be reached.
-			case o.Failure == string(mockclient.FailureTransport) || o.Failure == string(mockclient.FailureTimeout):
-				unreachable++
-				if first == "" {
-					first, firstCall = o.Error, strings.TrimSpace(o.Method+" "+o.Target)
-				}
-				if o.Failure == string(mockclient.FailureTransport) && o.Code != "" {
-					coded++
-				}
-			case o.Code == "Unauthenticated" || o.HTTPStatus == 401:
-				unauth++
-			}
-		}
-	}
-	cause := report.Cause{Code: suites.CauseUnreachable, Status: report.Fail, Sent: firstCall, Got: first,
-		GOST: "no call reaches the plugin, so GOST applies the " + run.Module + " module's failure rule to all traffic"}
-	connects, reason := run.TLS.Connects()
-	switch {
-	case sent == 0:
-		return
-	case failed == sent && !connects:
-		// Also when the calls got an answer: an HTTPS server answers a
-		// plaintext request with HTTP 400, which is no plugin reply.
-		cause.Code, cause.Text = suites.CauseTLS, reason
-		cause.Fix = "make the plugin's TLS and GOST's tls block agree (see the TLS section)"
-		if e := run.TLS.Endpoint; e != nil && !e.Reachable {
-			cause.Code, cause.Fix = suites.CauseUnreachable, "start the plugin, or correct --addr"
-		}
-	case unreachable == sent:
-		if d := probe.DiagnoseAfter(ctx, cfg, &run.TLS); d != "" {
-			cause.Text = d
-			cause.Fix = "start the plugin, or correct --addr"
-			break
-		}
-		if e := run.TLS.Endpoint; coded == sent && e != nil && e.Reachable {
-			// The audit reached the address and the probe spoke the
-			// protocol: the codes are the plugin's answers.
-			run.Causes = suites.Explain(run, cfg, suites.ExplainOptions{ShowToken: showToken, Reachable: true})
-			return
-		}
-		cause.Text = first
-	case unauth == sent:
-		// suites.Explain has already written the cause in these words.
-		run.Diagnosis = suites.UnauthenticatedText(cfg.Token != "")
-		return
-	default:
-		return
-	}
-	cause = suites.Tidy(cause, cfg.Token, showToken)
-	run.Diagnosis = cause.Text
-	cause.Cases = failedCases(run)
-	run.Causes = append([]report.Cause{cause}, run.Causes...)
-}
-
-// tlsCaveat adds a warning cause when GOST connects with the settings given
-// but not cleanly: a gRPC connect slower than the 1 s grpc-go gives GOST's
-// first attempt (its first calls fail with Unavailable), or an HTTP TLS
-// handshake that every new connection waits for. The run warns, so that
-// --strict can gate on it; the TLS section has the detail.
-func tlsCaveat(cfg mockclient.Config, run *report.Run, showToken bool) {
-	if run.Diagnosis != "" {
-		return
-	}
-	connects, reason := run.TLS.Connects()
-	if !connects || reason == "" {
-		return
-	}
-	cause := suites.Tidy(report.Cause{
-		Code:   suites.CauseTLS,
-		Status: report.Warn,
-		Text:   "GOST connects with the settings given, with a caveat: " + reason,
-		Sent:   cfg.Addr,
-		GOST:   "see the TLS section: GOST's own connect deadlines decide which calls fail or wait",
-		Fix:    "make the plugin accept connections and complete its TLS handshake promptly (well under 1 s)",
-	}, cfg.Token, showToken)
-	run.Causes = append(run.Causes, cause)
-	suites.SortCauses(run.Causes)
-}
-
-// failedCases are the IDs of the run's failed cases.
-func failedCases(run *report.Run) []string {
-	var out []string
-	for _, c := range run.Cases {
-		if c.Status == report.Fail {
-			out = append(out, c.ID)
-		}
-	}
-	return out
 }
 
 // finish renders the report and turns its outcome into the command's error.

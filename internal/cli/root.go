@@ -1,6 +1,7 @@
-// Package cli wires plugincheck's commands together. It parses flags, calls
-// the libraries (mockclient, suites, report) and maps errors to exit codes;
-// it holds no checking logic of its own.
+// Package cli wires plugincheck's commands together. It maps flags to
+// options, calls the libraries (package check runs a module or TLS check,
+// internal/load makes traffic), renders the report and maps errors to exit
+// codes; it holds no checking logic of its own.
 package cli
 
 import (

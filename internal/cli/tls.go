@@ -2,14 +2,13 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/plugincheck/plugincheck/check"
 	"github.com/plugincheck/plugincheck/internal/iostreams"
-	"github.com/plugincheck/plugincheck/internal/probe"
 	"github.com/plugincheck/plugincheck/mockclient"
 	"github.com/plugincheck/plugincheck/report"
 )
@@ -20,6 +19,8 @@ type TLSOptions struct {
 	Now    func() time.Time
 	Conn   ConnOptions
 	Output CheckOptions
+	// Audit replaces the TLS audit; nil audits the plugin at --addr.
+	Audit func(ctx context.Context, cfg mockclient.Config) report.TLS
 }
 
 func newCmdTLS(f *Factory, runF func(context.Context, *TLSOptions) error) *cobra.Command {
@@ -73,7 +74,7 @@ Exits 3 when GOST could not connect with the settings given.`,
 const tlsModule = mockclient.Module("plugin")
 
 func tlsRun(ctx context.Context, opts *TLSOptions) error {
-	opts.Conn.CallTimeout = probe.HandshakeTimeout
+	opts.Conn.CallTimeout = check.HandshakeTimeout
 	cfg, err := opts.Conn.config(tlsModule)
 	if err != nil {
 		return err
@@ -86,67 +87,7 @@ func tlsRun(ctx context.Context, opts *TLSOptions) error {
 	if opts.IO.IsStderrTTY() {
 		fmt.Fprintf(opts.IO.ErrOut, "auditing TLS of %s over %s …\n", cfg.Addr, cfg.Transport)
 	}
-	start := time.Now()
-	run := &report.Run{
-		Module:    "tls",
-		Transport: string(cfg.Transport),
-		Target:    report.Target{Addr: cfg.Addr, Timeout: report.Duration(cfg.Timeout), CallTimeout: report.Duration(probe.HandshakeTimeout)},
-		TLS:       probe.Audit(ctx, cfg, audit),
-	}
-	if cfg.TLS != nil {
-		run.Target.TLS = &report.TargetTLS{Secure: cfg.TLS.Secure, ServerName: cfg.TLS.ServerName}
-	}
-	run.Cases = []*report.Case{connectsCase(cfg, &run.TLS, time.Since(start))}
-	if ok, reason := run.TLS.Connects(); !ok {
-		run.Diagnosis = reason
-	}
+	run := check.TLS(ctx, cfg, check.Options{TLS: auditOf(audit), Audit: opts.Audit, Now: opts.Now})
 	rep.Runs = append(rep.Runs, run)
 	return finish(ctx, opts.IO, opts.Now, rep, &opts.Output, ctx.Err())
-}
-
-// connectsCase is the tls command's one check: GOST connects with the
-// settings given. Its reproducer connects the same way.
-func connectsCase(cfg mockclient.Config, t *report.TLS, took time.Duration) *report.Case {
-	ok, reason := t.Connects()
-	var row report.Verdict
-	for _, v := range t.Matrix {
-		if v.Configured {
-			row = v
-		}
-	}
-	req, _ := json.Marshal(struct {
-		Addr string            `json:"addr"`
-		TLS  *report.TargetTLS `json:"tls,omitempty"`
-	}{cfg.Addr, row.TLS})
-	st := &report.Step{
-		Op:       "connect",
-		Request:  req,
-		Expected: map[string]any{"connects": true},
-		Actual:   map[string]any{"connects": ok},
-		Status:   report.Pass,
-		Checks:   []report.Check{{Name: "connects", Status: report.Pass}},
-		Observation: report.Observation{
-			Method: "connect", Target: cfg.Addr, Sent: true, Latency: report.Duration(took),
-		},
-		Reproducer: row.Reproducer,
-	}
-	if t.Endpoint != nil {
-		st.Observation.Target = t.Endpoint.Address
-	}
-	switch {
-	case !ok:
-		st.Status = report.Fail
-		st.Checks[0] = report.Check{Name: "connects", Status: report.Fail, Message: reason}
-		st.Observation.Failure = string(mockclient.FailureTransport)
-	case row.Reason != "":
-		// GOST connects, but its deadlines make some calls fail or wait
-		// (a slow gRPC connect or TLS handshake): legal but harmful.
-		st.Status = report.Warn
-		st.Checks[0] = report.Check{Name: "connects", Status: report.Warn, Message: row.Reason}
-	}
-	slug := "gost-tls/" + string(cfg.Transport) + "/connects"
-	return &report.Case{
-		ID: slug, Suite: "GOST TLS", Name: "connects", Doc: "GOST connects with the settings given",
-		Status: st.Status, Steps: []*report.Step{st},
-	}
 }
