@@ -118,7 +118,8 @@ const noAuditNote = "no TLS audit: the run's client was built by the caller (che
 // Module checks a plugin of module m configured as cfg, GOST's plugin
 // block, the way `plugincheck <module>` does: it runs the suites, audits
 // the plugin's TLS, and explains a plugin GOST cannot reach or speak to
-// (run.Diagnosis and run.Causes). Failed checks are report data. An error
+// (run.Diagnosis and run.Causes); run.Status and run.Totals are set.
+// Failed checks are report data. An error
 // means the check could not be done: a bad address or suite, no case
 // selected, or ctx ended, in which case the partial run comes with it.
 func Module(ctx context.Context, cfg mockclient.Config, m mockclient.Module, opts Options) (*report.Run, error) {
@@ -177,7 +178,14 @@ func Module(ctx context.Context, cfg mockclient.Config, m mockclient.Module, opt
 		// quotes the addr in its reproducers.
 		clip.RedactAll(run, cfg.Token)
 	}
+	finish(run)
 	return run, err
+}
+
+// finish sets the run's totals and status, as the report it goes into
+// will: a library caller reads them without building a report.
+func finish(run *report.Run) {
+	(&report.Report{Runs: []*report.Run{run}}).Finish()
 }
 
 // NewClient builds GOST's client for cfg, as mockclient.New does, and

@@ -41,7 +41,13 @@ type tester interface {
 type testingT struct{ *testing.T }
 
 func (t testingT) Run(name string, f func(tester)) bool {
-	return t.T.Run(name, func(t *testing.T) { f(testingT{t}) })
+	t.T.Helper()
+	return t.T.Run(name, func(t *testing.T) {
+		// A case's failure is reported at the caller's Test line: the
+		// fixture's file:line is in the message.
+		t.Helper()
+		f(testingT{t})
+	})
 }
 
 var _ tester = testingT{}

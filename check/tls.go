@@ -34,6 +34,7 @@ func TLS(ctx context.Context, cfg mockclient.Config, opts Options) *report.Run {
 	if ok, reason := run.TLS.Connects(); !ok {
 		run.Diagnosis = reason
 	}
+	finish(run)
 	return run
 }
 
