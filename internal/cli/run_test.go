@@ -251,7 +251,6 @@ func bufconnClient(t *testing.T, srv *grpc.Server, cfg mockclient.Config) *mockc
 	return c
 }
 
-
 // TestTLSRun runs the tls command's run step on a fake audit, on a
 // terminal and piped: the configured row decides the exit code, and
 // nothing is dialled.
