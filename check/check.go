@@ -119,9 +119,9 @@ const noAuditNote = "no TLS audit: the run's client was built by the caller (che
 // block, the way `plugincheck <module>` does: it runs the suites, audits
 // the plugin's TLS, and explains a plugin GOST cannot reach or speak to
 // (run.Diagnosis and run.Causes); run.Status and run.Totals are set.
-// Failed checks are report data. An error
-// means the check could not be done: a bad address or suite, no case
-// selected, or ctx ended, in which case the partial run comes with it.
+// Failed checks are report data. An error means the check could not be
+// done: a bad address or suite, no case selected, or ctx ended, in which
+// case the partial run comes with it.
 func Module(ctx context.Context, cfg mockclient.Config, m mockclient.Module, opts Options) (*report.Run, error) {
 	ss := opts.Suites
 	if ss == nil {
