@@ -44,7 +44,9 @@ func TestReferencePlugins(t *testing.T) {
 
 				require.NotNil(t, run)
 				assert.Equal(t, string(tt.transport), run.Transport)
-				assert.NotEqual(t, report.Fail, run.Status)
+				assert.Contains(t, []report.Status{report.Pass, report.Warn}, run.Status)
+				assert.Positive(t, run.Totals.Pass)
+				assert.Zero(t, run.Totals.Fail)
 				assert.Empty(t, run.Diagnosis)
 				assert.Contains(t, run.Notes, noAuditNote, "the run says that no TLS audit ran")
 				assert.Equal(t, "plaintext: the GOST config has no tls block", run.TLS.Note)
