@@ -14,7 +14,7 @@ import (
 	"google.golang.org/grpc/codes"
 
 	"github.com/plugincheck/plugincheck/clip"
-	"github.com/plugincheck/plugincheck/internal/tlsprobe"
+	"github.com/plugincheck/plugincheck/internal/probe"
 	"github.com/plugincheck/plugincheck/mockclient"
 	"github.com/plugincheck/plugincheck/report"
 )
@@ -385,7 +385,7 @@ func tlsSection(cfg mockclient.Config, st *tls.ConnectionState) report.TLS {
 		ALPN:        st.NegotiatedProtocol,
 		ServerName:  st.ServerName,
 	}
-	out.Peer = tlsprobe.Chain(st.PeerCertificates, time.Now())
+	out.Peer = probe.Chain(st.PeerCertificates, time.Now())
 	switch {
 	case cfg.TLS == nil:
 		out.Note = "https:// without a tls block: verified with Go's default roots"
