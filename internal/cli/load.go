@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/plugincheck/plugincheck/clip"
 	"github.com/plugincheck/plugincheck/internal/iostreams"
 	"github.com/plugincheck/plugincheck/internal/load"
 	"github.com/plugincheck/plugincheck/internal/loadmix"
@@ -86,10 +87,7 @@ func (o *LoadOutputs) addFlags(fs *pflag.FlagSet) {
 }
 
 func (o *LoadOutputs) parse() ([]output, error) {
-	return parseOutputs(o.Outputs, func(format string) error {
-		_, err := load.RendererFor(format)
-		return err
-	}, "json=result.json")
+	return parseOutputs(o.Outputs, report.LoadResults, "json=result.json")
 }
 
 // LoadOptions is one `plugincheck load <module>` run.
@@ -269,7 +267,7 @@ func loadRun(ctx context.Context, opts *LoadOptions) error {
 		Mode: "closed", Concurrency: opts.Concurrency, Connections: conns, Machines: 1,
 		RequestLimit: opts.Requests,
 	}
-	info.Duration, info.WarmupTime = report.Duration(opts.Duration), report.Duration(opts.Warmup)
+	info.Duration, info.WarmupTime = load.Duration(opts.Duration), load.Duration(opts.Warmup)
 	if opts.Rate > 0 {
 		pacer = load.ConstantPacer{Rate: opts.Rate}
 		info.Mode, info.TargetRPS = "open", opts.Rate
@@ -306,7 +304,7 @@ func loadRun(ctx context.Context, opts *LoadOptions) error {
 	if cfg.Transport == mockclient.GRPC && cfg.Timeout > 0 {
 		res.Notes = append(res.Notes, "--timeout has no effect on gRPC plugins in GOST; calls were bounded by --call-timeout")
 	}
-	res.Redact(cfg.Token)
+	res.Redact(func(s string) string { return clip.Redact(s, cfg.Token) })
 	return finishLoad(ctx, opts.IO, res, &opts.Gate, &opts.Out, logErr)
 }
 
@@ -349,7 +347,7 @@ func checkBaseline(ctx context.Context, cfg mockclient.Config, outs []mockclient
 			if first == "" {
 				first = o.Error()
 			}
-		case o.Code.String() == "Unauthenticated" || o.HTTPStatus == 401:
+		case o.Unauthenticated():
 			unauth++
 		}
 	}
@@ -456,19 +454,7 @@ func renderLoad(ios *iostreams.IOStreams, res *load.Result, out *LoadOutputs) er
 	if err != nil {
 		return err
 	}
-	for _, o := range outs {
-		r, _ := load.RendererFor(o.format)
-		if o.file == "" {
-			if err := r(ios.Out, res); err != nil {
-				return fmt.Errorf("write %s result: %w", o.format, err)
-			}
-			continue
-		}
-		if err := writeFile(o.file, func(f *os.File) error { return r(f, res) }); err != nil {
-			return fmt.Errorf("write %s result: %w", o.format, err)
-		}
-	}
-	return nil
+	return writeOutputs(ios, outs, report.LoadResults, res, "result", nil)
 }
 
 // progress shows a run's progress on standard error: a live line on a
