@@ -85,7 +85,10 @@ func TestWriteOutputs(t *testing.T) {
 	ios, _, out, _ = iostreams.Test()
 	file = filepath.Join(dir, "report.xml")
 	var seen []output
-	opts := func(o output) report.TextOptions { seen = append(seen, o); return report.TextOptions{Verbose: o.file == ""} }
+	opts := func(o output) report.TextOptions {
+		seen = append(seen, o)
+		return report.TextOptions{Verbose: o.file == ""}
+	}
 	require.NoError(t, writeOutputs(ios, []output{{format: "json"}, {format: "junit", file: file}}, report.Reports, rep, "report", opts))
 	var wantReport bytes.Buffer
 	require.NoError(t, report.JSON(&wantReport, rep))
