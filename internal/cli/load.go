@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net/http"
 	"os"
 	"runtime/debug"
 	"strconv"
@@ -111,6 +112,13 @@ type LoadOptions struct {
 
 	Gate GateOptions
 	Out  LoadOutputs
+
+	// httpClient, when set, carries an HTTP plugin's calls instead of a
+	// pool of its own: a test's in-memory plugin.
+	httpClient *http.Client
+	// engine are load options appended to the run's, such as a test's
+	// load.WithPreciseWindow(0) to run on testing/synctest's clock.
+	engine []load.Option
 }
 
 func newCmdLoad(f *Factory, runF func(context.Context, *LoadOptions) error) *cobra.Command {
@@ -243,7 +251,7 @@ func loadRun(ctx context.Context, opts *LoadOptions) error {
 			conns = opts.Concurrency
 		}
 	}
-	clients, err := loadClients(cfg, opts.Module, conns)
+	clients, err := loadClients(cfg, opts.Module, conns, opts.httpClient)
 	if err != nil {
 		return err
 	}
@@ -287,9 +295,11 @@ func loadRun(ctx context.Context, opts *LoadOptions) error {
 		notes = append(notes, n)
 	}
 
-	ivs, err := load.Run(ctx, caller.Call, pacer,
+	runOpts := []load.Option{
 		load.WithConcurrency(opts.Concurrency), load.WithDuration(opts.Duration),
-		load.WithRequests(opts.Requests), load.WithWarmup(opts.Warmup), load.WithCases(len(mix)))
+		load.WithRequests(opts.Requests), load.WithWarmup(opts.Warmup), load.WithCases(len(mix)),
+	}
+	ivs, err := load.Run(ctx, caller.Call, pacer, append(runOpts, opts.engine...)...)
 	if err != nil {
 		return err
 	}
@@ -309,11 +319,18 @@ func loadRun(ctx context.Context, opts *LoadOptions) error {
 }
 
 // loadClients builds n gRPC clients (one connection each), or one HTTP
-// client with a keep-alive pool of n.
-func loadClients(cfg mockclient.Config, m mockclient.Module, n int) ([]*mockclient.Client, error) {
+// client with a keep-alive pool of n, or over hc when it is set.
+func loadClients(cfg mockclient.Config, m mockclient.Module, n int, hc *http.Client) ([]*mockclient.Client, error) {
 	cfg.Lean = true
 	if cfg.Transport == mockclient.HTTP {
 		cfg.HTTPPool = n
+		if hc != nil {
+			c, err := mockclient.NewHTTP(hc, cfg)
+			if err != nil {
+				return nil, err
+			}
+			return []*mockclient.Client{c}, nil
+		}
 		n = 1
 	}
 	var out []*mockclient.Client
