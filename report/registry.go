@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-
-	"github.com/plugincheck/plugincheck/internal/load"
 )
 
 // Format is one output format for values of type T: its --output name,
@@ -57,21 +55,14 @@ func either(names []string) string {
 	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }
 
-// plain is a format without options.
-func plain[T any](fn func(io.Writer, T) error) func(TextOptions) func(io.Writer, T) error {
-	return func(TextOptions) func(io.Writer, T) error { return fn }
+// Plain is format name rendered by fn, which takes no options.
+func Plain[T any](name string, fn func(io.Writer, T) error) Format[T] {
+	return Format[T]{Name: name, New: func(TextOptions) func(io.Writer, T) error { return fn }}
 }
 
 // Reports are the formats of a conformance report: text, json and junit.
 var Reports = NewRegistry(
 	Format[*Report]{Name: "text", New: func(opts TextOptions) func(io.Writer, *Report) error { return NewText(opts) }},
-	Format[*Report]{Name: "json", New: plain(JSON)},
-	Format[*Report]{Name: "junit", New: plain(JUnit)},
-)
-
-// LoadResults are the formats of a load result: text and json, the JSON
-// that `plugincheck merge` reads back.
-var LoadResults = NewRegistry(
-	Format[*load.Result]{Name: "text", New: plain(load.WriteText)},
-	Format[*load.Result]{Name: "json", New: plain(load.WriteJSON)},
+	Plain("json", JSON),
+	Plain("junit", JUnit),
 )

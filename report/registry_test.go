@@ -2,45 +2,56 @@ package report_test
 
 import (
 	"bytes"
-	"strings"
+	"io"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/plugincheck/plugincheck/internal/load"
 	"github.com/plugincheck/plugincheck/report"
 )
 
-// TestRegistries checks that the report and load-result registries know
-// their formats, refuse others with ErrUnknownFormat and a list of what
-// they know, and hand back renderers that write what the format's own
-// function writes.
-func TestRegistries(t *testing.T) {
+// TestRegistry checks that a registry knows its formats, refuses others
+// with ErrUnknownFormat and a list of what it knows, and hands each format
+// the options of its output.
+func TestRegistry(t *testing.T) {
 	t.Parallel()
 	assert.Equal(t, []string{"text", "json", "junit"}, report.Reports.Names())
 	assert.Equal(t, report.Formats, report.Reports.Names())
-	assert.Equal(t, []string{"text", "json"}, report.LoadResults.Names())
 
+	// A registry of another kind of result, as the CLI keeps for load
+	// results.
+	words := report.NewRegistry(
+		report.Format[string]{Name: "text", New: func(opts report.TextOptions) func(io.Writer, string) error {
+			return func(w io.Writer, s string) error {
+				if opts.Verbose {
+					s += " (verbose)"
+				}
+				_, err := io.WriteString(w, s)
+				return err
+			}
+		}},
+		report.Plain("json", func(w io.Writer, s string) error { _, err := io.WriteString(w, `"`+s+`"`); return err }),
+	)
 	tests := []struct {
 		name    string
-		names   func(format string) error
-		format  string
+		format  func(format string) error
+		spec    string
 		wantErr string
 	}{
 		// happy
-		{name: "report text", names: reportFormat, format: "text"},
-		{name: "report junit", names: reportFormat, format: "junit"},
-		{name: "load json", names: loadFormat, format: "json"},
+		{name: "report text", format: reportFormat, spec: "text"},
+		{name: "report junit", format: reportFormat, spec: "junit"},
+		{name: "words json", format: formatOf(words), spec: "json"},
 		// sad
-		{name: "report yaml", names: reportFormat, format: "yaml", wantErr: `report: unknown format "yaml" (want text, json or junit)`},
-		{name: "load junit", names: loadFormat, format: "junit", wantErr: `report: unknown format "junit" (want text or json)`},
-		{name: "load empty", names: loadFormat, format: "", wantErr: `report: unknown format "" (want text or json)`},
+		{name: "report yaml", format: reportFormat, spec: "yaml", wantErr: `report: unknown format "yaml" (want text, json or junit)`},
+		{name: "words junit", format: formatOf(words), spec: "junit", wantErr: `report: unknown format "junit" (want text or json)`},
+		{name: "words empty", format: formatOf(words), spec: "", wantErr: `report: unknown format "" (want text or json)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			err := tt.names(tt.format)
+			err := tt.format(tt.spec)
 			if tt.wantErr == "" {
 				require.NoError(t, err)
 				return
@@ -49,6 +60,22 @@ func TestRegistries(t *testing.T) {
 			assert.EqualError(t, err, tt.wantErr)
 		})
 	}
+
+	for _, tt := range []struct {
+		format string
+		opts   report.TextOptions
+		want   string
+	}{
+		{format: "text", want: "hi"},
+		{format: "text", opts: report.TextOptions{Verbose: true}, want: "hi (verbose)"},
+		{format: "json", opts: report.TextOptions{Verbose: true}, want: `"hi"`},
+	} {
+		fn, err := words.For(tt.format, tt.opts)
+		require.NoError(t, err)
+		var b bytes.Buffer
+		require.NoError(t, fn(&b, "hi"))
+		assert.Equal(t, tt.want, b.String())
+	}
 }
 
 func reportFormat(format string) error {
@@ -56,30 +83,9 @@ func reportFormat(format string) error {
 	return err
 }
 
-func loadFormat(format string) error {
-	_, err := report.LoadResults.For(format, report.TextOptions{})
-	return err
-}
-
-// TestLoadResultsRender checks that the registry's load renderers are the
-// load package's own: the bytes are the same, so -o json output still
-// merges.
-func TestLoadResultsRender(t *testing.T) {
-	t.Parallel()
-	m := load.NewMetrics()
-	m.Requests = 1
-	res, err := load.NewResult(load.Info{Mode: "open", Module: "auth", Target: "127.0.0.1:1"}, m)
-	require.NoError(t, err)
-	for format, own := range map[string]func(*bytes.Buffer) error{
-		"text": func(b *bytes.Buffer) error { return load.WriteText(b, res) },
-		"json": func(b *bytes.Buffer) error { return load.WriteJSON(b, res) },
-	} {
-		fn, err := report.LoadResults.For(format, report.TextOptions{Color: true, Verbose: true})
-		require.NoError(t, err)
-		var got, want bytes.Buffer
-		require.NoError(t, fn(&got, res))
-		require.NoError(t, own(&want))
-		assert.Equal(t, want.String(), got.String(), format)
-		assert.True(t, strings.Contains(got.String(), "127.0.0.1:1"), format)
+func formatOf[T any](r *report.Registry[T]) func(string) error {
+	return func(format string) error {
+		_, err := r.For(format, report.TextOptions{})
+		return err
 	}
 }

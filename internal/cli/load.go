@@ -88,7 +88,7 @@ func (o *LoadOutputs) addFlags(fs *pflag.FlagSet) {
 }
 
 func (o *LoadOutputs) parse() ([]output, error) {
-	return parseOutputs(o.Outputs, report.LoadResults, "json=result.json")
+	return parseOutputs(o.Outputs, loadResults, "json=result.json")
 }
 
 // LoadOptions is one `plugincheck load <module>` run.
@@ -471,7 +471,7 @@ func renderLoad(ios *iostreams.IOStreams, res *load.Result, out *LoadOutputs) er
 	if err != nil {
 		return err
 	}
-	return writeOutputs(ios, outs, report.LoadResults, res, "result", nil)
+	return writeOutputs(ios, outs, loadResults, res, "result", nil)
 }
 
 // progress shows a run's progress on standard error: a live line on a

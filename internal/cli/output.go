@@ -6,7 +6,17 @@ import (
 	"strings"
 
 	"github.com/plugincheck/plugincheck/internal/iostreams"
+	"github.com/plugincheck/plugincheck/internal/load"
 	"github.com/plugincheck/plugincheck/report"
+)
+
+// loadResults are the formats of a load result, in report's registry so
+// that load results and reports share one output path: text, and the JSON
+// that `plugincheck merge` reads back. They live here, not in report, so
+// that report's importers do not build the load engine.
+var loadResults = report.NewRegistry(
+	report.Plain("text", load.WriteText),
+	report.Plain("json", load.WriteJSON),
 )
 
 // output is one requested rendering of a result.

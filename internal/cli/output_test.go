@@ -64,6 +64,7 @@ func TestParseOutputs(t *testing.T) {
 // for.
 func TestWriteOutputs(t *testing.T) {
 	t.Parallel()
+	assert.Equal(t, []string{"text", "json"}, loadResults.Names())
 	dir := t.TempDir()
 	m := load.NewMetrics()
 	m.Requests = 3
@@ -72,7 +73,7 @@ func TestWriteOutputs(t *testing.T) {
 
 	ios, _, out, _ := iostreams.Test()
 	file := filepath.Join(dir, "result.json")
-	require.NoError(t, writeOutputs(ios, []output{{format: "text"}, {format: "json", file: file}}, report.LoadResults, res, "result", nil))
+	require.NoError(t, writeOutputs(ios, []output{{format: "text"}, {format: "json", file: file}}, loadResults, res, "result", nil))
 	var wantText, wantJSON bytes.Buffer
 	require.NoError(t, load.WriteText(&wantText, res))
 	require.NoError(t, load.WriteJSON(&wantJSON, res))
@@ -104,7 +105,7 @@ func TestWriteOutputsErrors(t *testing.T) {
 	t.Parallel()
 	ios, _, _, _ := iostreams.Test()
 	missing := filepath.Join(t.TempDir(), "no-such-dir", "r.json")
-	err := writeOutputs(ios, []output{{format: "json", file: missing}}, report.LoadResults, &load.Result{}, "result", nil)
+	err := writeOutputs(ios, []output{{format: "json", file: missing}}, loadResults, &load.Result{}, "result", nil)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "write json result: ")
 	assert.ErrorIs(t, err, os.ErrNotExist)
