@@ -6,7 +6,7 @@ import (
 	"encoding/json"
 	"time"
 
-	"github.com/plugincheck/plugincheck/internal/tlsprobe"
+	"github.com/plugincheck/plugincheck/internal/probe"
 	"github.com/plugincheck/plugincheck/mockclient"
 	"github.com/plugincheck/plugincheck/report"
 )
@@ -106,7 +106,7 @@ func negotiatedTLS(cfg mockclient.Config, st *tls.ConnectionState, now time.Time
 		CipherSuite: tls.CipherSuiteName(st.CipherSuite),
 		ALPN:        st.NegotiatedProtocol,
 		ServerName:  st.ServerName,
-		Peer:        tlsprobe.Chain(st.PeerCertificates, now),
+		Peer:        probe.Chain(st.PeerCertificates, now),
 	}
 	switch {
 	case target.TLS == nil:

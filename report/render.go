@@ -2,7 +2,6 @@ package report
 
 import (
 	"errors"
-	"fmt"
 	"io"
 )
 
@@ -15,7 +14,7 @@ type Renderer func(w io.Writer, r *Report) error
 var ErrUnknownFormat = errors.New("report: unknown format")
 
 // Formats are the names RendererFor accepts, in the order help text lists them.
-var Formats = []string{"text", "json", "junit"}
+var Formats = Reports.Names()
 
 var (
 	_ Renderer = JSON
@@ -25,15 +24,11 @@ var (
 
 // RendererFor maps a --format value to its renderer. opts only affects text.
 func RendererFor(format string, opts TextOptions) (Renderer, error) {
-	switch format {
-	case "text":
-		return NewText(opts), nil
-	case "json":
-		return JSON, nil
-	case "junit":
-		return JUnit, nil
+	fn, err := Reports.For(format, opts)
+	if err != nil {
+		return nil, err
 	}
-	return nil, fmt.Errorf("%w %q (want text, json or junit)", ErrUnknownFormat, format)
+	return fn, nil
 }
 
 // orEmpty lets renderers accept a nil report instead of panicking after a

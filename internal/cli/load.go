@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net/http"
 	"os"
 	"runtime/debug"
 	"strconv"
@@ -14,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/plugincheck/plugincheck/clip"
 	"github.com/plugincheck/plugincheck/internal/iostreams"
 	"github.com/plugincheck/plugincheck/internal/load"
 	"github.com/plugincheck/plugincheck/internal/loadmix"
@@ -86,10 +88,7 @@ func (o *LoadOutputs) addFlags(fs *pflag.FlagSet) {
 }
 
 func (o *LoadOutputs) parse() ([]output, error) {
-	return parseOutputs(o.Outputs, func(format string) error {
-		_, err := load.RendererFor(format)
-		return err
-	}, "json=result.json")
+	return parseOutputs(o.Outputs, loadResults, "json=result.json")
 }
 
 // LoadOptions is one `plugincheck load <module>` run.
@@ -113,6 +112,13 @@ type LoadOptions struct {
 
 	Gate GateOptions
 	Out  LoadOutputs
+
+	// httpClient, when set, carries an HTTP plugin's calls instead of a
+	// pool of its own: a test's in-memory plugin.
+	httpClient *http.Client
+	// engine are load options appended to the run's, such as a test's
+	// load.WithPreciseWindow(0) to run on testing/synctest's clock.
+	engine []load.Option
 }
 
 func newCmdLoad(f *Factory, runF func(context.Context, *LoadOptions) error) *cobra.Command {
@@ -245,7 +251,7 @@ func loadRun(ctx context.Context, opts *LoadOptions) error {
 			conns = opts.Concurrency
 		}
 	}
-	clients, err := loadClients(cfg, opts.Module, conns)
+	clients, err := loadClients(cfg, opts.Module, conns, opts.httpClient)
 	if err != nil {
 		return err
 	}
@@ -269,7 +275,7 @@ func loadRun(ctx context.Context, opts *LoadOptions) error {
 		Mode: "closed", Concurrency: opts.Concurrency, Connections: conns, Machines: 1,
 		RequestLimit: opts.Requests,
 	}
-	info.Duration, info.WarmupTime = report.Duration(opts.Duration), report.Duration(opts.Warmup)
+	info.Duration, info.WarmupTime = load.Duration(opts.Duration), load.Duration(opts.Warmup)
 	if opts.Rate > 0 {
 		pacer = load.ConstantPacer{Rate: opts.Rate}
 		info.Mode, info.TargetRPS = "open", opts.Rate
@@ -289,9 +295,11 @@ func loadRun(ctx context.Context, opts *LoadOptions) error {
 		notes = append(notes, n)
 	}
 
-	ivs, err := load.Run(ctx, caller.Call, pacer,
+	runOpts := []load.Option{
 		load.WithConcurrency(opts.Concurrency), load.WithDuration(opts.Duration),
-		load.WithRequests(opts.Requests), load.WithWarmup(opts.Warmup), load.WithCases(len(mix)))
+		load.WithRequests(opts.Requests), load.WithWarmup(opts.Warmup), load.WithCases(len(mix)),
+	}
+	ivs, err := load.Run(ctx, caller.Call, pacer, append(runOpts, opts.engine...)...)
 	if err != nil {
 		return err
 	}
@@ -306,16 +314,23 @@ func loadRun(ctx context.Context, opts *LoadOptions) error {
 	if cfg.Transport == mockclient.GRPC && cfg.Timeout > 0 {
 		res.Notes = append(res.Notes, "--timeout has no effect on gRPC plugins in GOST; calls were bounded by --call-timeout")
 	}
-	res.Redact(cfg.Token)
+	res.Redact(func(s string) string { return clip.Redact(s, cfg.Token) })
 	return finishLoad(ctx, opts.IO, res, &opts.Gate, &opts.Out, logErr)
 }
 
 // loadClients builds n gRPC clients (one connection each), or one HTTP
-// client with a keep-alive pool of n.
-func loadClients(cfg mockclient.Config, m mockclient.Module, n int) ([]*mockclient.Client, error) {
+// client with a keep-alive pool of n, or over hc when it is set.
+func loadClients(cfg mockclient.Config, m mockclient.Module, n int, hc *http.Client) ([]*mockclient.Client, error) {
 	cfg.Lean = true
 	if cfg.Transport == mockclient.HTTP {
 		cfg.HTTPPool = n
+		if hc != nil {
+			c, err := mockclient.NewHTTP(hc, cfg)
+			if err != nil {
+				return nil, err
+			}
+			return []*mockclient.Client{c}, nil
+		}
 		n = 1
 	}
 	var out []*mockclient.Client
@@ -349,7 +364,7 @@ func checkBaseline(ctx context.Context, cfg mockclient.Config, outs []mockclient
 			if first == "" {
 				first = o.Error()
 			}
-		case o.Code.String() == "Unauthenticated" || o.HTTPStatus == 401:
+		case o.Unauthenticated():
 			unauth++
 		}
 	}
@@ -456,19 +471,7 @@ func renderLoad(ios *iostreams.IOStreams, res *load.Result, out *LoadOutputs) er
 	if err != nil {
 		return err
 	}
-	for _, o := range outs {
-		r, _ := load.RendererFor(o.format)
-		if o.file == "" {
-			if err := r(ios.Out, res); err != nil {
-				return fmt.Errorf("write %s result: %w", o.format, err)
-			}
-			continue
-		}
-		if err := writeFile(o.file, func(f *os.File) error { return r(f, res) }); err != nil {
-			return fmt.Errorf("write %s result: %w", o.format, err)
-		}
-	}
-	return nil
+	return writeOutputs(ios, outs, loadResults, res, "result", nil)
 }
 
 // progress shows a run's progress on standard error: a live line on a

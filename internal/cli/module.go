@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -189,33 +188,8 @@ func render(io *iostreams.IOStreams, rep *report.Report, checks *CheckOptions) e
 	if err != nil {
 		return err
 	}
-	for _, o := range outs {
+	return writeOutputs(io, outs, report.Reports, rep, "report", func(o output) report.TextOptions {
 		color := o.file == "" && io.ColorEnabled() && !checks.NoColor
-		r, err := report.RendererFor(o.format, report.TextOptions{Color: color, Verbose: checks.Verbose})
-		if err != nil {
-			return &FlagError{Err: err}
-		}
-		if o.file == "" {
-			if err := r(io.Out, rep); err != nil {
-				return fmt.Errorf("write %s report: %w", o.format, err)
-			}
-			continue
-		}
-		if err := writeFile(o.file, func(f *os.File) error { return r(f, rep) }); err != nil {
-			return fmt.Errorf("write %s report: %w", o.format, err)
-		}
-	}
-	return nil
-}
-
-func writeFile(name string, write func(*os.File) error) error {
-	f, err := os.Create(name)
-	if err != nil {
-		return err
-	}
-	if err := write(f); err != nil {
-		_ = f.Close()
-		return err
-	}
-	return f.Close()
+		return report.TextOptions{Color: color, Verbose: checks.Verbose}
+	})
 }

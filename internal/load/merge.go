@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"time"
-
-	"github.com/plugincheck/plugincheck/report"
 )
 
 // MergeOptions tune how Merge combines results.
@@ -93,6 +91,6 @@ func rateOverOwnWindows(out *Result, rs []*Result) {
 		}
 	}
 	out.AchievedRPS = rate
-	out.Elapsed = report.Duration(longest)
+	out.Elapsed = Duration(longest)
 	out.Notes = append(out.Notes, "the runs' measured windows leave a gap (merged with gaps allowed): the achieved rate is the sum of each run's rate over its own window, as if the runs had been made together, and the elapsed time is the longest run's window")
 }

@@ -1,16 +1,13 @@
 package load
 
-import "github.com/plugincheck/plugincheck/clip"
-
-// Redact replaces secret, in the forms clip.Redact knows, wherever it
-// appears in r's texts: target, mix baselines, label maps, failure texts,
-// gate causes and notes. Labels quote what the system under test sent,
-// which may echo a secret it was given. An empty secret changes nothing.
-func (r *Result) Redact(secret string) {
-	if secret == "" {
+// Redact applies red, the caller's redaction of a secret (clip.Redact with
+// the token, say), to r's texts: target, mix baselines, label maps, failure
+// texts, gate causes and notes. Labels quote what the system under test
+// sent, which may echo a secret it was given. A nil red changes nothing.
+func (r *Result) Redact(red func(string) string) {
+	if red == nil {
 		return
 	}
-	red := func(s string) string { return clip.Redact(s, secret) }
 	r.Target = red(r.Target)
 	for i := range r.Mix {
 		r.Mix[i].ID = red(r.Mix[i].ID)

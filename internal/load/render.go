@@ -9,28 +9,7 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/plugincheck/plugincheck/report"
 )
-
-// Renderer writes a result in one format.
-type Renderer func(w io.Writer, r *Result) error
-
-var (
-	_ Renderer = WriteText
-	_ Renderer = WriteJSON
-)
-
-// RendererFor returns the renderer of format "text" or "json".
-func RendererFor(format string) (Renderer, error) {
-	switch format {
-	case "text":
-		return WriteText, nil
-	case "json":
-		return WriteJSON, nil
-	}
-	return nil, fmt.Errorf("%w %q (want text or json)", report.ErrUnknownFormat, format)
-}
 
 // WriteJSON writes r as indented JSON.
 func WriteJSON(w io.Writer, r *Result) error {
@@ -40,7 +19,7 @@ func WriteJSON(w io.Writer, r *Result) error {
 	return enc.Encode(r)
 }
 
-func fmtDuration(d time.Duration) string { return report.Duration(d).String() }
+func fmtDuration(d time.Duration) string { return Duration(d).String() }
 
 // WriteText writes r for people.
 func WriteText(w io.Writer, r *Result) error {

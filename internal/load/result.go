@@ -7,8 +7,6 @@ import (
 	"time"
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
-
-	"github.com/plugincheck/plugincheck/report"
 )
 
 // SchemaVersion names the JSON shape of a Result.
@@ -31,13 +29,13 @@ type Info struct {
 	Transport string `json:"transport"`
 	Target    string `json:"target"`
 	// Mode is "open" (--rate) or "closed" (--concurrency only).
-	Mode         string          `json:"mode"`
-	TargetRPS    float64         `json:"targetRps,omitempty"`
-	Concurrency  int             `json:"concurrency"`
-	Connections  int             `json:"connections"`
-	Duration     report.Duration `json:"durationMs,omitempty"`
-	RequestLimit uint64          `json:"requestLimit,omitempty"`
-	WarmupTime   report.Duration `json:"warmupMs,omitempty"`
+	Mode         string   `json:"mode"`
+	TargetRPS    float64  `json:"targetRps,omitempty"`
+	Concurrency  int      `json:"concurrency"`
+	Connections  int      `json:"connections"`
+	Duration     Duration `json:"durationMs,omitempty"`
+	RequestLimit uint64   `json:"requestLimit,omitempty"`
+	WarmupTime   Duration `json:"warmupMs,omitempty"`
 	// Machines counts the runs merged into this result.
 	Machines int        `json:"machines"`
 	Mix      []CaseInfo `json:"mix"`
@@ -45,15 +43,15 @@ type Info struct {
 
 // Percentiles summarise one latency histogram.
 type Percentiles struct {
-	Count int64           `json:"count"`
-	Min   report.Duration `json:"minMs"`
-	P50   report.Duration `json:"p50Ms"`
-	P90   report.Duration `json:"p90Ms"`
-	P99   report.Duration `json:"p99Ms"`
-	P999  report.Duration `json:"p99_9Ms"`
-	P9999 report.Duration `json:"p99_99Ms"`
-	Max   report.Duration `json:"maxMs"`
-	Mean  report.Duration `json:"meanMs"`
+	Count int64    `json:"count"`
+	Min   Duration `json:"minMs"`
+	P50   Duration `json:"p50Ms"`
+	P90   Duration `json:"p90Ms"`
+	P99   Duration `json:"p99Ms"`
+	P999  Duration `json:"p99_9Ms"`
+	P9999 Duration `json:"p99_99Ms"`
+	Max   Duration `json:"maxMs"`
+	Mean  Duration `json:"meanMs"`
 }
 
 // Summarize computes the percentiles of h.
@@ -62,12 +60,12 @@ func Summarize(h *hdr.Histogram) Percentiles {
 	if p.Count == 0 {
 		return p
 	}
-	at := func(q float64) report.Duration { return report.Duration(h.ValueAtPercentile(q)) }
-	p.Min = report.Duration(h.Min())
+	at := func(q float64) Duration { return Duration(h.ValueAtPercentile(q)) }
+	p.Min = Duration(h.Min())
 	p.P50, p.P90, p.P99 = at(50), at(90), at(99)
 	p.P999, p.P9999 = at(99.9), at(99.99)
-	p.Max = report.Duration(h.Max())
-	p.Mean = report.Duration(h.Mean())
+	p.Max = Duration(h.Max())
+	p.Mean = Duration(h.Mean())
 	return p
 }
 
@@ -107,18 +105,18 @@ type Result struct {
 	Schema string `json:"schema"`
 	Tool   string `json:"tool,omitempty"`
 	Info
-	StartedAt   time.Time       `json:"startedAt"`
-	EndedAt     time.Time       `json:"endedAt"`
-	Elapsed     report.Duration `json:"elapsedMs"`
-	Stop        StopReason      `json:"stop"`
-	AchievedRPS float64         `json:"achievedRps"`
+	StartedAt   time.Time  `json:"startedAt"`
+	EndedAt     time.Time  `json:"endedAt"`
+	Elapsed     Duration   `json:"elapsedMs"`
+	Stop        StopReason `json:"stop"`
+	AchievedRPS float64    `json:"achievedRps"`
 	// ErrorRate is the share of calls with a transport error (no reply).
 	ErrorRate float64 `json:"errorRate"`
 	// FailureRate is the share of calls GOST treats as failed although
 	// the plugin replied (Counts.Failures).
 	FailureRate float64 `json:"gostFailureRate"`
 	Counts
-	MaxLag report.Duration `json:"maxLagMs"`
+	MaxLag Duration `json:"maxLagMs"`
 	// Unsent counts open-loop send slots due before the end that were
 	// never sent because the generator had fallen behind.
 	Unsent     uint64     `json:"unsentSlots"`
@@ -135,13 +133,13 @@ func NewResult(info Info, m *Metrics) (*Result, error) {
 		Info:        info,
 		StartedAt:   m.MeasureStart.UTC(),
 		EndedAt:     m.MeasureEnd.UTC(),
-		Elapsed:     report.Duration(m.Elapsed()),
+		Elapsed:     Duration(m.Elapsed()),
 		Stop:        m.Stop,
 		AchievedRPS: m.RPS(),
 		ErrorRate:   m.ErrorRate(),
 		FailureRate: m.FailureRate(),
 		Counts:      m.Counts.clone(),
-		MaxLag:      report.Duration(m.MaxLag),
+		MaxLag:      Duration(m.MaxLag),
 		Unsent:      m.Unsent,
 		Latency:     Latency{Corrected: Summarize(m.Corrected), Uncorrected: Summarize(m.Uncorrected)},
 	}

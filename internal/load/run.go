@@ -75,9 +75,8 @@ type config struct {
 	interval      time.Duration
 	lateTolerance time.Duration
 	cases         int
-	// fine is the last part of a wait slept with preciseSleep; tests in
-	// a synctest bubble set it to 0, because a real sleep there would not
-	// advance the bubble's clock.
+	// fine is the last part of a wait slept with preciseSleep; see
+	// WithPreciseWindow.
 	fine time.Duration
 }
 
@@ -148,6 +147,21 @@ func WithLateTolerance(d time.Duration) Option {
 			return invalid("late tolerance %s is negative", d)
 		}
 		c.lateTolerance = d
+		return nil
+	}
+}
+
+// WithPreciseWindow sets how much of each wait for a send slot is slept
+// on the OS thread (nanosleep on Linux, where it defaults to 2 ms) rather
+// than with a Go timer, which can wake a millisecond late. 0 leaves every
+// wait to Go timers, as a testing/synctest bubble needs: a real sleep does
+// not move the bubble's fake clock, which then times every call exactly.
+func WithPreciseWindow(d time.Duration) Option {
+	return func(c *config) error {
+		if d < 0 {
+			return invalid("precise window %s is negative", d)
+		}
+		c.fine = d
 		return nil
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net/http"
 	"reflect"
 	"sort"
 	"time"
@@ -141,7 +140,7 @@ func (c *Caller) Baseline(ctx context.Context, opts BaselineOptions) []mockclien
 			break
 		}
 		outs = append(outs, out)
-		if ok(mc.Step.Op, c.clients[0].Transport(), &out.Observation) {
+		if out.Answered() {
 			c.base[i] = baseline{set: true, verdict: out.Verdict, label: c.label(suites.VerdictLabel(mc.Step.Op, out.Verdict))}
 		}
 	}
@@ -167,8 +166,8 @@ func (c *Caller) Call(ctx context.Context, n uint64) load.Outcome {
 	cl := c.clients[n%uint64(len(c.clients))]
 	out := mc.Step.Op.Do(ctx, cl, mc.Step.Request)
 	o := load.Outcome{Case: i}
-	replied := ok(mc.Step.Op, cl.Transport(), &out.Observation)
-	if noReply(&out.Observation) {
+	replied := out.Answered()
+	if out.NoReply() {
 		o.Error = ErrorLabel(&out.Observation)
 	} else if kind, effect, failed := suites.GOSTFailure(mc.Step.Op, cl.Transport(), &out); failed {
 		o.Failure, o.FailureText = c.label(kind), c.label(effect)
@@ -187,27 +186,6 @@ func (c *Caller) Call(ctx context.Context, n uint64) load.Outcome {
 }
 
 var _ load.Call = (*Caller)(nil).Call
-
-// ok reports whether the plugin answered usably: it replied and GOST
-// decoded the reply, or an HTTP hop plugin said "no node" the only way it
-// can (204 or 404).
-func ok(op mockclient.Operation, t mockclient.Transport, o *mockclient.Observation) bool {
-	if o.OK() {
-		return true
-	}
-	return op.Module == mockclient.Hop && t == mockclient.HTTP && o.Failure == mockclient.FailureStatus &&
-		(o.HTTPStatus == http.StatusNoContent || o.HTTPStatus == http.StatusNotFound)
-}
-
-// noReply reports a transport-level error: the plugin's reply never
-// arrived (or GOST could not even send the call).
-func noReply(o *mockclient.Observation) bool {
-	switch o.Failure {
-	case mockclient.FailureTransport, mockclient.FailureTimeout, mockclient.FailureRequest:
-		return true
-	}
-	return false
-}
 
 // ErrorLabel classifies a failed call: "grpc <Code>", "http <status>",
 // "timeout", or the failure class when no status arrived.

@@ -34,6 +34,8 @@ type AuditOptions struct {
 	// roots replace the system roots in this package's tests, which cannot
 	// add a test CA to them.
 	roots *x509.CertPool
+	// timing replaces the real clock and bounds in this package's tests.
+	timing timing
 }
 
 // facts is what the audit's own, unverified handshake found out.
@@ -96,9 +98,9 @@ func Audit(ctx context.Context, cfg mockclient.Config, opts AuditOptions) report
 		}
 	}
 	out := report.TLS{Endpoint: &report.Endpoint{Address: ep.address}}
-	bound := handshakeBound(cfg)
+	bound := handshakeBound(cfg, opts.timing)
 	start := time.Now()
-	conn, fail := dial(ctx, ep)
+	conn, fail := opts.timing.dial(ctx, ep)
 	if conn == nil {
 		out.Endpoint.Error = fail.reason
 		out.Note = "no TLS handshake: " + fail.reason
@@ -126,7 +128,7 @@ func Audit(ctx context.Context, cfg mockclient.Config, opts AuditOptions) report
 	rs := rows(cfg, ep, candidate)
 	outcomes := make([]outcome, len(rs))
 	var wg sync.WaitGroup
-	a := attempt{tls: tlsprobe.Options{Roots: opts.roots}, bound: bound, known: f.known()}
+	a := attempt{tls: tlsprobe.Options{Roots: opts.roots}, bound: bound, known: f.known(), timing: opts.timing}
 	for i, r := range rs {
 		wg.Go(func() {
 			outcomes[i] = check(ctx, r.cfg, a)
@@ -174,7 +176,7 @@ func observe(ctx context.Context, conn net.Conn, start time.Time, ep endpoint, c
 	if ep.transport == mockclient.HTTP && ep.https && cfg.TLS == nil {
 		block = nil // Go's defaults: ALPN h2 and http/1.1
 	}
-	c := tlsprobe.Client{Transport: ep.transport, Block: block, Host: ep.host}
+	c := tlsClient(ep.transport, block, ep.host)
 	hctx, cancel := context.WithTimeout(ctx, bound)
 	res := tlsprobe.Handshake(hctx, conn, c, tlsprobe.Options{Insecure: true, ClientCert: opts.ClientCert})
 	cancel()
@@ -199,17 +201,17 @@ func observe(ctx context.Context, conn net.Conn, start time.Time, ep endpoint, c
 		}
 	}
 	if res.Conn != nil && !f.noALPN {
-		f.took = time.Since(start)
+		f.took = opts.timing.elapsed(start)
 		greeting := []byte("GET / HTTP/1.1\r\nHost: " + ep.host + "\r\nConnection: close\r\n\r\n")
 		if res.State.NegotiatedProtocol == "h2" {
 			greeting = h2Greeting()
 		}
-		reply, err := exchange(ctx, res.Conn, greeting)
+		reply, err := opts.timing.exchange(ctx, res.Conn, greeting)
 		if tlsprobe.ClientCertRefused(err) {
 			f.clientCertRequired = true
 		}
 		if ep.transport == mockclient.GRPC && classify(reply) == "h2" {
-			f.took = time.Since(start)
+			f.took = opts.timing.elapsed(start)
 		}
 	}
 	if f.security == "" {
@@ -223,16 +225,16 @@ func observe(ctx context.Context, conn net.Conn, start time.Time, ep endpoint, c
 		}
 		for i, greeting := range greetings {
 			start := time.Now()
-			c2, _ := dial(ctx, ep)
+			c2, _ := opts.timing.dial(ctx, ep)
 			if c2 == nil {
 				break
 			}
-			reply, _ := exchange(ctx, c2, greeting)
+			reply, _ := opts.timing.exchange(ctx, c2, greeting)
 			_ = c2.Close()
 			if k := classify(reply); k == "h2" || k == "http1" {
 				f.security = "plaintext"
 				if i == 0 {
-					f.took = time.Since(start)
+					f.took = opts.timing.elapsed(start)
 				}
 				break
 			}
@@ -248,7 +250,7 @@ func (f *facts) problems(r row, ep endpoint, now time.Time) []tlsprobe.Kind {
 		return nil
 	}
 	var out []tlsprobe.Kind
-	c := tlsprobe.Client{Transport: ep.transport, Block: r.cfg.TLS, Host: ep.host}
+	c := tlsClient(ep.transport, r.cfg.TLS, ep.host)
 	if leaf := f.leaf(); leaf != nil && c.Verifies() {
 		if k, _ := tlsprobe.Validity(leaf, now); k != "" {
 			out = append(out, k)
@@ -298,7 +300,7 @@ func describe(out *report.TLS, f *facts, cfg mockclient.Config, ep endpoint, opt
 		out.CipherSuite = tls.CipherSuiteName(st.CipherSuite)
 		out.ALPN = st.NegotiatedProtocol
 		out.ServerName = st.ServerName
-		out.Peer = tlsprobe.Chain(st.PeerCertificates, now)
+		out.Peer = Chain(st.PeerCertificates, now)
 	}
 	leaf := f.leaf()
 	if leaf != nil {

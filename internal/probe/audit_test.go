@@ -32,6 +32,12 @@ const (
 
 var kinds = []string{valid, selfSigned, expired, wrongName, noALPN, mutual, plaintext}
 
+// steady is the timing of tests that judge what a server is, not how fast
+// it answers: a generous bound for every connect and read, and every
+// connection taking 10 ms, so that a loaded machine neither times a probe
+// out nor adds a slow-connect caveat to a row that connects.
+var steady = timing{timeout: time.Minute, since: func(time.Time) time.Duration { return 10 * time.Millisecond }}
+
 // serverTLS is the server side of kind; nil for plaintext.
 func serverTLS(certs *testcert.Set, kind string) *tls.Config {
 	cert := map[string]tls.Certificate{
@@ -159,7 +165,7 @@ func TestAuditMatrix(t *testing.T) {
 				t.Run(name, func(t *testing.T) {
 					t.Parallel()
 					addr := startServer(t, certs, tr, kind)
-					opts := AuditOptions{}
+					opts := AuditOptions{timing: steady}
 					if trusted {
 						opts.roots = certs.CA.Pool
 					}
@@ -331,6 +337,7 @@ func TestAuditFacts(t *testing.T) {
 				addr = "https" + strings.TrimPrefix(addr, "http")
 			}
 			tt.opts.Now = func() time.Time { return now }
+			tt.opts.timing = steady
 			got := Audit(t.Context(), mockclient.Config{Addr: addr, Transport: tt.tr, TLS: tt.tls}, tt.opts)
 			configured := 0
 			for _, v := range got.Matrix {

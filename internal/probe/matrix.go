@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/plugincheck/plugincheck/internal/tlsprobe"
 	"github.com/plugincheck/plugincheck/mockclient"
 	"github.com/plugincheck/plugincheck/report"
 )
@@ -18,10 +17,14 @@ type row struct {
 }
 
 func (r row) usesTLS() bool {
-	if r.cfg.Transport == mockclient.HTTP {
-		return isHTTPS(r.cfg.Addr)
-	}
-	return r.cfg.TLS != nil
+	t, err := targetOf(r.cfg)
+	return err == nil && t.UsesTLS()
+}
+
+// https reports whether r is an HTTP row addressed with https://.
+func (r row) https() bool {
+	t, err := targetOf(r.cfg)
+	return err == nil && t.HTTPS
 }
 
 func (r row) verdict(o outcome, ep endpoint) report.Verdict {
@@ -57,7 +60,7 @@ func rows(cfg mockclient.Config, ep endpoint, candidate string) []row {
 		{"tls-secure-server-name", fmt.Sprintf("tls: {secure: true, serverName: %s}", name), &mockclient.TLSConfig{Secure: true, ServerName: name}},
 	}
 	// GOST's timeout stays: it bounds the TLS handshake of every HTTP row.
-	base := mockclient.Config{Addr: cfg.Addr, Transport: ep.transport, Timeout: cfg.Timeout, CallTimeout: cfg.CallTimeout}
+	base := mockclient.Config{Addr: cfg.Addr, Transport: ep.transport, Module: cfg.Module, Timeout: cfg.Timeout, CallTimeout: cfg.CallTimeout}
 	var out []row
 	if ep.transport == mockclient.GRPC {
 		out = append(out, row{id: "no-tls", config: "no tls block", cfg: base})
@@ -81,35 +84,34 @@ func rows(cfg mockclient.Config, ep endpoint, candidate string) []row {
 		}
 	}
 	for i := range out {
-		out[i].configured = sameSettings(out[i].cfg, cfg, ep)
+		out[i].configured = sameSettings(out[i], cfg, ep)
 	}
 	return out
 }
 
 // sameSettings reports whether row settings r are those of cfg.
-func sameSettings(r, cfg mockclient.Config, ep endpoint) bool {
+func sameSettings(r row, cfg mockclient.Config, ep endpoint) bool {
 	if ep.transport == mockclient.HTTP {
-		rowHTTPS := isHTTPS(r.Addr)
+		rowHTTPS := r.https()
 		if !ep.https || !rowHTTPS {
 			return rowHTTPS == ep.https
 		}
 	}
+	rt := r.cfg.TLS
 	switch {
-	case r.TLS == nil || cfg.TLS == nil:
-		return r.TLS == nil && cfg.TLS == nil
-	case r.TLS.Secure != cfg.TLS.Secure:
+	case rt == nil || cfg.TLS == nil:
+		return rt == nil && cfg.TLS == nil
+	case rt.Secure != cfg.TLS.Secure:
 		return false
 	}
-	return (r.TLS.ServerName != "") == (cfg.TLS.ServerName != "")
+	return (rt.ServerName != "") == (cfg.TLS.ServerName != "")
 }
-
-func isHTTPS(addr string) bool { return strings.HasPrefix(strings.ToLower(addr), "https://") }
 
 // reproducer is a command line that connects as GOST configured as r does.
 func (r row) reproducer(ep endpoint) string {
 	switch {
 	case r.usesTLS():
-		return tlsprobe.Client{Transport: ep.transport, Block: r.cfg.TLS, Host: ep.host}.OpenSSL(ep.address)
+		return tlsClient(ep.transport, r.cfg.TLS, ep.host).OpenSSL(ep.address)
 	case ep.network == "unix":
 		return ""
 	case ep.transport == mockclient.GRPC:

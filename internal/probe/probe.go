@@ -12,10 +12,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/url"
-	"syscall"
 	"time"
 
 	"github.com/plugincheck/plugincheck/internal/tlsprobe"
@@ -45,29 +43,22 @@ type endpoint struct {
 }
 
 func endpointOf(cfg mockclient.Config) (endpoint, error) {
-	// The observer's reading is the most lenient (GOST's HTTP observer
-	// alone prepends "http://"); commands have already refused a
-	// scheme-less HTTP addr for every other module.
-	a, err := mockclient.ParseAddress(cfg.Addr, cfg.Transport, mockclient.Observer)
+	t, err := targetOf(cfg)
 	if err != nil {
-		return endpoint{transport: a.Transport}, err
+		return endpoint{transport: t.Transport}, err
 	}
-	ep := endpoint{network: a.Network, address: a.Dial, host: a.Host, transport: a.Transport}
-	if a.Transport == mockclient.HTTP {
-		ep.https = a.Scheme == "https"
-		ep.tls = ep.https
-		u := *a.URL
-		u.Host = a.Dial
+	ep := endpoint{network: t.Network, address: t.Dial, host: t.Host, transport: t.Transport, tls: t.UsesTLS(), https: t.HTTPS}
+	if t.Transport == mockclient.HTTP {
+		u := *t.URL
+		u.Host = t.Dial
 		ep.url = &u
-		return ep, nil
 	}
-	ep.tls = cfg.TLS != nil
 	return ep, nil
 }
 
 // client is GOST's TLS client for a TLS endpoint configured by cfg.
 func (ep endpoint) client(cfg mockclient.Config) tlsprobe.Client {
-	return tlsprobe.Client{Transport: ep.transport, Block: cfg.TLS, Host: ep.host}
+	return tlsClient(ep.transport, cfg.TLS, ep.host)
 }
 
 // Kinds of failure besides tlsprobe's, for findings and matrix rows.
@@ -108,9 +99,10 @@ type known struct {
 
 // attempt is how one probe connects.
 type attempt struct {
-	tls   tlsprobe.Options
-	bound time.Duration // for the TLS handshake
-	known known
+	tls    tlsprobe.Options
+	bound  time.Duration // for the TLS handshake
+	known  known
+	timing timing
 }
 
 // Diagnose returns one line saying why GOST could not talk to the plugin
@@ -124,7 +116,7 @@ func Diagnose(ctx context.Context, cfg mockclient.Config) string {
 // already learnt whether the address speaks TLS: it does not send the
 // plugin a ClientHello just to learn that again.
 func DiagnoseAfter(ctx context.Context, cfg mockclient.Config, audit *report.TLS) string {
-	a := attempt{bound: handshakeBound(cfg)}
+	a := attempt{bound: handshakeBound(cfg, timing{})}
 	if audit != nil && audit.Endpoint != nil && audit.Endpoint.Reachable {
 		// A reachable endpoint got the audit's ClientHello.
 		a.known.security = audit.Endpoint.Security
@@ -147,8 +139,8 @@ var errPlaintext = errors.New("the server answered a TLS ClientHello in plaintex
 // configured by cfg: HandshakeTimeout or the run's call timeout if longer,
 // but no more than GOST's own `timeout`, which bounds an HTTP plugin's
 // handshake (http.Client.Timeout).
-func handshakeBound(cfg mockclient.Config) time.Duration {
-	bound := max(HandshakeTimeout, cfg.CallTimeout)
+func handshakeBound(cfg mockclient.Config, t timing) time.Duration {
+	bound := max(HandshakeTimeout, cfg.CallTimeout, t.timeout)
 	if ep, err := endpointOf(cfg); err == nil && ep.transport == mockclient.HTTP && cfg.Timeout > 0 {
 		bound = min(bound, cfg.Timeout)
 	}
@@ -167,14 +159,14 @@ func check(ctx context.Context, cfg mockclient.Config, a attempt) outcome {
 		return outcome{kind: a.known.hello.Kind, reason: c.Explain(a.known.hello, ep.address)}
 	}
 	start := time.Now()
-	conn, out := dial(ctx, ep)
+	conn, out := a.timing.dial(ctx, ep)
 	if conn == nil {
 		return out
 	}
 	defer conn.Close()
 	if !ep.tls {
 		o := speaks(ctx, conn, ep, nil, "", a)
-		o.took = time.Since(start)
+		o.took = a.timing.elapsed(start)
 		return o
 	}
 	hctx, cancel := context.WithTimeout(ctx, a.bound)
@@ -183,35 +175,13 @@ func check(ctx context.Context, cfg mockclient.Config, a attempt) outcome {
 	if res.Err != nil {
 		return outcome{kind: res.Err.Kind, reason: c.Explain(res.Err, ep.address)}
 	}
-	took := time.Since(start)
+	took := a.timing.elapsed(start)
 	o := speaks(ctx, res.Conn, ep, &c, res.Conn.ConnectionState().NegotiatedProtocol, a)
 	if ep.transport == mockclient.GRPC {
-		took = time.Since(start)
+		took = a.timing.elapsed(start)
 	}
 	o.took = took
 	return o
-}
-
-func dial(ctx context.Context, ep endpoint) (net.Conn, outcome) {
-	d := net.Dialer{Timeout: Timeout}
-	conn, err := d.DialContext(ctx, ep.network, ep.address)
-	if err == nil {
-		return conn, outcome{}
-	}
-	var dnsErr *net.DNSError
-	var ne net.Error
-	out := outcome{kind: kindUnreachable}
-	switch {
-	case errors.Is(err, syscall.ECONNREFUSED):
-		out.reason = fmt.Sprintf("connection refused: nothing is listening on %s", ep.address)
-	case errors.As(err, &dnsErr):
-		out.reason = fmt.Sprintf("cannot resolve %q: %v", dnsErr.Name, dnsErr.Err)
-	case errors.As(err, &ne) && ne.Timeout():
-		out.reason = fmt.Sprintf("no answer from %s within %s", ep.address, Timeout)
-	default:
-		out.reason = fmt.Sprintf("cannot connect to %s: %v", ep.address, err)
-	}
-	return nil, out
 }
 
 // speaks sends a protocol greeting over conn and reads what comes back. c
@@ -224,7 +194,7 @@ func speaks(ctx context.Context, conn net.Conn, ep endpoint, c *tlsprobe.Client,
 	if wantH2 {
 		greeting = h2Greeting()
 	}
-	first, err := exchange(ctx, conn, greeting)
+	first, err := a.timing.exchange(ctx, conn, greeting)
 	if overTLS && tlsprobe.ClientCertRefused(err) {
 		// TLS 1.3 finishes the client's handshake before the server has
 		// checked the client's certificate; the refusal comes on first read.
@@ -250,11 +220,11 @@ func speaks(ctx context.Context, conn net.Conn, ep endpoint, c *tlsprobe.Client,
 	if ep.transport == mockclient.HTTP {
 		// A gRPC server closes an HTTP/1.1 connection without a word; ask
 		// it in HTTP/2 to tell the two apart.
-		if conn2, _ := dial(ctx, ep); conn2 != nil {
+		if conn2, _ := a.timing.dial(ctx, ep); conn2 != nil {
 			defer conn2.Close()
 			var c2 net.Conn = conn2
 			if overTLS {
-				h2 := tlsprobe.Client{Transport: mockclient.GRPC, Block: &mockclient.TLSConfig{}, Host: ep.host}
+				h2 := tlsClient(mockclient.GRPC, &mockclient.TLSConfig{}, ep.host)
 				hctx, cancel := context.WithTimeout(ctx, a.bound)
 				res := tlsprobe.Handshake(hctx, conn2, h2, tlsprobe.Options{Insecure: true})
 				cancel()
@@ -263,7 +233,7 @@ func speaks(ctx context.Context, conn net.Conn, ep endpoint, c *tlsprobe.Client,
 				}
 				c2 = res.Conn
 			}
-			if reply, _ := exchange(ctx, c2, h2Greeting()); classify(reply) == "h2" {
+			if reply, _ := a.timing.exchange(ctx, c2, h2Greeting()); classify(reply) == "h2" {
 				return outcome{kind: kindWrongTransport, reason: fmt.Sprintf("%s speaks HTTP/2 only, as gRPC servers do: for a gRPC plugin drop the URL scheme (--addr %s)", ep.address, ep.address)}
 			}
 		}
@@ -289,14 +259,14 @@ func (a attempt) speaksTLS(ctx context.Context, ep endpoint) bool {
 	case a.known.helloFailed:
 		return false // its one ClientHello got no TLS answer
 	}
-	conn, _ := dial(ctx, ep)
+	conn, _ := a.timing.dial(ctx, ep)
 	if conn == nil {
 		return false
 	}
 	defer conn.Close()
 	hctx, cancel := context.WithTimeout(ctx, a.bound)
 	defer cancel()
-	c := tlsprobe.Client{Transport: mockclient.HTTP, Block: &mockclient.TLSConfig{}, Host: ep.host}
+	c := tlsClient(mockclient.HTTP, &mockclient.TLSConfig{}, ep.host)
 	res := tlsprobe.Handshake(hctx, conn, c, tlsprobe.Options{Insecure: true})
 	return res.Conn != nil || res.State != nil
 }
@@ -305,22 +275,6 @@ func (a attempt) speaksTLS(ctx context.Context, ep endpoint) bool {
 // frame, which any HTTP/2 server answers with its own SETTINGS.
 func h2Greeting() []byte {
 	return append([]byte("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"), 0, 0, 0, 4, 0, 0, 0, 0, 0)
-}
-
-// exchange writes greeting and returns the first bytes the peer sends back,
-// and the read error if fewer than a frame header arrived.
-func exchange(ctx context.Context, conn net.Conn, greeting []byte) ([]byte, error) {
-	deadline := time.Now().Add(Timeout)
-	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
-		deadline = d
-	}
-	_ = conn.SetDeadline(deadline)
-	if _, err := conn.Write(greeting); err != nil {
-		return nil, fmt.Errorf("write greeting: %w", err)
-	}
-	buf := make([]byte, 512)
-	n, err := io.ReadAtLeast(conn, buf, 9)
-	return buf[:n], err
 }
 
 func classify(b []byte) string {

@@ -9,15 +9,28 @@ import (
 	"fmt"
 	"math"
 	"time"
-
-	"github.com/plugincheck/plugincheck/report"
 )
 
+// Certificate summarises one certificate of a chain for a report; every
+// field that came from the server is bounded.
+type Certificate struct {
+	Subject, Issuer     string
+	DNSNames, IPs       []string
+	NotBefore, NotAfter time.Time
+	// DaysLeft is the whole days until NotAfter; negative once expired.
+	DaysLeft int
+	// KeyType is the public key algorithm, with the curve for ECDSA.
+	KeyType            string
+	KeyBits            int
+	SignatureAlgorithm string
+	SelfSigned, IsCA   bool
+}
+
 // Chain summarises certs, leaf first, as of now.
-func Chain(certs []*x509.Certificate, now time.Time) []report.Certificate {
-	out := make([]report.Certificate, 0, len(certs))
+func Chain(certs []*x509.Certificate, now time.Time) []Certificate {
+	out := make([]Certificate, 0, len(certs))
 	for _, c := range certs {
-		rc := report.Certificate{
+		rc := Certificate{
 			Subject:            bounded(c.Subject.String()),
 			Issuer:             bounded(c.Issuer.String()),
 			DNSNames:           names(c.DNSNames),

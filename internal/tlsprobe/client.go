@@ -12,17 +12,33 @@ import (
 	"net"
 	"slices"
 	"strings"
-
-	"github.com/plugincheck/plugincheck/mockclient"
 )
+
+// Transport is how GOST speaks to the plugin, which decides the ALPN and
+// TLS settings of its client. The zero value is gRPC.
+type Transport int
+
+// The transports of a GOST plugin.
+const (
+	GRPC Transport = iota
+	HTTP
+)
+
+// Block is a GOST plugin's tls block, as far as TLS reads it.
+type Block struct {
+	// Secure verifies the server against the system roots (`secure: true`).
+	Secure bool
+	// ServerName sets SNI and the name verified.
+	ServerName string
+}
 
 // Client is the TLS side of one GOST plugin configuration that uses TLS:
 // a gRPC plugin with a tls block, or an HTTP plugin with an https:// addr.
 type Client struct {
-	Transport mockclient.Transport
+	Transport Transport
 	// Block is the plugin's tls block. nil is meaningful for HTTP only: an
 	// https:// addr without a tls block, which Go verifies with its defaults.
-	Block *mockclient.TLSConfig
+	Block *Block
 	// Host is the host part of the plugin addr (no port).
 	Host string
 }
@@ -58,7 +74,7 @@ func (c Client) Config() *tls.Config {
 		cfg.InsecureSkipVerify = !c.Block.Secure //nolint:gosec // GOST's semantics: `tls: {}` means no verification.
 	}
 	switch {
-	case c.Transport == mockclient.GRPC:
+	case c.Transport == GRPC:
 		cfg.NextProtos = []string{"h2"}
 		cfg.MinVersion = tls.VersionTLS12
 		cfg.CipherSuites = grpcCipherSuites()

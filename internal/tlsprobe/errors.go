@@ -12,8 +12,6 @@ import (
 	"syscall"
 	"time"
 	"unicode/utf8"
-
-	"github.com/plugincheck/plugincheck/mockclient"
 )
 
 // Kind classifies why GOST could not connect. The values are stable: they
@@ -154,7 +152,7 @@ func isAlert(err error, code tls.AlertError, text string) bool {
 // cannot connect to address.
 func (c Client) Explain(e *Error, address string) string {
 	block := "the GOST config has a tls block (--tls)"
-	if c.Transport == mockclient.HTTP {
+	if c.Transport == HTTP {
 		block = "the address is https://"
 	}
 	switch e.Kind {

@@ -5,8 +5,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"net"
-
-	"github.com/plugincheck/plugincheck/mockclient"
 )
 
 // Options change a handshake from GOST's in ways GOST cannot.
@@ -72,7 +70,7 @@ func Handshake(ctx context.Context, conn net.Conn, c Client, opts Options) Resul
 	}
 	st := tc.ConnectionState()
 	res.Conn, res.State = tc, &st
-	if c.Transport == mockclient.GRPC && st.NegotiatedProtocol != "h2" {
+	if c.Transport == GRPC && st.NegotiatedProtocol != "h2" {
 		res.Err = &Error{Kind: KindNoALPN, Err: errNoALPN}
 	}
 	return res

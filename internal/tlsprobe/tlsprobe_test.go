@@ -17,7 +17,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/plugincheck/plugincheck/internal/testcert"
-	"github.com/plugincheck/plugincheck/mockclient"
 )
 
 func TestClientConfig(t *testing.T) {
@@ -31,15 +30,15 @@ func TestClientConfig(t *testing.T) {
 		wantVerifies bool
 		wantHow      string
 	}{
-		{name: "grpc tls: {}", c: Client{Transport: mockclient.GRPC, Block: &mockclient.TLSConfig{}, Host: "127.0.0.1"},
+		{name: "grpc tls: {}", c: Client{Transport: GRPC, Block: &Block{}, Host: "127.0.0.1"},
 			wantName: "127.0.0.1", wantInsecure: true, wantALPN: []string{"h2"}, wantHow: "tls: {}"},
-		{name: "grpc serverName", c: Client{Transport: mockclient.GRPC, Block: &mockclient.TLSConfig{ServerName: "p.example"}, Host: "127.0.0.1"},
+		{name: "grpc serverName", c: Client{Transport: GRPC, Block: &Block{ServerName: "p.example"}, Host: "127.0.0.1"},
 			wantName: "p.example", wantInsecure: true, wantALPN: []string{"h2"}, wantHow: "tls: {serverName: p.example}"},
-		{name: "grpc secure", c: Client{Transport: mockclient.GRPC, Block: &mockclient.TLSConfig{Secure: true}, Host: "h.example"},
+		{name: "grpc secure", c: Client{Transport: GRPC, Block: &Block{Secure: true}, Host: "h.example"},
 			wantName: "h.example", wantALPN: []string{"h2"}, wantVerifies: true, wantHow: "secure: true"},
-		{name: "http tls block offers no ALPN", c: Client{Transport: mockclient.HTTP, Block: &mockclient.TLSConfig{Secure: true, ServerName: "p.example"}, Host: "h.example"},
+		{name: "http tls block offers no ALPN", c: Client{Transport: HTTP, Block: &Block{Secure: true, ServerName: "p.example"}, Host: "h.example"},
 			wantName: "p.example", wantVerifies: true, wantHow: "secure: true with serverName p.example"},
-		{name: "https without a tls block", c: Client{Transport: mockclient.HTTP, Host: "h.example"},
+		{name: "https without a tls block", c: Client{Transport: HTTP, Host: "h.example"},
 			wantName: "h.example", wantALPN: []string{"h2", "http/1.1"}, wantVerifies: true, wantHow: "https:// without a tls block (Go's default verification)"},
 	}
 	for _, tt := range tests {
@@ -52,7 +51,7 @@ func TestClientConfig(t *testing.T) {
 			assert.Equal(t, tt.wantVerifies, tt.c.Verifies())
 			assert.Equal(t, tt.wantHow, tt.c.How())
 			assert.Nil(t, cfg.Certificates, "GOST never presents a client certificate")
-			if tt.c.Transport == mockclient.GRPC {
+			if tt.c.Transport == GRPC {
 				assert.Equal(t, uint16(tls.VersionTLS12), cfg.MinVersion, "grpc-go's minimum")
 				assert.NotContains(t, cfg.CipherSuites, tls.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA, "forbidden by RFC 7540")
 			}
@@ -175,8 +174,8 @@ func TestHandshakeErrors(t *testing.T) {
 	self, err := (*testcert.CA)(nil).Issue(testcert.Loopback())
 	require.NoError(t, err)
 
-	secure := Client{Transport: mockclient.GRPC, Block: &mockclient.TLSConfig{Secure: true}, Host: "127.0.0.1"}
-	insecure := Client{Transport: mockclient.HTTP, Block: &mockclient.TLSConfig{}, Host: "127.0.0.1"}
+	secure := Client{Transport: GRPC, Block: &Block{Secure: true}, Host: "127.0.0.1"}
+	insecure := Client{Transport: HTTP, Block: &Block{}, Host: "127.0.0.1"}
 	tests := []struct {
 		name     string
 		cert     tls.Certificate
@@ -242,7 +241,7 @@ func TestHandshakeTimeout(t *testing.T) {
 	defer conn.Close()
 	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
 	defer cancel()
-	res := Handshake(ctx, conn, Client{Transport: mockclient.GRPC, Block: &mockclient.TLSConfig{}, Host: "127.0.0.1"}, Options{})
+	res := Handshake(ctx, conn, Client{Transport: GRPC, Block: &Block{}, Host: "127.0.0.1"}, Options{})
 	require.NotNil(t, res.Err)
 	assert.Equal(t, KindTimeout, res.Err.Kind)
 	assert.ErrorIs(t, res.Err, context.DeadlineExceeded)
