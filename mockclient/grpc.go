@@ -41,9 +41,6 @@ func newGRPCConn(cfg Config, hs *handshakeClock) (*grpc.ClientConn, error) {
 	} else {
 		opts = append(opts, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	}
-	if cfg.dialer != nil {
-		opts = append(opts, grpc.WithContextDialer(cfg.dialer))
-	}
 	if cfg.Token != "" {
 		opts = append(opts, grpc.WithPerRPCCredentials(tokenCredentials{token: cfg.Token}))
 	}

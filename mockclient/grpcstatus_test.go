@@ -145,10 +145,7 @@ func TestUnavailableWhenTheServerStopsMidCallIsTransport(t *testing.T) {
 	proto.RegisterIngressServer(srv, blockingIngress{started: started})
 	go func() { _ = srv.Serve(lis) }()
 	t.Cleanup(srv.Stop)
-	c, err := New(Config{
-		Addr: "passthrough:///bufnet", Transport: GRPC, CallTimeout: testTimeout,
-		dialer: func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) },
-	})
+	c, err := NewGRPC(bufconnConn(t, lis, true), Config{Addr: "passthrough:///bufnet", CallTimeout: testTimeout})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = c.Close() })
 
