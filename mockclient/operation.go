@@ -81,27 +81,44 @@ type op[Req, V, R any] struct {
 	nilClientEffect string
 }
 
-// grpcSpec makes one gRPC call with the bounded context and maps the reply;
-// unary builds it from a v0.5.0 stub.
-type grpcSpec[R any] func(ctx context.Context, c *Client, method string) (R, Observation)
+// grpcSpec is the gRPC half of an operation, built by unary: the v0.5.0
+// request, the stub call, and the map from the stub's reply to what the
+// verdict rule reads.
+type grpcSpec[R any] struct {
+	msg    protov2.Message
+	invoke func(ctx context.Context, cc grpc.ClientConnInterface, opts ...grpc.CallOption) (protov2.Message, error)
+	reply  func(protov2.Message) R
+}
 
-// unary is the gRPC half of an operation: msg is the v0.5.0 request, stub
-// calls the generated client on cc, and reply maps the decoded reply to what
-// the verdict rule reads.
+// unary builds a grpcSpec from a v0.5.0 stub: msg is the request, stub calls
+// the generated client on cc, and reply maps the decoded reply.
 func unary[G protov2.Message, R any](msg protov2.Message,
 	stub func(ctx context.Context, cc grpc.ClientConnInterface, opts ...grpc.CallOption) (G, error),
 	reply func(G) R,
 ) grpcSpec[R] {
-	return func(ctx context.Context, c *Client, method string) (R, Observation) {
-		g, obs := callGRPC(ctx, c, method, msg, func(ctx context.Context, opts ...grpc.CallOption) (G, error) {
-			return stub(ctx, c.conn, opts...)
-		})
-		var r R
-		if obs.OK() {
-			r = reply(g)
-		}
-		return r, obs
+	return grpcSpec[R]{
+		msg: msg,
+		invoke: func(ctx context.Context, cc grpc.ClientConnInterface, opts ...grpc.CallOption) (protov2.Message, error) {
+			g, err := stub(ctx, cc, opts...)
+			if err != nil {
+				return nil, err
+			}
+			return g, nil
+		},
+		reply: func(m protov2.Message) R { return reply(m.(G)) },
 	}
+}
+
+// do makes the call on c's connection with the bounded context.
+func (s grpcSpec[R]) do(ctx context.Context, c *Client, method string) (R, Observation) {
+	g, obs := callGRPC(ctx, c, method, s.msg, func(ctx context.Context, opts ...grpc.CallOption) (protov2.Message, error) {
+		return s.invoke(ctx, c.conn, opts...)
+	})
+	var r R
+	if obs.OK() {
+		r = s.reply(g)
+	}
+	return r, obs
 }
 
 // httpSpec is the HTTP half of an operation. The method is the operation's
@@ -151,7 +168,7 @@ func (o *op[Req, V, R]) call(ctx context.Context, c *Client, req Req) Result[V] 
 	if c.transport == GRPC {
 		var spec grpcSpec[R]
 		if spec, err = o.grpc(req); err == nil {
-			reply, obs = spec(ctx, c, o.grpcMethod)
+			reply, obs = spec.do(ctx, c, o.grpcMethod)
 		}
 	} else {
 		var spec httpSpec[R]

@@ -54,7 +54,7 @@ var recordOp = &op[RecorderRequest, RecorderVerdict, bool]{
 	grpc: func(req RecorderRequest) (grpcSpec[bool], error) {
 		md, err := recorderMetadata(req)
 		if err != nil {
-			return nil, err
+			return grpcSpec[bool]{}, err
 		}
 		msg := &proto.RecordRequest{Data: req.Data, Metadata: md}
 		return unary(msg, func(ctx context.Context, cc grpc.ClientConnInterface, opts ...grpc.CallOption) (*proto.RecordReply, error) {

@@ -67,7 +67,7 @@ var rewriteOp = &op[RewriterRequest, RewriterVerdict, rewriteReply]{
 	grpc: func(req RewriterRequest) (grpcSpec[rewriteReply], error) {
 		md, err := rewriterMetadata(req)
 		if err != nil {
-			return nil, err
+			return grpcSpec[rewriteReply]{}, err
 		}
 		msg := &proto.RewriteRequest{Data: req.Data, Metadata: md}
 		return unary(msg, func(ctx context.Context, cc grpc.ClientConnInterface, opts ...grpc.CallOption) (*proto.RewriteReply, error) {
