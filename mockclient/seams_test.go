@@ -184,3 +184,30 @@ func TestSeamsRefuseNil(t *testing.T) {
 	_, err = NewHTTP(nil, Config{})
 	require.ErrorIs(t, err, ErrInvalidTarget)
 }
+
+// TestCloseClosesIdleHTTPConnections: Close reaches the http.Transport
+// below GOST's token and recording wrappers.
+func TestCloseClosesIdleHTTPConnections(t *testing.T) {
+	t.Parallel()
+	closed := make(chan struct{})
+	srv := httptest.NewUnstartedServer(replyWith(200, `{"ok":true}`))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateClosed {
+			close(closed)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	c, err := New(Config{Addr: srv.URL + "/auth", Token: "s3cret", CallTimeout: testTimeout})
+	require.NoError(t, err)
+	res := c.Authenticate(t.Context(), AuthRequest{})
+	require.True(t, res.OK(), res.Error())
+	require.NoError(t, c.Close())
+	ctx, cancel := context.WithTimeout(t.Context(), testTimeout)
+	defer cancel()
+	select {
+	case <-closed:
+	case <-ctx.Done():
+		t.Fatal("the idle connection stayed open")
+	}
+}
