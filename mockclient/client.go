@@ -112,7 +112,7 @@ func New(cfg Config) (*Client, error) {
 	// ParseTarget may refuse what GOST accepts (it is the stricter check a
 	// command runs first); New takes the address regardless, and detects
 	// the transport from it as DetectTransport does.
-	target, err := ParseTarget(cfg)
+	target, err := targetOf(cfg, parseAddress)
 	transport := target.Transport
 	if err != nil && cfg.Transport == "" {
 		transport = DetectTransport(cfg.Addr)
@@ -164,7 +164,7 @@ func NewGRPC(cc grpc.ClientConnInterface, cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("%w: NewGRPC needs a connection", ErrInvalidTarget)
 	}
 	cfg.Transport = GRPC
-	target, _ := ParseTarget(cfg)
+	target, _ := targetOf(cfg, parseAddress)
 	c := newClient(cfg, cfg.Transport, target)
 	c.conn, c.metaToken = cc, cfg.Token != ""
 	return c, nil
@@ -179,7 +179,7 @@ func NewHTTP(hc *http.Client, cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("%w: NewHTTP needs an http.Client", ErrInvalidTarget)
 	}
 	cfg.Transport = HTTP
-	target, _ := ParseTarget(cfg)
+	target, _ := targetOf(cfg, parseAddress)
 	c := newClient(cfg, cfg.Transport, target)
 	c.hc = newHTTPClient(cfg, hc)
 	return c, nil
@@ -197,7 +197,7 @@ func newClient(cfg Config, transport Transport, target Target) *Client {
 		// address differently.
 		obs := target
 		if cfg.Module != Observer || target.Transport != HTTP {
-			obs, _ = ParseTarget(Config{Addr: cfg.Addr, Transport: HTTP, Module: Observer})
+			obs, _ = targetOf(Config{Addr: cfg.Addr, Transport: HTTP, Module: Observer}, parseAddress)
 		}
 		c.observerURL = obs.RequestURL()
 	}

@@ -65,7 +65,15 @@ func (t Target) ServerName() string {
 // place an address is read; refusals are *AddressError values with a hint,
 // as ParseAddress documents.
 func ParseTarget(cfg Config) (Target, error) {
-	a, err := ParseAddress(cfg.Addr, cfg.Transport, cfg.Module)
+	return targetOf(cfg, ParseAddress)
+}
+
+// targetOf builds the Target of cfg with parse, which is ParseAddress or,
+// where no refusal is reported, parseAddress: the clients keep their
+// target however it parses, and need not ask grpc-go whether GOST would
+// refuse it.
+func targetOf(cfg Config, parse func(string, Transport, Module) (Address, error)) (Target, error) {
+	a, err := parse(cfg.Addr, cfg.Transport, cfg.Module)
 	t := Target{Address: a, TLS: cfg.TLS}
 	t.HTTPS = a.Transport == HTTP && strings.EqualFold(a.Scheme, "https")
 	t.requestURL = requestURL(cfg.Addr, a.Transport, cfg.Module)
