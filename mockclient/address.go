@@ -130,7 +130,7 @@ func parseAddress(addr string, t Transport, m Module) (Address, error) {
 		if a.Transport == HTTP {
 			if m == Observer {
 				// GOST's HTTP observer, alone, prepends "http://".
-				return parseHTTP(a, observerURL(addr))
+				return parseHTTP(a, requestURL(addr, HTTP, m))
 			}
 			what := "every call"
 			if m != "" {

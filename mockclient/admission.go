@@ -40,50 +40,36 @@ type httpAdmissionReply struct {
 
 const methodAdmit = "/proto.Admission/Admit"
 
-func init() {
-	register(opSpec[AdmissionRequest, AdmissionVerdict]{
-		module: Admission, name: "admit", grpcMethod: methodAdmit, httpMethod: "POST",
-		call:            (*Client).Admit,
-		nilClient:       AdmissionVerdict{Admit: true},
-		nilClientEffect: "GOST admits every connection (fail-open)",
-	})
-}
+var admissionOps = moduleOps{Admission, []Operation{admitOp.operation()}}
 
-// Admit asks the plugin whether a client may connect. Every failure denies,
-// over both transports; GOST admits only on a decoded ok:true.
-func (c *Client) Admit(ctx context.Context, req AdmissionRequest) Result[AdmissionVerdict] {
-	var res Result[AdmissionVerdict]
-	if c.transport == GRPC {
+// admitOp: every failure denies, over both transports; GOST admits only on
+// a decoded ok:true.
+var admitOp = &op[AdmissionRequest, AdmissionVerdict, bool]{
+	module: Admission, name: "admit", grpcMethod: methodAdmit, httpMethod: "POST",
+	grpc: func(req AdmissionRequest) (grpcSpec[bool], error) {
 		msg := &proto.AdmissionRequest{
 			Service: req.Service,
 			Network: req.Network,
 			Addr:    req.Addr,
 		}
-		stub := proto.NewAdmissionClient(c.conn)
-		reply, obs := callGRPC(ctx, c, methodAdmit, msg,
-			func(ctx context.Context, opts ...grpc.CallOption) (*proto.AdmissionReply, error) {
-				return stub.Admit(ctx, msg, opts...)
-			})
-		res.observe(obs)
-		if obs.OK() {
-			res.Verdict = AdmissionVerdict{Admit: reply.Ok}
-		}
-		return res
-	}
-
-	var reply httpAdmissionReply
-	res.observe(c.callHTTP(ctx, httpCall{
-		method: "POST",
-		url:    c.cfg.Addr,
-		body: httpAdmissionRequest{
+		return unary(msg, func(ctx context.Context, cc grpc.ClientConnInterface, opts ...grpc.CallOption) (*proto.AdmissionReply, error) {
+			return proto.NewAdmissionClient(cc).Admit(ctx, msg, opts...)
+		}, (*proto.AdmissionReply).GetOk), nil
+	},
+	http: func(req AdmissionRequest) (httpSpec[bool], error) {
+		return jsonReply(httpAdmissionRequest{
 			Service: req.Service,
 			Network: req.Network,
 			Addr:    req.Addr,
-		},
-		reply: &reply,
-	}))
-	if res.OK() {
-		res.Verdict = AdmissionVerdict{Admit: reply.OK}
-	}
-	return res
+		}, func(r *httpAdmissionReply) bool { return r.OK }), nil
+	},
+	verdict:         func(_ *Client, res *Result[AdmissionVerdict], ok bool) { res.Verdict = AdmissionVerdict{Admit: ok} },
+	nilClient:       AdmissionVerdict{Admit: true},
+	nilClientEffect: "GOST admits every connection (fail-open)",
+}
+
+// Admit asks the plugin whether a client may connect. Every failure denies,
+// over both transports; GOST admits only on a decoded ok:true.
+func (c *Client) Admit(ctx context.Context, req AdmissionRequest) Result[AdmissionVerdict] {
+	return admitOp.call(ctx, c, req)
 }

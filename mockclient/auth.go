@@ -49,20 +49,13 @@ type httpAuthReply struct {
 
 const methodAuthenticate = "/proto.Authenticator/Authenticate"
 
-func init() {
-	register(opSpec[AuthRequest, AuthVerdict]{
-		module: Auth, name: "authenticate", grpcMethod: methodAuthenticate, httpMethod: "POST",
-		call:            (*Client).Authenticate,
-		nilClientEffect: "GOST denies every request",
-	})
-}
+var authOps = moduleOps{Auth, []Operation{authenticateOp.operation()}}
 
-// Authenticate asks the plugin whether a user/password pair is valid. Every
-// failure denies with an empty id. Over gRPC the id is returned even when ok
-// is false, as GOST does.
-func (c *Client) Authenticate(ctx context.Context, req AuthRequest) Result[AuthVerdict] {
-	var res Result[AuthVerdict]
-	if c.transport == GRPC {
+// authenticateOp: every failure denies with an empty id. Over gRPC the id
+// is returned even when ok is false, as GOST does.
+var authenticateOp = &op[AuthRequest, AuthVerdict, AuthVerdict]{
+	module: Auth, name: "authenticate", grpcMethod: methodAuthenticate, httpMethod: "POST",
+	grpc: func(req AuthRequest) (grpcSpec[AuthVerdict], error) {
 		msg := &proto.AuthenticateRequest{
 			Service:               req.Service,
 			Username:              req.Username,
@@ -72,23 +65,12 @@ func (c *Client) Authenticate(ctx context.Context, req AuthRequest) Result[AuthV
 			ClientSan:             req.ClientSAN,
 			ClientCertFingerprint: req.ClientCertFingerprint,
 		}
-		stub := proto.NewAuthenticatorClient(c.conn)
-		reply, obs := callGRPC(ctx, c, methodAuthenticate, msg,
-			func(ctx context.Context, opts ...grpc.CallOption) (*proto.AuthenticateReply, error) {
-				return stub.Authenticate(ctx, msg, opts...)
-			})
-		res.observe(obs)
-		if obs.OK() {
-			res.Verdict = AuthVerdict{OK: reply.Ok, ID: reply.Id}
-		}
-		return res
-	}
-
-	var reply httpAuthReply
-	res.observe(c.callHTTP(ctx, httpCall{
-		method: "POST",
-		url:    c.cfg.Addr,
-		body: httpAuthRequest{
+		return unary(msg, func(ctx context.Context, cc grpc.ClientConnInterface, opts ...grpc.CallOption) (*proto.AuthenticateReply, error) {
+			return proto.NewAuthenticatorClient(cc).Authenticate(ctx, msg, opts...)
+		}, authFromGRPC), nil
+	},
+	http: func(req AuthRequest) (httpSpec[AuthVerdict], error) {
+		spec := jsonReply(httpAuthRequest{
 			Service:               req.Service,
 			Username:              req.Username,
 			Password:              req.Password,
@@ -96,12 +78,21 @@ func (c *Client) Authenticate(ctx context.Context, req AuthRequest) Result[AuthV
 			ClientCn:              req.ClientCN,
 			ClientSan:             req.ClientSAN,
 			ClientCertFingerprint: req.ClientCertFingerprint,
-		},
-		reply: &reply,
-		drain: true,
-	}))
-	if res.OK() {
-		res.Verdict = AuthVerdict{OK: reply.OK, ID: reply.ID}
-	}
-	return res
+		}, authFromHTTP)
+		spec.drain = true
+		return spec, nil
+	},
+	verdict:         func(_ *Client, res *Result[AuthVerdict], reply AuthVerdict) { res.Verdict = reply },
+	nilClientEffect: "GOST denies every request",
+}
+
+func authFromGRPC(r *proto.AuthenticateReply) AuthVerdict { return AuthVerdict{OK: r.Ok, ID: r.Id} }
+
+func authFromHTTP(r *httpAuthReply) AuthVerdict { return AuthVerdict{OK: r.OK, ID: r.ID} }
+
+// Authenticate asks the plugin whether a user/password pair is valid. Every
+// failure denies with an empty id. Over gRPC the id is returned even when ok
+// is false, as GOST does.
+func (c *Client) Authenticate(ctx context.Context, req AuthRequest) Result[AuthVerdict] {
+	return authenticateOp.call(ctx, c, req)
 }

@@ -52,21 +52,12 @@ type httpBypassReply struct {
 
 const methodBypass = "/proto.Bypass/Bypass"
 
-func init() {
-	register(opSpec[BypassRequest, BypassVerdict]{
-		module: Bypass, name: "bypass", grpcMethod: methodBypass, httpMethod: "POST",
-		call:            (*Client).Bypass,
-		nilClient:       BypassVerdict{Matched: true},
-		nilClientEffect: "GOST treats every address as matched: requests are refused, or hops and nodes are skipped so traffic goes direct",
-	})
-}
+var bypassOps = moduleOps{Bypass, []Operation{bypassOp.operation()}}
 
-// Bypass asks the plugin whether an address is matched by the bypass. Every
-// failure counts as matched, over both transports, and is noted as
-// fail-open.
-func (c *Client) Bypass(ctx context.Context, req BypassRequest) Result[BypassVerdict] {
-	var res Result[BypassVerdict]
-	if c.transport == GRPC {
+// bypassOp: every failure counts as matched, over both transports.
+var bypassOp = &op[BypassRequest, BypassVerdict, bool]{
+	module: Bypass, name: "bypass", grpcMethod: methodBypass, httpMethod: "POST",
+	grpc: func(req BypassRequest) (grpcSpec[bool], error) {
 		msg := &proto.BypassRequest{
 			Service: req.Service,
 			Network: req.Network,
@@ -75,44 +66,35 @@ func (c *Client) Bypass(ctx context.Context, req BypassRequest) Result[BypassVer
 			Host:    req.Host,
 			Path:    req.Path,
 		}
-		stub := proto.NewBypassClient(c.conn)
-		reply, obs := callGRPC(ctx, c, methodBypass, msg,
-			func(ctx context.Context, opts ...grpc.CallOption) (*proto.BypassReply, error) {
-				return stub.Bypass(ctx, msg, opts...)
-			})
-		res.observe(obs)
-		if obs.OK() {
-			res.Verdict = BypassVerdict{Matched: reply.Ok}
-		} else {
-			bypassFailed(&res)
-		}
-		return res
-	}
-
-	var reply httpBypassReply
-	res.observe(c.callHTTP(ctx, httpCall{
-		method: "POST",
-		url:    c.cfg.Addr,
-		body: httpBypassRequest{
+		return unary(msg, func(ctx context.Context, cc grpc.ClientConnInterface, opts ...grpc.CallOption) (*proto.BypassReply, error) {
+			return proto.NewBypassClient(cc).Bypass(ctx, msg, opts...)
+		}, (*proto.BypassReply).GetOk), nil
+	},
+	http: func(req BypassRequest) (httpSpec[bool], error) {
+		return jsonReply(httpBypassRequest{
 			Service: req.Service,
 			Network: req.Network,
 			Addr:    req.Addr,
 			Client:  req.Client,
 			Host:    req.Host,
 			Path:    req.Path,
-		},
-		reply: &reply,
-	}))
-	if res.OK() {
-		res.Verdict = BypassVerdict{Matched: reply.OK}
-	} else {
-		bypassFailed(&res)
-	}
-	return res
+		}, func(r *httpBypassReply) bool { return r.OK }), nil
+	},
+	verdict:         func(_ *Client, res *Result[BypassVerdict], ok bool) { res.Verdict = BypassVerdict{Matched: ok} },
+	failed:          bypassFailed,
+	nilClient:       BypassVerdict{Matched: true},
+	nilClientEffect: "GOST treats every address as matched: requests are refused, or hops and nodes are skipped so traffic goes direct",
+}
+
+// Bypass asks the plugin whether an address is matched by the bypass. Every
+// failure counts as matched, over both transports, and is noted as
+// fail-open.
+func (c *Client) Bypass(ctx context.Context, req BypassRequest) Result[BypassVerdict] {
+	return bypassOp.call(ctx, c, req)
 }
 
 // bypassFailed applies GOST's failure rule: a failed call is a match.
-func bypassFailed(res *Result[BypassVerdict]) {
+func bypassFailed(_ *Client, res *Result[BypassVerdict]) {
 	res.Verdict = BypassVerdict{Matched: true}
 	res.note(NoteFailOpen, fmt.Sprintf("GOST treats the failed call (%s) as matched: the request is refused, "+
 		"or the hop or node is skipped so traffic goes direct", res.Failure))

@@ -1,11 +1,9 @@
 package mockclient
 
 import (
-	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"time"
 
@@ -64,9 +62,6 @@ type Config struct {
 	// that does not fit fails with ErrReplyTooLarge, so memory stays flat
 	// whatever the number of concurrent callers.
 	ReplyBudget int64
-
-	// dialer replaces the network dialer in this package's tests (bufconn).
-	dialer func(context.Context, string) (net.Conn, error)
 }
 
 // TLSConfig holds the only two fields of a GOST plugin `tls` block that GOST
@@ -96,6 +91,8 @@ type Client struct {
 	cfg         Config
 	transport   Transport
 	callTimeout time.Duration
+	target      Target // cfg's address as ParseTarget reads it, refused or not
+	observerURL string // the URL GOST's HTTP observer posts to
 
 	conn       grpc.ClientConnInterface // gRPC transport
 	owned      *grpc.ClientConn         // conn, when New dialled it; nil for NewGRPC's
@@ -112,11 +109,15 @@ var ErrInvalidTarget = errors.New("invalid plugin address")
 // New builds GOST's client for cfg. Like GOST it does not connect until the
 // first call.
 func New(cfg Config) (*Client, error) {
-	transport := cfg.Transport
-	if transport == "" {
+	// ParseTarget may refuse what GOST accepts (it is the stricter check a
+	// command runs first); New takes the address regardless, and detects
+	// the transport from it as DetectTransport does.
+	target, err := targetOf(cfg, parseAddress)
+	transport := target.Transport
+	if err != nil && cfg.Transport == "" {
 		transport = DetectTransport(cfg.Addr)
 	}
-	c := &Client{cfg: cfg, transport: transport, callTimeout: callTimeoutOf(cfg), replies: newReplyBudget(cfg.ReplyBudget)}
+	c := newClient(cfg, transport, target)
 	switch transport {
 	case GRPC:
 		if !cfg.Lean && cfg.TLS != nil {
@@ -163,10 +164,10 @@ func NewGRPC(cc grpc.ClientConnInterface, cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("%w: NewGRPC needs a connection", ErrInvalidTarget)
 	}
 	cfg.Transport = GRPC
-	return &Client{
-		cfg: cfg, transport: GRPC, callTimeout: callTimeoutOf(cfg),
-		conn: cc, metaToken: cfg.Token != "", replies: newReplyBudget(cfg.ReplyBudget),
-	}, nil
+	target, _ := targetOf(cfg, parseAddress)
+	c := newClient(cfg, cfg.Transport, target)
+	c.conn, c.metaToken = cc, cfg.Token != ""
+	return c, nil
 }
 
 // NewHTTP builds GOST's client for cfg over the caller's http.Client, such
@@ -178,10 +179,37 @@ func NewHTTP(hc *http.Client, cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("%w: NewHTTP needs an http.Client", ErrInvalidTarget)
 	}
 	cfg.Transport = HTTP
-	return &Client{
-		cfg: cfg, transport: HTTP, callTimeout: callTimeoutOf(cfg),
-		hc: newHTTPClient(cfg, hc), replies: newReplyBudget(cfg.ReplyBudget),
-	}, nil
+	target, _ := targetOf(cfg, parseAddress)
+	c := newClient(cfg, cfg.Transport, target)
+	c.hc = newHTTPClient(cfg, hc)
+	return c, nil
+}
+
+// newClient holds what every constructor shares. The target is kept
+// whether or not ParseTarget refused it: GOST uses the address all the same.
+func newClient(cfg Config, transport Transport, target Target) *Client {
+	c := &Client{
+		cfg: cfg, transport: transport, callTimeout: callTimeoutOf(cfg),
+		target: target, replies: newReplyBudget(cfg.ReplyBudget),
+	}
+	if transport == HTTP {
+		// The client may serve any module; the observer alone reads the
+		// address differently.
+		obs := target
+		if cfg.Module != Observer || target.Transport != HTTP {
+			obs, _ = targetOf(Config{Addr: cfg.Addr, Transport: HTTP, Module: Observer}, parseAddress)
+		}
+		c.observerURL = obs.RequestURL()
+	}
+	return c
+}
+
+// httpURL is the URL GOST sends module m's HTTP calls to.
+func (c *Client) httpURL(m Module) string {
+	if m == Observer {
+		return c.observerURL
+	}
+	return c.cfg.Addr
 }
 
 func callTimeoutOf(cfg Config) time.Duration {

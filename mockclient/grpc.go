@@ -22,7 +22,10 @@ import (
 
 // newGRPCConn dials exactly as x/internal/plugin.NewGRPCConn: lazy
 // grpc.NewClient, default backoff, TLS with WithAuthority(serverName) when a
-// tls block exists, and the token as per-RPC metadata. Outside Lean mode a
+// tls block exists, and the token as per-RPC metadata. GOST's ConnectParams
+// leave MinConnectTimeout zero, so each connect attempt gets only the
+// current backoff delay (1 s for the first): a plugin slower than that to
+// accept and handshake fails the first call, exactly as it does for GOST. Outside Lean mode a
 // stats handler and hs time the calls and the TLS handshake; neither
 // changes what goes on the wire.
 func newGRPCConn(cfg Config, hs *handshakeClock) (*grpc.ClientConn, error) {
@@ -40,9 +43,6 @@ func newGRPCConn(cfg Config, hs *handshakeClock) (*grpc.ClientConn, error) {
 		)
 	} else {
 		opts = append(opts, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	}
-	if cfg.dialer != nil {
-		opts = append(opts, grpc.WithContextDialer(cfg.dialer))
 	}
 	if cfg.Token != "" {
 		opts = append(opts, grpc.WithPerRPCCredentials(tokenCredentials{token: cfg.Token}))

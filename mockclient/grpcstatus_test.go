@@ -145,10 +145,7 @@ func TestUnavailableWhenTheServerStopsMidCallIsTransport(t *testing.T) {
 	proto.RegisterIngressServer(srv, blockingIngress{started: started})
 	go func() { _ = srv.Serve(lis) }()
 	t.Cleanup(srv.Stop)
-	c, err := New(Config{
-		Addr: "passthrough:///bufnet", Transport: GRPC, CallTimeout: testTimeout,
-		dialer: func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) },
-	})
+	c, err := NewGRPC(bufconnConn(t, lis, true), Config{Addr: "passthrough:///bufnet", CallTimeout: testTimeout})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = c.Close() })
 
@@ -167,4 +164,28 @@ func TestServerAnswered(t *testing.T) {
 	assert.False(t, serverAnswered(metadata.MD{}, metadata.MD{}))
 	assert.True(t, serverAnswered(metadata.Pairs("content-type", "application/grpc"), nil))
 	assert.True(t, serverAnswered(nil, metadata.Pairs("content-type", "application/grpc")))
+}
+
+// TestUnimplementedFactsOnEveryOperation: the generic path adopts the
+// transport's facts for every operation, the sd write calls included.
+func TestUnimplementedFactsOnEveryOperation(t *testing.T) {
+	t.Parallel()
+	// A server with no services: every call is "unknown service".
+	c, _ := newGRPCTestClient(t, Config{}, func(*grpc.Server) {})
+	for _, m := range Modules() {
+		for _, op := range Operations(m) {
+			t.Run(string(m)+"/"+op.Name, func(t *testing.T) {
+				req := op.NewRequest()
+				if r, ok := req.(*SDServiceRequest); ok {
+					r.Service = &SDService{ID: "c1"}
+				}
+				if r, ok := req.(*ObserverRequest); ok {
+					r.Events = observerEvents()[:1]
+				}
+				out := op.Do(t.Context(), c, req)
+				assert.Equal(t, codes.Unimplemented, out.Code, out.Error())
+				assert.Contains(t, noteCodes(out.Notes), NoteUnimplementedService)
+			})
+		}
+	}
 }

@@ -58,23 +58,24 @@ type httpHopRequest struct {
 
 const methodHopSelect = "/proto.Hop/Select"
 
-func init() {
-	register(opSpec[HopRequest, HopVerdict]{
-		module: Hop, name: "select", grpcMethod: methodHopSelect, httpMethod: "POST",
-		call:            (*Client).Select,
-		nilClientEffect: "GOST selects no node: a single-hop chain dials directly",
-	})
+var hopOps = moduleOps{Hop, []Operation{selectOp.operation()}}
+
+// hopReply is the node as GOST reads it from either transport: the gRPC
+// reply's node bytes decoded, or the HTTP body itself.
+type hopReply struct {
+	cfg hopNodeConfig
+	// none: the gRPC reply has no node, which GOST takes as "no node"
+	// without decoding anything.
+	none bool
+	// decodeErr: the gRPC node bytes do not decode as GOST's NodeConfig.
+	decodeErr error
 }
 
-// Select asks the plugin for the next node. The gRPC reply's node is JSON of
-// GOST's NodeConfig; the HTTP reply body is that JSON itself, so an HTTP body
-// of `null` gives a node with no name and no address, while an empty gRPC
-// node gives none. GOST then parses the node as it parses a configured one:
-// a node it cannot decode or parse is dropped. Every failure selects no node.
-func (c *Client) Select(ctx context.Context, req HopRequest) Result[HopVerdict] {
-	var res Result[HopVerdict]
-	var cfg hopNodeConfig
-	if c.transport == GRPC {
+// selectOp: the gRPC reply's node is JSON of GOST's NodeConfig; the HTTP
+// reply body is that JSON itself. Every failure selects no node.
+var selectOp = &op[HopRequest, HopVerdict, hopReply]{
+	module: Hop, name: "select", grpcMethod: methodHopSelect, httpMethod: "POST",
+	grpc: func(req HopRequest) (grpcSpec[hopReply], error) {
 		msg := &proto.SelectRequest{
 			Network: req.Network,
 			Addr:    req.Addr,
@@ -83,60 +84,80 @@ func (c *Client) Select(ctx context.Context, req HopRequest) Result[HopVerdict] 
 			Client:  req.Client,
 			Src:     req.Src,
 		}
-		stub := proto.NewHopClient(c.conn)
-		reply, obs := callGRPC(ctx, c, methodHopSelect, msg,
-			func(ctx context.Context, opts ...grpc.CallOption) (*proto.SelectReply, error) {
-				return stub.Select(ctx, msg, opts...)
-			})
-		res.observe(obs)
-		switch {
-		case !obs.OK():
-		case reply.Node == nil:
-			res.note(NoteHopDirect, hopDirectText)
-			return res
-		default:
-			if err := json.NewDecoder(bytes.NewReader(reply.Node)).Decode(&cfg); err != nil {
-				res.Failure = FailureDecode
-				res.Err = fmt.Errorf("decode node: %w", boundErr(err))
-			}
-		}
-	} else {
-		res.observe(c.callHTTP(ctx, httpCall{
-			method: "POST",
-			url:    c.cfg.Addr,
-			body: httpHopRequest{
-				Network: req.Network,
-				Addr:    req.Addr,
-				Host:    req.Host,
-				Path:    req.Path,
-				Client:  req.Client,
-				Src:     req.Src,
-			},
-			reply: &cfg,
-		}))
-	}
+		return unary(msg, func(ctx context.Context, cc grpc.ClientConnInterface, opts ...grpc.CallOption) (*proto.SelectReply, error) {
+			return proto.NewHopClient(cc).Select(ctx, msg, opts...)
+		}, hopFromGRPC), nil
+	},
+	http: func(req HopRequest) (httpSpec[hopReply], error) {
+		return jsonReply(httpHopRequest{
+			Network: req.Network,
+			Addr:    req.Addr,
+			Host:    req.Host,
+			Path:    req.Path,
+			Client:  req.Client,
+			Src:     req.Src,
+		}, func(cfg *hopNodeConfig) hopReply { return hopReply{cfg: *cfg} }), nil
+	},
+	verdict:         hopVerdict,
+	failed:          hopFailed,
+	nilClientEffect: "GOST selects no node: a single-hop chain dials directly",
+}
 
-	if !res.OK() {
-		res.note(NoteHopDirect, hopDirectText)
-		if res.Failure == FailureDecode {
-			res.note(NoteHopUnusable, fmt.Sprintf("the node does not decode as GOST's NodeConfig: %v", res.Err))
-		}
-		return res
+// hopFromGRPC decodes the gRPC reply's node as GOST does: a nil node is no
+// node, anything else must decode as a NodeConfig.
+func hopFromGRPC(r *proto.SelectReply) hopReply {
+	if r.Node == nil {
+		return hopReply{none: true}
 	}
-	p := parseHopNode(&cfg)
+	var h hopReply
+	if err := json.NewDecoder(bytes.NewReader(r.Node)).Decode(&h.cfg); err != nil {
+		h.decodeErr = fmt.Errorf("decode node: %w", boundErr(err))
+	}
+	return h
+}
+
+// hopVerdict parses the node as GOST parses a configured one: a node it
+// cannot decode or parse is dropped.
+func hopVerdict(c *Client, res *Result[HopVerdict], r hopReply) {
+	switch {
+	case r.none:
+		res.note(NoteHopDirect, hopDirectText)
+		return
+	case r.decodeErr != nil:
+		res.Failure, res.Err = FailureDecode, r.decodeErr
+		hopFailed(c, res)
+		return
+	}
+	p := parseHopNode(&r.cfg)
 	for _, f := range p.fileRefs {
 		res.note(NoteHopFileRef, fmt.Sprintf("GOST loads %s on its own host; if missing, the node is dropped", f))
 	}
 	if p.node == nil {
 		res.note(NoteHopDirect, hopDirectText)
 		res.note(NoteHopUnusable, "GOST's node parser rejects the node: "+p.unusable)
-		return res
+		return
 	}
 	res.Verdict = HopVerdict{Selected: true, Node: p.node}
 	if p.node.Addr == "" {
 		res.note(NoteHopEmptyNode, `the node has no addr: GOST selects it anyway and dials ""`)
 	}
-	return res
+}
+
+// hopFailed is GOST's failure rule: no node.
+func hopFailed(_ *Client, res *Result[HopVerdict]) {
+	res.note(NoteHopDirect, hopDirectText)
+	if res.Failure == FailureDecode {
+		res.note(NoteHopUnusable, fmt.Sprintf("the node does not decode as GOST's NodeConfig: %v", res.Err))
+	}
+}
+
+// Select asks the plugin for the next node. The gRPC reply's node is JSON of
+// GOST's NodeConfig; the HTTP reply body is that JSON itself, so an HTTP body
+// of `null` gives a node with no name and no address, while an empty gRPC
+// node gives none. GOST then parses the node as it parses a configured one:
+// a node it cannot decode or parse is dropped. Every failure selects no node.
+func (c *Client) Select(ctx context.Context, req HopRequest) Result[HopVerdict] {
+	return selectOp.call(ctx, c, req)
 }
 
 const hopDirectText = "no node: a single-hop chain dials the target directly, bypassing the proxy; a multi-hop chain is truncated here"

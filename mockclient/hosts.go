@@ -44,55 +44,49 @@ type httpHostsReply struct {
 
 const methodLookup = "/proto.HostMapper/Lookup"
 
-func init() {
-	register(opSpec[HostsRequest, HostsVerdict]{
-		module: Hosts, name: "lookup", grpcMethod: methodLookup, httpMethod: "POST",
-		call:            (*Client).Lookup,
-		nilClient:       HostsVerdict{IPs: []string{}},
-		nilClientEffect: "GOST finds no host mapping and falls through to the resolver",
-	})
+var hostsOps = moduleOps{Hosts, []Operation{lookupOp.operation()}}
+
+// ipsReply is a hosts or resolver reply as GOST reads it.
+type ipsReply struct {
+	ips []string
+	ok  bool
+}
+
+// lookupOp: every failure gives no IPs. Entries that are not IPs are
+// dropped, and the reply's ok is ignored, as GOST does.
+var lookupOp = &op[HostsRequest, HostsVerdict, ipsReply]{
+	module: Hosts, name: "lookup", grpcMethod: methodLookup, httpMethod: "POST",
+	start: func(_ HostsRequest, res *Result[HostsVerdict]) { res.Verdict = HostsVerdict{IPs: []string{}} },
+	grpc: func(req HostsRequest) (grpcSpec[ipsReply], error) {
+		msg := &proto.LookupRequest{
+			Network: req.Network,
+			Host:    req.Host,
+			Client:  req.Client,
+		}
+		return unary(msg, func(ctx context.Context, cc grpc.ClientConnInterface, opts ...grpc.CallOption) (*proto.LookupReply, error) {
+			return proto.NewHostMapperClient(cc).Lookup(ctx, msg, opts...)
+		}, func(r *proto.LookupReply) ipsReply { return ipsReply{ips: r.Ips, ok: r.Ok} }), nil
+	},
+	http: func(req HostsRequest) (httpSpec[ipsReply], error) {
+		return jsonReply(httpHostsRequest{
+			Network: req.Network,
+			Host:    req.Host,
+			Client:  req.Client,
+		}, func(r *httpHostsReply) ipsReply { return ipsReply{ips: r.IPs, ok: r.OK} }), nil
+	},
+	verdict: func(_ *Client, res *Result[HostsVerdict], r ipsReply) {
+		res.Verdict.IPs = keepIPs(res, r.ips)
+		hostsOKIgnored(res, r.ok)
+	},
+	nilClient:       HostsVerdict{IPs: []string{}},
+	nilClientEffect: "GOST finds no host mapping and falls through to the resolver",
 }
 
 // Lookup asks the plugin to map a host name to IPs. Every failure gives no
 // IPs. Entries that are not IPs are dropped, and the reply's ok is ignored,
 // as GOST does.
 func (c *Client) Lookup(ctx context.Context, req HostsRequest) Result[HostsVerdict] {
-	res := Result[HostsVerdict]{Verdict: HostsVerdict{IPs: []string{}}}
-	if c.transport == GRPC {
-		msg := &proto.LookupRequest{
-			Network: req.Network,
-			Host:    req.Host,
-			Client:  req.Client,
-		}
-		stub := proto.NewHostMapperClient(c.conn)
-		reply, obs := callGRPC(ctx, c, methodLookup, msg,
-			func(ctx context.Context, opts ...grpc.CallOption) (*proto.LookupReply, error) {
-				return stub.Lookup(ctx, msg, opts...)
-			})
-		res.observe(obs)
-		if obs.OK() {
-			res.Verdict.IPs = keepIPs(&res, reply.Ips)
-			hostsOKIgnored(&res, reply.Ok)
-		}
-		return res
-	}
-
-	var reply httpHostsReply
-	res.observe(c.callHTTP(ctx, httpCall{
-		method: "POST",
-		url:    c.cfg.Addr,
-		body: httpHostsRequest{
-			Network: req.Network,
-			Host:    req.Host,
-			Client:  req.Client,
-		},
-		reply: &reply,
-	}))
-	if res.OK() {
-		res.Verdict.IPs = keepIPs(&res, reply.IPs)
-		hostsOKIgnored(&res, reply.OK)
-	}
-	return res
+	return lookupOp.call(ctx, c, req)
 }
 
 // hostsOKIgnored notes a reply whose ok contradicts its IPs: GOST never

@@ -67,6 +67,20 @@ func (t *tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return t.base.RoundTrip(r)
 }
 
+// closeIdle forwards CloseIdleConnections to rt when it has one, so that
+// Client.Close reaches the http.Transport below GOST's wrappers.
+func closeIdle(rt http.RoundTripper) {
+	if c, ok := rt.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
+// CloseIdleConnections closes the idle connections of the transport below.
+func (t *tokenTransport) CloseIdleConnections() { closeIdle(t.base) }
+
+// CloseIdleConnections closes the idle connections of the transport below.
+func (h headerRecorder) CloseIdleConnections() { closeIdle(h.base) }
+
 // headerRecorder sits below tokenTransport and copies the final request
 // headers into the observation carried by the request context.
 type headerRecorder struct{ base http.RoundTripper }

@@ -61,63 +61,79 @@ const (
 	methodIngressSetRule = "/proto.Ingress/SetRule"
 )
 
-func init() {
-	register(opSpec[IngressGetRuleRequest, IngressRuleVerdict]{
-		module: Ingress, name: "get_rule", grpcMethod: methodIngressGetRule, httpMethod: "GET",
-		call:            (*Client).GetRule,
-		nilClientEffect: "GOST finds no ingress rule: the tunnel has no route to the host",
-	})
-	register(opSpec[IngressSetRuleRequest, IngressSetVerdict]{
-		module: Ingress, name: "set_rule", grpcMethod: methodIngressSetRule, httpMethod: "PUT",
-		call:            (*Client).SetRule,
-		nilClientEffect: "GOST stores no rule (and ignores the result anyway)",
-	})
+var ingressOps = moduleOps{Ingress, []Operation{getRuleOp.operation(), setRuleOp.operation()}}
+
+// getRuleOp: over HTTP a GET with host (always) and service (only when
+// non-empty) in the query. Every failure, and an empty endpoint, means no
+// rule.
+var getRuleOp = &op[IngressGetRuleRequest, IngressRuleVerdict, string]{
+	module: Ingress, name: "get_rule", grpcMethod: methodIngressGetRule, httpMethod: "GET",
+	grpc: func(req IngressGetRuleRequest) (grpcSpec[string], error) {
+		msg := &proto.GetRuleRequest{
+			Service: req.Service,
+			Host:    req.Host,
+		}
+		return unary(msg, func(ctx context.Context, cc grpc.ClientConnInterface, opts ...grpc.CallOption) (*proto.GetRuleReply, error) {
+			return proto.NewIngressClient(cc).GetRule(ctx, msg, opts...)
+		}, (*proto.GetRuleReply).GetEndpoint), nil
+	},
+	http: func(req IngressGetRuleRequest) (httpSpec[string], error) {
+		query := [][2]string{{"host", req.Host}}
+		if req.Service != "" {
+			query = append(query, [2]string{"service", req.Service})
+		}
+		spec := jsonReply(nil, func(r *httpIngressGetRuleReply) string { return r.Endpoint })
+		spec.query = query
+		return spec, nil
+	},
+	verdict: func(_ *Client, res *Result[IngressRuleVerdict], endpoint string) {
+		if endpoint == "" {
+			return
+		}
+		res.Verdict = IngressRuleVerdict{Rule: true, Endpoint: endpoint}
+		if text := checkTunnelEndpoint(endpoint); text != "" {
+			res.note(NoteBadEndpoint, text)
+		}
+	},
+	nilClientEffect: "GOST finds no ingress rule: the tunnel has no route to the host",
+}
+
+// setRuleOp: HTTP PUT. Every failure gives false; GOST's tunnel handler
+// ignores the result either way.
+var setRuleOp = &op[IngressSetRuleRequest, IngressSetVerdict, bool]{
+	module: Ingress, name: "set_rule", grpcMethod: methodIngressSetRule, httpMethod: "PUT",
+	grpc: func(req IngressSetRuleRequest) (grpcSpec[bool], error) {
+		msg := &proto.SetRuleRequest{
+			Service:  req.Service,
+			Host:     req.Host,
+			Endpoint: req.Endpoint,
+		}
+		return unary(msg, func(ctx context.Context, cc grpc.ClientConnInterface, opts ...grpc.CallOption) (*proto.SetRuleReply, error) {
+			return proto.NewIngressClient(cc).SetRule(ctx, msg, opts...)
+		}, (*proto.SetRuleReply).GetOk), nil
+	},
+	http: func(req IngressSetRuleRequest) (httpSpec[bool], error) {
+		return jsonReply(httpIngressSetRuleRequest{
+			Service:  req.Service,
+			Host:     req.Host,
+			Endpoint: req.Endpoint,
+		}, func(r *httpIngressSetRuleReply) bool { return r.OK }), nil
+	},
+	verdict:         func(_ *Client, res *Result[IngressSetVerdict], ok bool) { res.Verdict = IngressSetVerdict{OK: ok} },
+	nilClientEffect: "GOST stores no rule (and ignores the result anyway)",
 }
 
 // GetRule asks the plugin which tunnel serves a host. Over HTTP it is a GET
 // with host (always) and service (only when non-empty) in the query. Every
 // failure, and an empty endpoint, means no rule.
 func (c *Client) GetRule(ctx context.Context, req IngressGetRuleRequest) Result[IngressRuleVerdict] {
-	var res Result[IngressRuleVerdict]
-	var endpoint string
-	if c.transport == GRPC {
-		msg := &proto.GetRuleRequest{
-			Service: req.Service,
-			Host:    req.Host,
-		}
-		stub := proto.NewIngressClient(c.conn)
-		reply, obs := callGRPC(ctx, c, methodIngressGetRule, msg,
-			func(ctx context.Context, opts ...grpc.CallOption) (*proto.GetRuleReply, error) {
-				return stub.GetRule(ctx, msg, opts...)
-			})
-		res.observe(obs)
-		if obs.OK() {
-			endpoint = reply.Endpoint
-		}
-	} else {
-		query := [][2]string{{"host", req.Host}}
-		if req.Service != "" {
-			query = append(query, [2]string{"service", req.Service})
-		}
-		var reply httpIngressGetRuleReply
-		res.observe(c.callHTTP(ctx, httpCall{
-			method: "GET",
-			url:    c.cfg.Addr,
-			query:  query,
-			reply:  &reply,
-		}))
-		if res.OK() {
-			endpoint = reply.Endpoint
-		}
-	}
-	if endpoint == "" {
-		return res
-	}
-	res.Verdict = IngressRuleVerdict{Rule: true, Endpoint: endpoint}
-	if text := checkTunnelEndpoint(endpoint); text != "" {
-		res.note(NoteBadEndpoint, text)
-	}
-	return res
+	return getRuleOp.call(ctx, c, req)
+}
+
+// SetRule asks the plugin to store a host → tunnel rule (HTTP: PUT). Every
+// failure gives false; GOST's tunnel handler ignores the result either way.
+func (c *Client) SetRule(ctx context.Context, req IngressSetRuleRequest) Result[IngressSetVerdict] {
+	return setRuleOp.call(ctx, c, req)
 }
 
 // checkTunnelEndpoint mirrors x's handler/tunnel ParseTunnelID: an optional
@@ -161,43 +177,4 @@ func isCanonicalUUID(s string) bool {
 		}
 	}
 	return true
-}
-
-// SetRule asks the plugin to store a host → tunnel rule (HTTP: PUT). Every
-// failure gives false; GOST's tunnel handler ignores the result either way.
-func (c *Client) SetRule(ctx context.Context, req IngressSetRuleRequest) Result[IngressSetVerdict] {
-	var res Result[IngressSetVerdict]
-	if c.transport == GRPC {
-		msg := &proto.SetRuleRequest{
-			Service:  req.Service,
-			Host:     req.Host,
-			Endpoint: req.Endpoint,
-		}
-		stub := proto.NewIngressClient(c.conn)
-		reply, obs := callGRPC(ctx, c, methodIngressSetRule, msg,
-			func(ctx context.Context, opts ...grpc.CallOption) (*proto.SetRuleReply, error) {
-				return stub.SetRule(ctx, msg, opts...)
-			})
-		res.observe(obs)
-		if obs.OK() && reply != nil {
-			res.Verdict = IngressSetVerdict{OK: reply.Ok}
-		}
-		return res
-	}
-
-	var reply httpIngressSetRuleReply
-	res.observe(c.callHTTP(ctx, httpCall{
-		method: "PUT",
-		url:    c.cfg.Addr,
-		body: httpIngressSetRuleRequest{
-			Service:  req.Service,
-			Host:     req.Host,
-			Endpoint: req.Endpoint,
-		},
-		reply: &reply,
-	}))
-	if res.OK() {
-		res.Verdict = IngressSetVerdict{OK: reply.OK}
-	}
-	return res
 }

@@ -50,23 +50,16 @@ type httpLimiterReply struct {
 
 const methodLimiterLimit = "/proto.Limiter/Limit"
 
-func init() {
-	register(opSpec[LimiterRequest, LimiterVerdict]{
-		module: Limiter, name: "limit", grpcMethod: methodLimiterLimit, httpMethod: "POST",
-		call:            (*Client).Limit,
-		nilClientEffect: "GOST applies no traffic limit",
-	})
-}
+var limiterOps = moduleOps{Limiter, []Operation{limitOp.operation()}}
 
-// Limit asks the plugin for a connection's rates. GOST makes two identical
-// calls, In() keeping the reply's in and Out() its out; Limit makes one call
-// and reports both. A rate ≤ 0 means unlimited. A failure also means
-// unlimited, and is not cached, so GOST calls the plugin again on every Read
-// and Write.
-func (c *Client) Limit(ctx context.Context, req LimiterRequest) Result[LimiterVerdict] {
-	var res Result[LimiterVerdict]
-	var in, out int64
-	if c.transport == GRPC {
+// limiterReply is the reply's pair of rates.
+type limiterReply struct{ in, out int64 }
+
+// limitOp: a rate ≤ 0 means unlimited; a failure also means unlimited, and
+// is not cached.
+var limitOp = &op[LimiterRequest, LimiterVerdict, limiterReply]{
+	module: Limiter, name: "limit", grpcMethod: methodLimiterLimit, httpMethod: "POST",
+	grpc: func(req LimiterRequest) (grpcSpec[limiterReply], error) {
 		msg := &proto.LimitRequest{
 			Service: req.Service,
 			Scope:   req.Scope,
@@ -75,50 +68,45 @@ func (c *Client) Limit(ctx context.Context, req LimiterRequest) Result[LimiterVe
 			Client:  req.Client,
 			Src:     req.Src,
 		}
-		stub := proto.NewLimiterClient(c.conn)
-		reply, obs := callGRPC(ctx, c, methodLimiterLimit, msg,
-			func(ctx context.Context, opts ...grpc.CallOption) (*proto.LimitReply, error) {
-				return stub.Limit(ctx, msg, opts...)
-			})
-		res.observe(obs)
-		if obs.OK() {
-			in, out = reply.In, reply.Out
+		return unary(msg, func(ctx context.Context, cc grpc.ClientConnInterface, opts ...grpc.CallOption) (*proto.LimitReply, error) {
+			return proto.NewLimiterClient(cc).Limit(ctx, msg, opts...)
+		}, func(r *proto.LimitReply) limiterReply { return limiterReply{in: r.In, out: r.Out} }), nil
+	},
+	http: func(req LimiterRequest) (httpSpec[limiterReply], error) {
+		return jsonReply(httpLimiterRequest{
+			Service: req.Service,
+			Scope:   req.Scope,
+			Network: req.Network,
+			Addr:    req.Addr,
+			Client:  req.Client,
+			Src:     req.Src,
+		}, func(r *httpLimiterReply) limiterReply { return limiterReply{in: r.In, out: r.Out} }), nil
+	},
+	verdict: func(_ *Client, res *Result[LimiterVerdict], r limiterReply) {
+		res.Verdict = LimiterVerdict{
+			In:     appliedRate(res, "in", r.in),
+			Out:    appliedRate(res, "out", r.out),
+			Cached: true,
 		}
-	} else {
-		var reply httpLimiterReply
-		res.observe(c.callHTTP(ctx, httpCall{
-			method: "POST",
-			url:    c.cfg.Addr,
-			body: httpLimiterRequest{
-				Service: req.Service,
-				Scope:   req.Scope,
-				Network: req.Network,
-				Addr:    req.Addr,
-				Client:  req.Client,
-				Src:     req.Src,
-			},
-			reply: &reply,
-		}))
-		if res.OK() {
-			in, out = reply.In, reply.Out
-		}
-	}
-
-	if !res.OK() {
+		floorNote(res, "in", res.Verdict.In, "reads from")
+		floorNote(res, "out", res.Verdict.Out, "writes to")
+	},
+	failed: func(_ *Client, res *Result[LimiterVerdict]) {
 		res.note(NoteUnlimited, "no limiter: GOST applies no limit")
 		res.note(NoteNotCached, "the failure is not cached: GOST calls the plugin again on every Read and Write "+
 			"(a rate cached from an earlier successful call stays in force instead)")
 		res.note(NoteFailOpen, "a failed limiter call lets traffic through unlimited")
-		return res
-	}
-	res.Verdict = LimiterVerdict{
-		In:     appliedRate(&res, "in", in),
-		Out:    appliedRate(&res, "out", out),
-		Cached: true,
-	}
-	floorNote(&res, "in", res.Verdict.In, "reads from")
-	floorNote(&res, "out", res.Verdict.Out, "writes to")
-	return res
+	},
+	nilClientEffect: "GOST applies no traffic limit",
+}
+
+// Limit asks the plugin for a connection's rates. GOST makes two identical
+// calls, In() keeping the reply's in and Out() its out; Limit makes one call
+// and reports both. A rate ≤ 0 means unlimited. A failure also means
+// unlimited, and is not cached, so GOST calls the plugin again on every Read
+// and Write.
+func (c *Client) Limit(ctx context.Context, req LimiterRequest) Result[LimiterVerdict] {
+	return limitOp.call(ctx, c, req)
 }
 
 // LimiterFloor is the rate, in bytes per second, below which plugincheck

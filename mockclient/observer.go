@@ -3,7 +3,6 @@ package mockclient
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/go-gost/plugin/observer/proto"
 	"google.golang.org/grpc"
@@ -101,92 +100,90 @@ type httpObserverReply struct {
 
 const methodObserve = "/proto.Observer/Observe"
 
-func init() {
-	register(opSpec[ObserverRequest, ObserverVerdict]{
-		module: Observer, name: "observe", grpcMethod: methodObserve, httpMethod: "POST",
-		call:            (*Client).Observe,
-		nilClient:       ObserverVerdict{OK: true},
-		nilClientEffect: "GOST observes nothing (no-op)",
-	})
-}
+var observerOps = moduleOps{Observer, []Operation{observeOp.operation()}}
 
-// observerURL is the URL GOST's HTTP observer posts to: the only plugin
-// client that prepends "http://" to an addr not starting with "http".
-func observerURL(addr string) string {
-	if !strings.HasPrefix(addr, "http") {
-		return "http://" + addr
-	}
-	return addr
+// observeOp: with no events GOST makes no call and returns nil. Events of
+// an unknown type are dropped; if all are dropped the empty batch is still
+// sent, as GOST checks only the input length.
+var observeOp = &op[ObserverRequest, ObserverVerdict, bool]{
+	module: Observer, name: "observe", grpcMethod: methodObserve, httpMethod: "POST",
+	skip: func(_ Transport, req ObserverRequest) (ObserverVerdict, string, bool) {
+		return ObserverVerdict{OK: true}, "GOST never sends an empty event batch", len(req.Events) == 0
+	},
+	start: func(req ObserverRequest, res *Result[ObserverVerdict]) {
+		for i, ev := range req.Events {
+			if ev.Type != ObserverEventStatus && ev.Type != ObserverEventStats {
+				res.note(NoteDroppedEvent, fmt.Sprintf("event %d has type %q; GOST drops it with the warning \"unknown event type\"", i, ev.Type))
+			}
+		}
+	},
+	grpc: func(req ObserverRequest) (grpcSpec[bool], error) {
+		msg := observeProto(req)
+		return unary(msg, func(ctx context.Context, cc grpc.ClientConnInterface, opts ...grpc.CallOption) (*proto.ObserveReply, error) {
+			return proto.NewObserverClient(cc).Observe(ctx, msg, opts...)
+		}, (*proto.ObserveReply).GetOk), nil
+	},
+	http: func(req ObserverRequest) (httpSpec[bool], error) {
+		return jsonReply(observeBody(req), func(r *httpObserverReply) bool { return r.OK }), nil
+	},
+	verdict: func(c *Client, res *Result[ObserverVerdict], ok bool) {
+		res.Verdict = ObserverVerdict{OK: ok}
+		c.observerNotes(res)
+	},
+	failed:          func(c *Client, res *Result[ObserverVerdict]) { c.observerNotes(res) },
+	nilClient:       ObserverVerdict{OK: true},
+	nilClientEffect: "GOST observes nothing (no-op)",
 }
 
 // Observe sends a batch of events. With no events GOST makes no call and
 // returns nil. Events of an unknown type are dropped; if all are dropped the
 // empty batch is still sent, as GOST checks only the input length.
 func (c *Client) Observe(ctx context.Context, req ObserverRequest) Result[ObserverVerdict] {
-	var res Result[ObserverVerdict]
-	if len(req.Events) == 0 {
-		target := c.cfg.Addr
-		method := methodObserve
-		if c.transport == HTTP {
-			target, method = observerURL(c.cfg.Addr), "POST"
-		}
-		res.Observation = c.unsent(method, target)
-		res.Verdict = ObserverVerdict{OK: true}
-		res.note(NoteNotSent, "GOST never sends an empty event batch")
-		return res
-	}
-	for i, ev := range req.Events {
-		if ev.Type != ObserverEventStatus && ev.Type != ObserverEventStats {
-			res.note(NoteDroppedEvent, fmt.Sprintf("event %d has type %q; GOST drops it with the warning \"unknown event type\"", i, ev.Type))
-		}
-	}
+	return observeOp.call(ctx, c, req)
+}
 
-	if c.transport == GRPC {
-		msg := &proto.ObserveRequest{}
-		for _, ev := range req.Events {
-			switch ev.Type {
-			case ObserverEventStatus:
-				st := ev.Status
-				if st == nil {
-					st = &ObserverStatus{}
-				}
-				msg.Events = append(msg.Events, &proto.Event{
-					Kind:    ev.Kind,
-					Service: ev.Service,
-					Type:    ev.Type,
-					Status:  &proto.ServiceStatus{State: st.State, Msg: st.Msg},
-				})
-			case ObserverEventStats:
-				s := ev.Stats
-				if s == nil {
-					s = &ObserverStats{}
-				}
-				msg.Events = append(msg.Events, &proto.Event{
-					Kind:    ev.Kind,
-					Service: ev.Service,
-					Client:  ev.Client,
-					Type:    ev.Type,
-					Stats: &proto.Stats{
-						TotalConns:   s.TotalConns,
-						CurrentConns: s.CurrentConns,
-						InputBytes:   s.InputBytes,
-						OutputBytes:  s.OutputBytes,
-						TotalErrs:    s.TotalErrs,
-					},
-				})
+// observeProto builds x's gRPC batch: events of a known type only, status
+// events without client or stats, stats events without status.
+func observeProto(req ObserverRequest) *proto.ObserveRequest {
+	msg := &proto.ObserveRequest{}
+	for _, ev := range req.Events {
+		switch ev.Type {
+		case ObserverEventStatus:
+			st := ev.Status
+			if st == nil {
+				st = &ObserverStatus{}
 			}
-		}
-		stub := proto.NewObserverClient(c.conn)
-		reply, obs := callGRPC(ctx, c, methodObserve, msg,
-			func(ctx context.Context, opts ...grpc.CallOption) (*proto.ObserveReply, error) {
-				return stub.Observe(ctx, msg, opts...)
+			msg.Events = append(msg.Events, &proto.Event{
+				Kind:    ev.Kind,
+				Service: ev.Service,
+				Type:    ev.Type,
+				Status:  &proto.ServiceStatus{State: st.State, Msg: st.Msg},
 			})
-		res.observe(obs)
-		res.Verdict = ObserverVerdict{OK: obs.OK() && reply != nil && reply.Ok}
-		c.observerNotes(&res)
-		return res
+		case ObserverEventStats:
+			s := ev.Stats
+			if s == nil {
+				s = &ObserverStats{}
+			}
+			msg.Events = append(msg.Events, &proto.Event{
+				Kind:    ev.Kind,
+				Service: ev.Service,
+				Client:  ev.Client,
+				Type:    ev.Type,
+				Stats: &proto.Stats{
+					TotalConns:   s.TotalConns,
+					CurrentConns: s.CurrentConns,
+					InputBytes:   s.InputBytes,
+					OutputBytes:  s.OutputBytes,
+					TotalErrs:    s.TotalErrs,
+				},
+			})
+		}
 	}
+	return msg
+}
 
+// observeBody builds x's HTTP batch, with the same filtering as observeProto.
+func observeBody(req ObserverRequest) httpObserveRequest {
 	var body httpObserveRequest
 	for _, ev := range req.Events {
 		switch ev.Type {
@@ -221,16 +218,7 @@ func (c *Client) Observe(ctx context.Context, req ObserverRequest) Result[Observ
 			})
 		}
 	}
-	var reply httpObserverReply
-	res.observe(c.callHTTP(ctx, httpCall{
-		method: "POST",
-		url:    observerURL(c.cfg.Addr),
-		body:   body,
-		reply:  &reply,
-	}))
-	res.Verdict = ObserverVerdict{OK: res.OK() && reply.OK}
-	c.observerNotes(&res)
-	return res
+	return body
 }
 
 // observerResend is what GOST (x/service and every handler's observeStats)

@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+
+	"google.golang.org/grpc"
+	protov2 "google.golang.org/protobuf/proto"
 )
 
 // Operation is one call GOST can make to a module, in a form that fixture
@@ -45,46 +48,210 @@ type Outcome struct {
 // ErrUnknownOperation is returned for an operation a module does not have.
 var ErrUnknownOperation = errors.New("unknown operation")
 
-var operations = map[Module][]Operation{}
-
-// opSpec describes a typed operation for register.
-type opSpec[Req, V any] struct {
+// op declares one operation of a module as a single value: how GOST builds
+// the request for each transport, and the rule by which it turns the reply,
+// or a failure, into a verdict. Req is the request, V the verdict, and R the
+// reply as the verdict rule reads it, the same type for both transports, so
+// that one rule serves both. op.call is the one path every call takes.
+type op[Req, V, R any] struct {
 	module     Module
 	name       string
 	grpcMethod string
 	httpMethod string
-	call       func(c *Client, ctx context.Context, req Req) Result[V]
+
+	// skip, when set, reports that GOST makes no call for req over t, with
+	// the verdict GOST returns instead and a note saying why.
+	skip func(t Transport, req Req) (verdict V, why string, skipped bool)
+	// start, when set, gives the verdict before the call (for verdicts whose
+	// zero value is not GOST's) and notes about the request itself.
+	start func(req Req, res *Result[V])
+	// grpc builds the v0.5.0 request and the stub call; http the body or
+	// query and the reply type. An error means GOST could not encode the
+	// request, and the failure rule applies without a call.
+	grpc func(req Req) (grpcSpec[R], error)
+	http func(req Req) (httpSpec[R], error)
+	// verdict is GOST's rule for a reply that arrived and decoded; it may
+	// still turn the call into a failure (a hop node that does not decode).
+	verdict func(c *Client, res *Result[V], reply R)
+	// failed is GOST's rule for a failed call; nil leaves the start verdict.
+	failed func(c *Client, res *Result[V])
+
 	// nilClient and nilClientEffect: GOST's answer when its gRPC client is nil.
 	nilClient       V
 	nilClientEffect string
 }
 
-// register adds a typed operation to the registry at init time.
-func register[Req, V any](s opSpec[Req, V]) {
-	operations[s.module] = append(operations[s.module], Operation{
-		Module:      s.module,
-		Name:        s.name,
-		GRPCMethod:  s.grpcMethod,
-		HTTPMethod:  s.httpMethod,
+// grpcSpec is the gRPC half of an operation, built by unary: the v0.5.0
+// request, the stub call, and the map from the stub's reply to what the
+// verdict rule reads.
+type grpcSpec[R any] struct {
+	msg    protov2.Message
+	invoke func(ctx context.Context, cc grpc.ClientConnInterface, opts ...grpc.CallOption) (protov2.Message, error)
+	reply  func(protov2.Message) R
+}
+
+// unary builds a grpcSpec from a v0.5.0 stub: msg is the request, stub calls
+// the generated client on cc, and reply maps the decoded reply.
+func unary[G protov2.Message, R any](msg protov2.Message,
+	stub func(ctx context.Context, cc grpc.ClientConnInterface, opts ...grpc.CallOption) (G, error),
+	reply func(G) R,
+) grpcSpec[R] {
+	return grpcSpec[R]{
+		msg: msg,
+		invoke: func(ctx context.Context, cc grpc.ClientConnInterface, opts ...grpc.CallOption) (protov2.Message, error) {
+			g, err := stub(ctx, cc, opts...)
+			if err != nil {
+				return nil, err
+			}
+			return g, nil
+		},
+		reply: func(m protov2.Message) R { return reply(m.(G)) },
+	}
+}
+
+// do makes the call on c's connection with the bounded context.
+func (s grpcSpec[R]) do(ctx context.Context, c *Client, method string) (R, Observation) {
+	g, obs := callGRPC(ctx, c, method, s.msg, func(ctx context.Context, opts ...grpc.CallOption) (protov2.Message, error) {
+		return s.invoke(ctx, c.conn, opts...)
+	})
+	var r R
+	if obs.OK() {
+		r = s.reply(g)
+	}
+	return r, obs
+}
+
+// httpSpec is the HTTP half of an operation. The method is the operation's
+// and the URL the plugin's addr as GOST uses it (Target.RequestURL).
+type httpSpec[R any] struct {
+	// query parameters, for GET calls; see httpCall.
+	query [][2]string
+	// body is marshalled with encoding/json; nil sends no body.
+	body any
+	// reply is a pointer the body decodes into; nil means GOST never reads
+	// the body.
+	reply any
+	// drain reads non-200 bodies to the end, as the auth and rewriter
+	// clients do.
+	drain bool
+	// read returns the decoded reply as the verdict rule reads it.
+	read func() R
+}
+
+// jsonReply is an httpSpec whose reply decodes into an H and reaches the
+// verdict rule as from(&h).
+func jsonReply[H, R any](body any, from func(*H) R) httpSpec[R] {
+	var h H
+	return httpSpec[R]{body: body, reply: &h, read: func() R { return from(&h) }}
+}
+
+// call is the single path of every call: GOST's skip rules, the transport
+// dispatch, and the verdict or the failure rule.
+func (o *op[Req, V, R]) call(ctx context.Context, c *Client, req Req) Result[V] {
+	method, target := o.grpcMethod, c.cfg.Addr
+	if c.transport == HTTP {
+		method, target = o.httpMethod, c.httpURL(o.module)
+	}
+	if o.skip != nil {
+		if v, why, skipped := o.skip(c.transport, req); skipped {
+			res := Result[V]{Observation: c.unsent(method, target), Verdict: v}
+			res.module = o.module
+			res.note(NoteNotSent, why)
+			return res
+		}
+	}
+	var (
+		reply R
+		obs   Observation
+		err   error
+	)
+	if c.transport == GRPC {
+		var spec grpcSpec[R]
+		if spec, err = o.grpc(req); err == nil {
+			reply, obs = spec.do(ctx, c, o.grpcMethod)
+		}
+	} else {
+		var spec httpSpec[R]
+		if spec, err = o.http(req); err == nil {
+			obs = c.callHTTP(ctx, httpCall{
+				method: o.httpMethod, url: target,
+				query: spec.query, body: spec.body, reply: spec.reply, drain: spec.drain,
+			})
+			if obs.OK() && spec.read != nil {
+				reply = spec.read()
+			}
+		}
+	}
+	if err != nil {
+		obs = c.unsent(method, target)
+		obs.Failure, obs.Err = FailureRequest, err
+	}
+	return o.decide(c, req, obs, reply)
+}
+
+// decide applies the operation's rules to an observation and its decoded
+// reply (used only when obs is OK). It is the verdict half of call, and
+// what the verdict tables feed directly.
+func (o *op[Req, V, R]) decide(c *Client, req Req, obs Observation, reply R) Result[V] {
+	var res Result[V]
+	if o.start != nil {
+		o.start(req, &res)
+	}
+	obs.module = o.module
+	res.observe(obs)
+	if res.OK() {
+		o.verdict(c, &res, reply)
+	} else if o.failed != nil {
+		o.failed(c, &res)
+	}
+	return res
+}
+
+// operation erases the operation's types for the registry.
+func (o *op[Req, V, R]) operation() Operation {
+	return Operation{
+		Module:      o.module,
+		Name:        o.name,
+		GRPCMethod:  o.grpcMethod,
+		HTTPMethod:  o.httpMethod,
 		NewRequest:  func() any { return new(Req) },
 		VerdictType: reflect.TypeFor[V](),
 		Do: func(ctx context.Context, c *Client, req any) Outcome {
-			r := s.call(c, ctx, *req.(*Req))
-			r.Observation.module = s.module
+			r := o.call(ctx, c, *req.(*Req))
 			return Outcome{Observation: r.Observation, Verdict: r.Verdict, Notes: r.Notes}
 		},
-		NilClientVerdict: s.nilClient,
-		NilClientEffect:  s.nilClientEffect,
-	})
+		NilClientVerdict: o.nilClient,
+		NilClientEffect:  o.nilClientEffect,
+	}
+}
+
+// moduleOps is one module's operations, its default first.
+type moduleOps struct {
+	module Module
+	ops    []Operation
+}
+
+// modules is the registry: every module's operations, in Modules() order.
+// It is an explicit list, so that nothing is registered as a side effect.
+var modules = []moduleOps{
+	admissionOps, authOps, bypassOps, hopOps, hostsOps, ingressOps, limiterOps,
+	observerOps, recorderOps, resolverOps, rewriterOps, routerOps, sdOps,
 }
 
 // Operations returns the operations of module m; the first is its default.
-func Operations(m Module) []Operation { return operations[m] }
+func Operations(m Module) []Operation {
+	for _, mo := range modules {
+		if mo.module == m {
+			return mo.ops
+		}
+	}
+	return nil
+}
 
 // LookupOperation finds the operation called name in module m. An empty name
 // selects the module's default (first) operation.
 func LookupOperation(m Module, name string) (Operation, error) {
-	ops := operations[m]
+	ops := Operations(m)
 	if len(ops) == 0 {
 		return Operation{}, fmt.Errorf("%w %q", ErrUnknownModule, m)
 	}

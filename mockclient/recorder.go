@@ -42,63 +42,66 @@ const methodRecord = "/proto.Recorder/Record"
 // recorderLost is what GOST does when Record returns an error.
 const recorderLost = "GOST logs the error; the record is lost, there is no retry"
 
-func init() {
-	register(opSpec[RecorderRequest, RecorderVerdict]{
-		module: Recorder, name: "record", grpcMethod: methodRecord, httpMethod: "POST",
-		call:            (*Client).Record,
-		nilClient:       RecorderVerdict{OK: true},
-		nilClientEffect: "GOST records nothing",
-	})
+var recorderOps = moduleOps{Recorder, []Operation{recordOp.operation()}}
+
+// recordOp: the gRPC recorder sends even empty data; the HTTP recorder
+// returns nil without a call when data is empty.
+var recordOp = &op[RecorderRequest, RecorderVerdict, bool]{
+	module: Recorder, name: "record", grpcMethod: methodRecord, httpMethod: "POST",
+	skip: func(t Transport, req RecorderRequest) (RecorderVerdict, string, bool) {
+		return RecorderVerdict{OK: true}, "GOST's HTTP recorder does not send empty data", t == HTTP && len(req.Data) == 0
+	},
+	grpc: func(req RecorderRequest) (grpcSpec[bool], error) {
+		md, err := recorderMetadata(req)
+		if err != nil {
+			return grpcSpec[bool]{}, err
+		}
+		msg := &proto.RecordRequest{Data: req.Data, Metadata: md}
+		return unary(msg, func(ctx context.Context, cc grpc.ClientConnInterface, opts ...grpc.CallOption) (*proto.RecordReply, error) {
+			return proto.NewRecorderClient(cc).Record(ctx, msg, opts...)
+		}, (*proto.RecordReply).GetOk), nil
+	},
+	http: func(req RecorderRequest) (httpSpec[bool], error) {
+		md, err := recorderMetadata(req)
+		if err != nil {
+			return httpSpec[bool]{}, err
+		}
+		return jsonReply(&httpRecorderRequest{Data: req.Data, Metadata: md}, func(r *httpRecorderReply) bool { return r.OK }), nil
+	},
+	verdict: func(c *Client, res *Result[RecorderVerdict], ok bool) {
+		res.Verdict = RecorderVerdict{OK: ok}
+		recorderNotes(c, res)
+	},
+	failed:          recorderNotes,
+	nilClient:       RecorderVerdict{OK: true},
+	nilClientEffect: "GOST records nothing",
+}
+
+// recorderMetadata is the metadata as GOST sends it: its JSON encoding.
+func recorderMetadata(req RecorderRequest) ([]byte, error) {
+	md, err := json.Marshal(req.Metadata)
+	if err != nil {
+		return nil, fmt.Errorf("encode metadata: %w", err)
+	}
+	return md, nil
+}
+
+// recorderNotes explains what GOST does with a record that was not
+// delivered.
+func recorderNotes(c *Client, res *Result[RecorderVerdict]) {
+	if res.Verdict.OK {
+		return
+	}
+	if reason := c.notOKReason(&res.Observation); reason != "" {
+		res.note(NoteNotDelivered, reason+`: GOST counts the record as failed, logs "record: record failed" `+
+			"(most handlers) and loses the record; there is no retry")
+	} else {
+		res.note(NoteNotDelivered, recorderLost)
+	}
 }
 
 // Record sends one record. The gRPC recorder sends even empty data; the HTTP
 // recorder returns nil without a call when data is empty.
 func (c *Client) Record(ctx context.Context, req RecorderRequest) Result[RecorderVerdict] {
-	var res Result[RecorderVerdict]
-	if c.transport == HTTP && len(req.Data) == 0 {
-		res.Observation = c.unsent("POST", c.cfg.Addr)
-		res.Verdict = RecorderVerdict{OK: true}
-		res.note(NoteNotSent, "GOST's HTTP recorder does not send empty data")
-		return res
-	}
-	md, err := json.Marshal(req.Metadata)
-	if err != nil {
-		method := methodRecord
-		if c.transport == HTTP {
-			method = "POST"
-		}
-		res.Observation = c.unsent(method, c.cfg.Addr)
-		res.Failure, res.Err = FailureRequest, fmt.Errorf("encode metadata: %w", err)
-		res.note(NoteNotDelivered, recorderLost)
-		return res
-	}
-
-	if c.transport == GRPC {
-		msg := &proto.RecordRequest{Data: req.Data, Metadata: md}
-		stub := proto.NewRecorderClient(c.conn)
-		reply, obs := callGRPC(ctx, c, methodRecord, msg,
-			func(ctx context.Context, opts ...grpc.CallOption) (*proto.RecordReply, error) {
-				return stub.Record(ctx, msg, opts...)
-			})
-		res.observe(obs)
-		res.Verdict = RecorderVerdict{OK: obs.OK() && reply != nil && reply.Ok}
-	} else {
-		var reply httpRecorderReply
-		res.observe(c.callHTTP(ctx, httpCall{
-			method: "POST",
-			url:    c.cfg.Addr,
-			body:   &httpRecorderRequest{Data: req.Data, Metadata: md},
-			reply:  &reply,
-		}))
-		res.Verdict = RecorderVerdict{OK: res.OK() && reply.OK}
-	}
-	if !res.Verdict.OK {
-		if reason := c.notOKReason(&res.Observation); reason != "" {
-			res.note(NoteNotDelivered, reason+`: GOST counts the record as failed, logs "record: record failed" `+
-				"(most handlers) and loses the record; there is no retry")
-		} else {
-			res.note(NoteNotDelivered, recorderLost)
-		}
-	}
-	return res
+	return recordOp.call(ctx, c, req)
 }

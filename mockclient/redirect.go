@@ -56,6 +56,9 @@ type hopSlot struct{}
 // token on every hop exactly as the plugin does.
 type hopRecorder struct{ base http.RoundTripper }
 
+// CloseIdleConnections closes the idle connections of the transport below.
+func (h hopRecorder) CloseIdleConnections() { closeIdle(h.base) }
+
 func (h hopRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := h.base.RoundTrip(req)
 	if log, ok := req.Context().Value(hopSlot{}).(*hopLog); ok && len(log.hops) <= MaxRedirects {

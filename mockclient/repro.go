@@ -82,16 +82,15 @@ func (c *Client) curlLine(obs *Observation, token string, literal bool) string {
 		if !tc.Secure {
 			args = append(args, "-k")
 		}
-		if u, err := url.Parse(target); err == nil && tc.ServerName != "" && u.Scheme == "https" {
+		if t := c.target; tc.ServerName != "" && t.HTTPS && t.URL != nil {
 			// curl sets SNI from the URL host; --connect-to keeps the real
 			// address. Unlike GOST it also sends serverName as Host.
-			port := u.Port()
-			if port == "" {
-				port = "443"
+			port := t.Port()
+			args = append(args, "--connect-to", shellQuote(tc.ServerName+":"+port+":"+t.URL.Host))
+			if u, err := url.Parse(target); err == nil {
+				u.Host = tc.ServerName + ":" + port
+				target = u.String()
 			}
-			args = append(args, "--connect-to", shellQuote(tc.ServerName+":"+port+":"+u.Host))
-			u.Host = tc.ServerName + ":" + port
-			target = u.String()
 		}
 	}
 	args = append(args, "-H", shellQuote("Content-Type: application/json"))

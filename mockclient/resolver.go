@@ -43,13 +43,54 @@ type httpResolverReply struct {
 
 const methodResolve = "/proto.Resolver/Resolve"
 
-func init() {
-	register(opSpec[ResolverRequest, ResolverVerdict]{
-		module: Resolver, name: "resolve", grpcMethod: methodResolve, httpMethod: "POST",
-		call:            (*Client).Resolve,
-		nilClient:       ResolverVerdict{IPs: []string{}},
-		nilClientEffect: "GOST refuses to load the configuration",
-	})
+var resolverOps = moduleOps{Resolver, []Operation{resolveOp.operation()}}
+
+// resolveOp: every failure gives no IPs. Over gRPC ok is ignored and the
+// IPs are used; over HTTP ok:false is GOST's error "resolve failed": the
+// reply decoded, so the observation shows no failure, but no IPs are kept.
+var resolveOp = &op[ResolverRequest, ResolverVerdict, resolverReply]{
+	module: Resolver, name: "resolve", grpcMethod: methodResolve, httpMethod: "POST",
+	start: func(_ ResolverRequest, res *Result[ResolverVerdict]) { res.Verdict = ResolverVerdict{IPs: []string{}} },
+	grpc: func(req ResolverRequest) (grpcSpec[resolverReply], error) {
+		msg := &proto.ResolveRequest{
+			Network: req.Network,
+			Host:    req.Host,
+			Client:  req.Client,
+		}
+		return unary(msg, func(ctx context.Context, cc grpc.ClientConnInterface, opts ...grpc.CallOption) (*proto.ResolveReply, error) {
+			return proto.NewResolverClient(cc).Resolve(ctx, msg, opts...)
+		}, func(r *proto.ResolveReply) resolverReply {
+			return resolverReply{ipsReply: ipsReply{ips: r.Ips, ok: r.Ok}, okIgnored: true}
+		}), nil
+	},
+	http: func(req ResolverRequest) (httpSpec[resolverReply], error) {
+		return jsonReply(httpResolverRequest{
+			Network: req.Network,
+			Host:    req.Host,
+			Client:  req.Client,
+		}, func(r *httpResolverReply) resolverReply {
+			return resolverReply{ipsReply: ipsReply{ips: r.IPs, ok: r.OK}}
+		}), nil
+	},
+	verdict: func(_ *Client, res *Result[ResolverVerdict], r resolverReply) {
+		if !r.ok && !r.okIgnored {
+			return
+		}
+		res.Verdict.IPs = keepIPs(res, r.ips)
+		res.Verdict.Resolved = len(res.Verdict.IPs) > 0
+		if !r.ok && res.Verdict.Resolved {
+			res.note(NoteReplyIgnored, "over gRPC GOST ignores ok:false and dials the first IP")
+		}
+	},
+	nilClient:       ResolverVerdict{IPs: []string{}},
+	nilClientEffect: "GOST refuses to load the configuration",
+}
+
+// resolverReply is a resolver reply as GOST reads it; okIgnored is true over
+// gRPC, where GOST never reads ok.
+type resolverReply struct {
+	ipsReply
+	okIgnored bool
 }
 
 // Resolve asks the plugin for the IPs of a host. Every failure gives no IPs.
@@ -57,45 +98,5 @@ func init() {
 // used, over HTTP ok:false is an error ("resolve failed") and the IPs are
 // discarded.
 func (c *Client) Resolve(ctx context.Context, req ResolverRequest) Result[ResolverVerdict] {
-	res := Result[ResolverVerdict]{Verdict: ResolverVerdict{IPs: []string{}}}
-	if c.transport == GRPC {
-		msg := &proto.ResolveRequest{
-			Network: req.Network,
-			Host:    req.Host,
-			Client:  req.Client,
-		}
-		stub := proto.NewResolverClient(c.conn)
-		reply, obs := callGRPC(ctx, c, methodResolve, msg,
-			func(ctx context.Context, opts ...grpc.CallOption) (*proto.ResolveReply, error) {
-				return stub.Resolve(ctx, msg, opts...)
-			})
-		res.observe(obs)
-		if obs.OK() {
-			res.Verdict.IPs = keepIPs(&res, reply.Ips)
-			res.Verdict.Resolved = len(res.Verdict.IPs) > 0
-			if !reply.Ok && res.Verdict.Resolved {
-				res.note(NoteReplyIgnored, "over gRPC GOST ignores ok:false and dials the first IP")
-			}
-		}
-		return res
-	}
-
-	var reply httpResolverReply
-	res.observe(c.callHTTP(ctx, httpCall{
-		method: "POST",
-		url:    c.cfg.Addr,
-		body: httpResolverRequest{
-			Network: req.Network,
-			Host:    req.Host,
-			Client:  req.Client,
-		},
-		reply: &reply,
-	}))
-	// ok:false is GOST's error "resolve failed": the reply decoded, so the
-	// observation shows no failure, but no IPs are kept.
-	if res.OK() && reply.OK {
-		res.Verdict.IPs = keepIPs(&res, reply.IPs)
-		res.Verdict.Resolved = len(res.Verdict.IPs) > 0
-	}
-	return res
+	return resolveOp.call(ctx, c, req)
 }

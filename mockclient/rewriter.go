@@ -48,77 +48,77 @@ type httpRewriterReply struct {
 
 const methodRewrite = "/proto.Rewriter/Rewrite"
 
-func init() {
-	register(opSpec[RewriterRequest, RewriterVerdict]{
-		module: Rewriter, name: "rewrite", grpcMethod: methodRewrite, httpMethod: "POST",
-		call: (*Client).Rewrite,
-		nilClientEffect: "no rewriter: GOST's constructor returns a nil Rewriter and the registry wrapper " +
-			"forwards every body unchanged, without a call",
-	})
+var rewriterOps = moduleOps{Rewriter, []Operation{rewriteOp.operation()}}
+
+// rewriteReply is a rewriter reply as GOST reads it.
+type rewriteReply struct {
+	ok   bool
+	data []byte
+}
+
+// rewriteOp: an RPC error, an HTTP transport error or an undecodable reply
+// aborts the exchange; an HTTP status other than 200, ok=false or a reply
+// without data keeps the original body.
+var rewriteOp = &op[RewriterRequest, RewriterVerdict, rewriteReply]{
+	module: Rewriter, name: "rewrite", grpcMethod: methodRewrite, httpMethod: "POST",
+	start: func(req RewriterRequest, res *Result[RewriterVerdict]) {
+		res.Verdict = RewriterVerdict{Body: string(req.Data)}
+	},
+	grpc: func(req RewriterRequest) (grpcSpec[rewriteReply], error) {
+		md, err := rewriterMetadata(req)
+		if err != nil {
+			return grpcSpec[rewriteReply]{}, err
+		}
+		msg := &proto.RewriteRequest{Data: req.Data, Metadata: md}
+		return unary(msg, func(ctx context.Context, cc grpc.ClientConnInterface, opts ...grpc.CallOption) (*proto.RewriteReply, error) {
+			return proto.NewRewriterClient(cc).Rewrite(ctx, msg, opts...)
+		}, func(r *proto.RewriteReply) rewriteReply { return rewriteReply{ok: r.GetOk(), data: r.GetData()} }), nil
+	},
+	http: func(req RewriterRequest) (httpSpec[rewriteReply], error) {
+		md, err := rewriterMetadata(req)
+		if err != nil {
+			return httpSpec[rewriteReply]{}, err
+		}
+		spec := jsonReply(&httpRewriterRequest{Data: req.Data, Metadata: md},
+			func(r *httpRewriterReply) rewriteReply { return rewriteReply{ok: r.OK, data: r.Data} })
+		spec.drain = true
+		return spec, nil
+	},
+	verdict: func(_ *Client, res *Result[RewriterVerdict], r rewriteReply) {
+		switch {
+		case !r.ok:
+		case r.data != nil:
+			res.Verdict = RewriterVerdict{Body: string(r.data), Replaced: true}
+		case res.Transport == GRPC:
+			res.note(NoteEmptyReply, "ok:true without data (proto3 cannot carry empty bytes, so empty data is absent data); GOST keeps the original body")
+		default:
+			res.note(NoteEmptyReply, "ok:true without data (absent or null); GOST keeps the original body")
+		}
+	},
+	failed: func(_ *Client, res *Result[RewriterVerdict]) {
+		if res.HTTPStatus != 0 && res.HTTPStatus != http.StatusOK {
+			// x returns the original body and no error for any status but 200
+			// (its drain of the body is deferred, after the result is fixed).
+			return
+		}
+		res.Verdict.Aborted = true
+	},
+	nilClientEffect: "no rewriter: GOST's constructor returns a nil Rewriter and the registry wrapper " +
+		"forwards every body unchanged, without a call",
+}
+
+// rewriterMetadata is the metadata as GOST sends it: its JSON encoding.
+func rewriterMetadata(req RewriterRequest) ([]byte, error) {
+	md, err := json.Marshal(req.Metadata)
+	if err != nil {
+		return nil, fmt.Errorf("encode metadata: %w", err)
+	}
+	return md, nil
 }
 
 // Rewrite asks the plugin to rewrite a body. An RPC error, an HTTP transport
 // error or an undecodable reply aborts the exchange; an HTTP status other
 // than 200, ok=false or a reply without data keeps the original body.
 func (c *Client) Rewrite(ctx context.Context, req RewriterRequest) Result[RewriterVerdict] {
-	var res Result[RewriterVerdict]
-	original := RewriterVerdict{Body: string(req.Data)}
-	md, err := json.Marshal(req.Metadata)
-	if err != nil {
-		method := methodRewrite
-		if c.transport == HTTP {
-			method = "POST"
-		}
-		res.Observation = c.unsent(method, c.cfg.Addr)
-		res.Failure, res.Err = FailureRequest, fmt.Errorf("encode metadata: %w", err)
-		res.Verdict = RewriterVerdict{Body: original.Body, Aborted: true}
-		return res
-	}
-
-	if c.transport == GRPC {
-		msg := &proto.RewriteRequest{Data: req.Data, Metadata: md}
-		stub := proto.NewRewriterClient(c.conn)
-		reply, obs := callGRPC(ctx, c, methodRewrite, msg,
-			func(ctx context.Context, opts ...grpc.CallOption) (*proto.RewriteReply, error) {
-				return stub.Rewrite(ctx, msg, opts...)
-			})
-		res.observe(obs)
-		switch {
-		case !obs.OK():
-			res.Verdict = RewriterVerdict{Body: original.Body, Aborted: true}
-		case reply == nil || !reply.Ok:
-			res.Verdict = original
-		case reply.Data != nil:
-			res.Verdict = RewriterVerdict{Body: string(reply.Data), Replaced: true}
-		default:
-			res.Verdict = original
-			res.note(NoteEmptyReply, "ok:true without data (proto3 cannot carry empty bytes, so empty data is absent data); GOST keeps the original body")
-		}
-		return res
-	}
-
-	var reply httpRewriterReply
-	res.observe(c.callHTTP(ctx, httpCall{
-		method: "POST",
-		url:    c.cfg.Addr,
-		body:   &httpRewriterRequest{Data: req.Data, Metadata: md},
-		reply:  &reply,
-		drain:  true,
-	}))
-	switch {
-	case res.HTTPStatus != 0 && res.HTTPStatus != http.StatusOK:
-		// x returns the original body and no error for any status but 200
-		// (its drain of the body is deferred, after the result is fixed).
-		res.Verdict = original
-	case !res.OK():
-		res.Verdict = RewriterVerdict{Body: original.Body, Aborted: true}
-	case !reply.OK:
-		res.Verdict = original
-	case reply.Data != nil:
-		res.Verdict = RewriterVerdict{Body: string(reply.Data), Replaced: true}
-	default:
-		res.Verdict = original
-		res.note(NoteEmptyReply, "ok:true without data (absent or null); GOST keeps the original body")
-	}
-	return res
+	return rewriteOp.call(ctx, c, req)
 }

@@ -38,66 +38,63 @@ type httpRouterReply struct {
 
 const methodRouterGetRoute = "/proto.Router/GetRoute"
 
-func init() {
-	register(opSpec[RouterRequest, RouterVerdict]{
-		module: Router, name: "get_route", grpcMethod: methodRouterGetRoute, httpMethod: "GET",
-		call:            (*Client).GetRoute,
-		nilClientEffect: "GOST has no route: the router handler drops the packet",
-	})
+var routerOps = moduleOps{Router, []Operation{getRouteOp.operation()}}
+
+// routerReply is the route as GOST reads it: over HTTP, net when dst is
+// empty.
+type routerReply struct{ dst, gateway string }
+
+// getRouteOp: over HTTP a GET with dst (always) and id (only when
+// non-empty) in the query. Every failure, and an empty dst, means no route.
+var getRouteOp = &op[RouterRequest, RouterVerdict, routerReply]{
+	module: Router, name: "get_route", grpcMethod: methodRouterGetRoute, httpMethod: "GET",
+	grpc: func(req RouterRequest) (grpcSpec[routerReply], error) {
+		msg := &proto.GetRouteRequest{
+			Dst: req.Dst,
+			Id:  req.ID,
+		}
+		return unary(msg, func(ctx context.Context, cc grpc.ClientConnInterface, opts ...grpc.CallOption) (*proto.GetRouteReply, error) {
+			return proto.NewRouterClient(cc).GetRoute(ctx, msg, opts...)
+		}, func(r *proto.GetRouteReply) routerReply { return routerReply{dst: r.Dst, gateway: r.Gateway} }), nil
+	},
+	http: func(req RouterRequest) (httpSpec[routerReply], error) {
+		query := [][2]string{{"dst", req.Dst}}
+		if req.ID != "" {
+			query = append(query, [2]string{"id", req.ID})
+		}
+		spec := jsonReply(nil, func(r *httpRouterReply) routerReply {
+			dst := r.Dst
+			if dst == "" {
+				dst = r.Net
+			}
+			return routerReply{dst: dst, gateway: r.Gateway}
+		})
+		spec.query = query
+		return spec, nil
+	},
+	verdict:         routeVerdict,
+	nilClientEffect: "GOST has no route: the router handler drops the packet",
+}
+
+// routeVerdict is x's router.ParseRoute.
+func routeVerdict(_ *Client, res *Result[RouterVerdict], r routerReply) {
+	if r.dst == "" {
+		return
+	}
+	res.Verdict = RouterVerdict{Route: true, Dst: r.dst, Gateway: r.gateway}
+	if _, ipNet, err := net.ParseCIDR(r.dst); err == nil {
+		res.Verdict.Net = ipNet.String()
+	} else {
+		res.note(NoteBadRoute, fmt.Sprintf("dst %q is not a CIDR; GOST keeps the route with no network", r.dst))
+	}
+	if r.gateway == "" {
+		res.note(NoteBadRoute, "empty gateway: the router handler drops the packet (no route to host)")
+	}
 }
 
 // GetRoute asks the plugin for the route to a destination. Over HTTP it is a
 // GET with dst (always) and id (only when non-empty) in the query. Every
 // failure, and an empty dst, means no route.
 func (c *Client) GetRoute(ctx context.Context, req RouterRequest) Result[RouterVerdict] {
-	var res Result[RouterVerdict]
-	var dst, gateway string
-	if c.transport == GRPC {
-		msg := &proto.GetRouteRequest{
-			Dst: req.Dst,
-			Id:  req.ID,
-		}
-		stub := proto.NewRouterClient(c.conn)
-		reply, obs := callGRPC(ctx, c, methodRouterGetRoute, msg,
-			func(ctx context.Context, opts ...grpc.CallOption) (*proto.GetRouteReply, error) {
-				return stub.GetRoute(ctx, msg, opts...)
-			})
-		res.observe(obs)
-		if obs.OK() {
-			dst, gateway = reply.Dst, reply.Gateway
-		}
-	} else {
-		query := [][2]string{{"dst", req.Dst}}
-		if req.ID != "" {
-			query = append(query, [2]string{"id", req.ID})
-		}
-		var reply httpRouterReply
-		res.observe(c.callHTTP(ctx, httpCall{
-			method: "GET",
-			url:    c.cfg.Addr,
-			query:  query,
-			reply:  &reply,
-		}))
-		if res.OK() {
-			dst, gateway = reply.Dst, reply.Gateway
-			if dst == "" {
-				dst = reply.Net
-			}
-		}
-	}
-
-	// x's router.ParseRoute.
-	if dst == "" {
-		return res
-	}
-	res.Verdict = RouterVerdict{Route: true, Dst: dst, Gateway: gateway}
-	if _, ipNet, err := net.ParseCIDR(dst); err == nil {
-		res.Verdict.Net = ipNet.String()
-	} else {
-		res.note(NoteBadRoute, fmt.Sprintf("dst %q is not a CIDR; GOST keeps the route with no network", dst))
-	}
-	if gateway == "" {
-		res.note(NoteBadRoute, "empty gateway: the router handler drops the packet (no route to host)")
-	}
-	return res
+	return getRouteOp.call(ctx, c, req)
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net/http"
 
+	protov2 "google.golang.org/protobuf/proto"
+
 	"github.com/go-gost/plugin/sd/proto"
 	"google.golang.org/grpc"
 )
@@ -77,96 +79,93 @@ const (
 var errSDNullReply = errors.New("decode reply: the body is JSON null; GOST decodes it into a pointer to a " +
 	"pointer, which null sets to nil, and then dereferences it")
 
-func init() {
-	const effect = "GOST skips service discovery"
-	register(opSpec[SDServiceRequest, SDVerdict]{
-		module: SD, name: "register", grpcMethod: methodSDRegister, httpMethod: http.MethodPost,
-		call: (*Client).Register, nilClient: SDVerdict{OK: true}, nilClientEffect: effect,
-	})
-	register(opSpec[SDServiceRequest, SDVerdict]{
-		module: SD, name: "renew", grpcMethod: methodSDRenew, httpMethod: http.MethodPut,
-		call: (*Client).Renew, nilClient: SDVerdict{OK: true}, nilClientEffect: effect,
-	})
-	register(opSpec[SDServiceRequest, SDVerdict]{
-		module: SD, name: "deregister", grpcMethod: methodSDDeregister, httpMethod: http.MethodDelete,
-		call: (*Client).Deregister, nilClient: SDVerdict{OK: true}, nilClientEffect: effect,
-	})
-	register(opSpec[SDGetRequest, SDGetVerdict]{
-		module: SD, name: "get", grpcMethod: methodSDGet, httpMethod: http.MethodGet,
-		call:            (*Client).GetServices,
-		nilClient:       SDGetVerdict{OK: true, Services: []SDService{}},
-		nilClientEffect: effect + " (Get returns no services)",
-	})
+var sdOps = moduleOps{SD, []Operation{
+	registerOp.operation(), renewOp.operation(), deregisterOp.operation(), sdGetOp.operation(),
+}}
+
+const sdEffect = "GOST skips service discovery"
+
+var (
+	registerOp = sdWriteOp("register", methodSDRegister, http.MethodPost,
+		func(s *proto.Service) *proto.RegisterRequest { return &proto.RegisterRequest{Service: s} },
+		proto.SDClient.Register)
+	renewOp = sdWriteOp("renew", methodSDRenew, http.MethodPut,
+		func(s *proto.Service) *proto.RenewRequest { return &proto.RenewRequest{Service: s} },
+		proto.SDClient.Renew)
+	deregisterOp = sdWriteOp("deregister", methodSDDeregister, http.MethodDelete,
+		func(s *proto.Service) *proto.DeregisterRequest { return &proto.DeregisterRequest{Service: s} },
+		proto.SDClient.Deregister)
+)
+
+// okReply is a v0.5.0 reply with an ok field.
+type okReply interface {
+	protov2.Message
+	GetOk() bool
+}
+
+// sdWriteReply is what the verdict reads of a write call's reply: over gRPC
+// the reply's ok, which GOST ignores; over HTTP nothing, since GOST never
+// reads the body.
+type sdWriteReply struct{ grpcOK *bool }
+
+// sdWriteOp declares one of the three write calls, which differ only in
+// their method and proto types: GOST's guard on a nil service, the proto
+// request wrapping the service (the flat service object over HTTP), and x's
+// rule that only an RPC error or a status other than 200 fails.
+func sdWriteOp[M protov2.Message, G okReply](name, grpcMethod, httpMethod string,
+	build func(*proto.Service) M,
+	stub func(proto.SDClient, context.Context, M, ...grpc.CallOption) (G, error),
+) *op[SDServiceRequest, SDVerdict, sdWriteReply] {
+	return &op[SDServiceRequest, SDVerdict, sdWriteReply]{
+		module: SD, name: name, grpcMethod: grpcMethod, httpMethod: httpMethod,
+		skip: func(_ Transport, req SDServiceRequest) (SDVerdict, string, bool) {
+			return SDVerdict{OK: true}, "GOST returns nil without a call when the service is nil", req.Service == nil
+		},
+		grpc: func(req SDServiceRequest) (grpcSpec[sdWriteReply], error) {
+			msg := build(sdProtoService(req.Service))
+			return unary(msg, func(ctx context.Context, cc grpc.ClientConnInterface, opts ...grpc.CallOption) (G, error) {
+				return stub(proto.NewSDClient(cc), ctx, msg, opts...)
+			}, func(r G) sdWriteReply {
+				ok := r.GetOk()
+				return sdWriteReply{grpcOK: &ok}
+			}), nil
+		},
+		http: func(req SDServiceRequest) (httpSpec[sdWriteReply], error) {
+			s := req.Service
+			return httpSpec[sdWriteReply]{
+				body: httpSDService{ID: s.ID, Name: s.Name, Node: s.Node, Network: s.Network, Address: s.Address},
+			}, nil
+		},
+		verdict:         sdWriteVerdict,
+		nilClient:       SDVerdict{OK: true},
+		nilClientEffect: sdEffect,
+	}
+}
+
+// sdWriteVerdict applies x's rule for the write calls: only a failed call
+// fails; over gRPC the reply's ok is ignored.
+func sdWriteVerdict(_ *Client, res *Result[SDVerdict], r sdWriteReply) {
+	res.Verdict = SDVerdict{OK: true}
+	if r.grpcOK != nil && !*r.grpcOK {
+		res.note(NoteReplyIgnored, "the reply says ok=false, but GOST ignores ok over gRPC: only an RPC error fails")
+	}
 }
 
 // Register announces a service instance (tunnel BIND, router associate).
 func (c *Client) Register(ctx context.Context, req SDServiceRequest) Result[SDVerdict] {
-	if res, skip := c.sdSkip(req, methodSDRegister, http.MethodPost); skip {
-		return res
-	}
-	if c.transport == GRPC {
-		msg := &proto.RegisterRequest{Service: sdProtoService(req.Service)}
-		stub := proto.NewSDClient(c.conn)
-		reply, obs := callGRPC(ctx, c, methodSDRegister, msg,
-			func(ctx context.Context, opts ...grpc.CallOption) (*proto.RegisterReply, error) {
-				return stub.Register(ctx, msg, opts...)
-			})
-		return sdGRPCResult(obs, reply.GetOk())
-	}
-	return c.sdHTTP(ctx, http.MethodPost, req.Service)
+	return registerOp.call(ctx, c, req)
 }
 
 // Renew refreshes a service instance; GOST sends it every tunnel.ttl or
 // sd.renewInterval (15 s by default) with only id, name and node.
 func (c *Client) Renew(ctx context.Context, req SDServiceRequest) Result[SDVerdict] {
-	if res, skip := c.sdSkip(req, methodSDRenew, http.MethodPut); skip {
-		return res
-	}
-	if c.transport == GRPC {
-		msg := &proto.RenewRequest{Service: sdProtoService(req.Service)}
-		stub := proto.NewSDClient(c.conn)
-		reply, obs := callGRPC(ctx, c, methodSDRenew, msg,
-			func(ctx context.Context, opts ...grpc.CallOption) (*proto.RenewReply, error) {
-				return stub.Renew(ctx, msg, opts...)
-			})
-		return sdGRPCResult(obs, reply.GetOk())
-	}
-	return c.sdHTTP(ctx, http.MethodPut, req.Service)
+	return renewOp.call(ctx, c, req)
 }
 
 // Deregister withdraws a service instance when its session ends. Over HTTP
 // it is a DELETE with a body.
 func (c *Client) Deregister(ctx context.Context, req SDServiceRequest) Result[SDVerdict] {
-	if res, skip := c.sdSkip(req, methodSDDeregister, http.MethodDelete); skip {
-		return res
-	}
-	if c.transport == GRPC {
-		msg := &proto.DeregisterRequest{Service: sdProtoService(req.Service)}
-		stub := proto.NewSDClient(c.conn)
-		reply, obs := callGRPC(ctx, c, methodSDDeregister, msg,
-			func(ctx context.Context, opts ...grpc.CallOption) (*proto.DeregisterReply, error) {
-				return stub.Deregister(ctx, msg, opts...)
-			})
-		return sdGRPCResult(obs, reply.GetOk())
-	}
-	return c.sdHTTP(ctx, http.MethodDelete, req.Service)
-}
-
-// sdSkip is GOST's guard on the write calls: a nil service returns nil
-// without a call.
-func (c *Client) sdSkip(req SDServiceRequest, grpcMethod, httpMethod string) (Result[SDVerdict], bool) {
-	var res Result[SDVerdict]
-	if req.Service != nil {
-		return res, false
-	}
-	method := grpcMethod
-	if c.transport == HTTP {
-		method = httpMethod
-	}
-	res.Observation = c.unsent(method, c.cfg.Addr)
-	res.Verdict = SDVerdict{OK: true}
-	res.note(NoteNotSent, "GOST returns nil without a call when the service is nil")
-	return res, true
+	return deregisterOp.call(ctx, c, req)
 }
 
 // sdProtoService maps the service field by field, as x does.
@@ -174,82 +173,70 @@ func sdProtoService(s *SDService) *proto.Service {
 	return &proto.Service{Id: s.ID, Name: s.Name, Node: s.Node, Network: s.Network, Address: s.Address}
 }
 
-// sdGRPCResult applies x's gRPC rule for the write calls: only an RPC
-// error fails; the reply's ok is ignored.
-func sdGRPCResult(obs Observation, ok bool) Result[SDVerdict] {
-	res := Result[SDVerdict]{Observation: obs, Verdict: SDVerdict{OK: obs.OK()}}
-	if obs.OK() && !ok {
-		res.note(NoteReplyIgnored, "the reply says ok=false, but GOST ignores ok over gRPC: only an RPC error fails")
-	}
-	return res
+// sdGetReply is a Get reply as GOST reads it: the non-nil entries, or, over
+// HTTP, a `null` body that GOST v0.15.2 dereferences.
+type sdGetReply struct {
+	services []SDService
+	null     bool
 }
 
-// sdHTTP is x's HTTP write call: the flat service object as the body,
-// status 200 required, the reply body never read.
-func (c *Client) sdHTTP(ctx context.Context, method string, s *SDService) Result[SDVerdict] {
-	var res Result[SDVerdict]
-	res.observe(c.callHTTP(ctx, httpCall{
-		method: method,
-		url:    c.cfg.Addr,
-		body:   httpSDService{ID: s.ID, Name: s.Name, Node: s.Node, Network: s.Network, Address: s.Address},
-	}))
-	res.Verdict = SDVerdict{OK: res.OK()}
-	return res
+// sdGetOp: over HTTP a GET with the name in the query. A `null` body makes
+// GOST v0.15.2 dereference nil and crash; plugincheck reports it as a decode
+// failure instead.
+var sdGetOp = &op[SDGetRequest, SDGetVerdict, sdGetReply]{
+	module: SD, name: "get", grpcMethod: methodSDGet, httpMethod: http.MethodGet,
+	start: func(_ SDGetRequest, res *Result[SDGetVerdict]) { res.Verdict = SDGetVerdict{Services: []SDService{}} },
+	grpc: func(req SDGetRequest) (grpcSpec[sdGetReply], error) {
+		msg := &proto.GetServiceRequest{Name: req.Name}
+		return unary(msg, func(ctx context.Context, cc grpc.ClientConnInterface, opts ...grpc.CallOption) (*proto.GetServiceReply, error) {
+			return proto.NewSDClient(cc).Get(ctx, msg, opts...)
+		}, func(r *proto.GetServiceReply) sdGetReply {
+			var out sdGetReply
+			for _, v := range r.GetServices() {
+				if v != nil {
+					out.services = append(out.services, SDService{ID: v.Id, Name: v.Name, Node: v.Node, Network: v.Network, Address: v.Address})
+				}
+			}
+			return out
+		}), nil
+	},
+	http: func(req SDGetRequest) (httpSpec[sdGetReply], error) {
+		// x decodes into &res where res is already a pointer, so a `null`
+		// body sets res to nil.
+		reply := &httpSDGetReply{}
+		return httpSpec[sdGetReply]{
+			query: [][2]string{{"name", req.Name}},
+			reply: &reply,
+			read: func() sdGetReply {
+				if reply == nil {
+					return sdGetReply{null: true}
+				}
+				var out sdGetReply
+				for _, v := range reply.Services {
+					if v != nil {
+						out.services = append(out.services, SDService{ID: v.ID, Name: v.Name, Node: v.Node, Network: v.Network, Address: v.Address})
+					}
+				}
+				return out
+			},
+		}, nil
+	},
+	verdict: func(_ *Client, res *Result[SDGetVerdict], r sdGetReply) {
+		if r.null {
+			res.Failure, res.Err = FailureDecode, errSDNullReply
+			res.note(NoteGOSTPanics, "GOST v0.15.2 dereferences nil on a `null` reply and the panic crashes the GOST process")
+			return
+		}
+		res.Verdict.OK = true
+		res.Verdict.Services = append(res.Verdict.Services, r.services...)
+	},
+	nilClient:       SDGetVerdict{OK: true, Services: []SDService{}},
+	nilClientEffect: sdEffect + " (Get returns no services)",
 }
 
 // GetServices looks up the instances registered under a name. Over HTTP a
 // body of `null` makes GOST v0.15.2 dereference nil and crash; plugincheck
 // reports it as a decode failure instead.
 func (c *Client) GetServices(ctx context.Context, req SDGetRequest) Result[SDGetVerdict] {
-	res := Result[SDGetVerdict]{Verdict: SDGetVerdict{Services: []SDService{}}}
-	if c.transport == GRPC {
-		msg := &proto.GetServiceRequest{Name: req.Name}
-		stub := proto.NewSDClient(c.conn)
-		reply, obs := callGRPC(ctx, c, methodSDGet, msg,
-			func(ctx context.Context, opts ...grpc.CallOption) (*proto.GetServiceReply, error) {
-				return stub.Get(ctx, msg, opts...)
-			})
-		res.observe(obs)
-		if !obs.OK() {
-			return res
-		}
-		res.Verdict.OK = true
-		for _, v := range reply.GetServices() {
-			if v == nil {
-				continue
-			}
-			res.Verdict.Services = append(res.Verdict.Services, SDService{
-				ID: v.Id, Name: v.Name, Node: v.Node, Network: v.Network, Address: v.Address,
-			})
-		}
-		return res
-	}
-
-	// x decodes into &res where res is already a pointer, so a `null` body
-	// sets res to nil.
-	reply := &httpSDGetReply{}
-	res.observe(c.callHTTP(ctx, httpCall{
-		method: http.MethodGet,
-		url:    c.cfg.Addr,
-		query:  [][2]string{{"name", req.Name}},
-		reply:  &reply,
-	}))
-	if !res.OK() {
-		return res
-	}
-	if reply == nil {
-		res.Failure, res.Err = FailureDecode, errSDNullReply
-		res.note(NoteGOSTPanics, "GOST v0.15.2 dereferences nil on a `null` reply and the panic crashes the GOST process")
-		return res
-	}
-	res.Verdict.OK = true
-	for _, v := range reply.Services {
-		if v == nil {
-			continue
-		}
-		res.Verdict.Services = append(res.Verdict.Services, SDService{
-			ID: v.ID, Name: v.Name, Node: v.Node, Network: v.Network, Address: v.Address,
-		})
-	}
-	return res
+	return sdGetOp.call(ctx, c, req)
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/test/bufconn"
 )
@@ -57,15 +58,33 @@ func newGRPCTestClient(t *testing.T, cfg Config, register func(*grpc.Server)) (*
 	if cfg.Addr == "" {
 		cfg.Addr = "passthrough:///bufnet"
 	}
-	cfg.Transport = GRPC
-	cfg.dialer = func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }
 	if cfg.CallTimeout == 0 {
 		cfg.CallTimeout = testTimeout
 	}
-	c, err := New(cfg)
+	c, err := NewGRPC(bufconnConn(t, lis, !cfg.Lean), cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = c.Close() })
 	return c, seen
+}
+
+// bufconnConn dials lis. It keeps grpc-go's default connect timeout (20 s)
+// rather than GOST's dial options, whose ConnectParams leave a first
+// connect only the 1 s backoff base delay: on a loaded machine the bufconn
+// server may not be scheduled within it, and the call then fails fast.
+// timed adds the stats handler New installs outside Lean mode.
+func bufconnConn(t *testing.T, lis *bufconn.Listener, timed bool) *grpc.ClientConn {
+	t.Helper()
+	opts := []grpc.DialOption{
+		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+	}
+	if timed {
+		opts = append(opts, grpc.WithStatsHandler(grpcTimer{}))
+	}
+	cc, err := grpc.NewClient("passthrough:///bufnet", opts...)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = cc.Close() })
+	return cc
 }
 
 // httpSeen is what an httptest server received on its last request.

@@ -19,6 +19,26 @@ type Target struct {
 	HTTPS bool
 	// TLS is the plugin block's tls block; nil when it is absent.
 	TLS *TLSConfig
+
+	// requestURL is the URL GOST sends an HTTP plugin's calls to, set even
+	// when the address is refused, since GOST sends to it anyway.
+	requestURL string
+}
+
+// RequestURL is the URL GOST sends an HTTP plugin's calls to: the addr
+// verbatim, except that GOST's HTTP observer, alone, prepends "http://" to
+// an addr that does not start with "http". It is empty for gRPC.
+func (t Target) RequestURL() string { return t.requestURL }
+
+// requestURL is Target.RequestURL for addr used over t by module m.
+func requestURL(addr string, t Transport, m Module) string {
+	switch {
+	case t != HTTP:
+		return ""
+	case m == Observer && !strings.HasPrefix(addr, "http"):
+		return "http://" + addr
+	}
+	return addr
 }
 
 // UsesTLS reports whether GOST speaks TLS to the plugin: a gRPC plugin with
@@ -45,9 +65,18 @@ func (t Target) ServerName() string {
 // place an address is read; refusals are *AddressError values with a hint,
 // as ParseAddress documents.
 func ParseTarget(cfg Config) (Target, error) {
-	a, err := ParseAddress(cfg.Addr, cfg.Transport, cfg.Module)
+	return targetOf(cfg, ParseAddress)
+}
+
+// targetOf builds the Target of cfg with parse, which is ParseAddress or,
+// where no refusal is reported, parseAddress: the clients keep their
+// target however it parses, and need not ask grpc-go whether GOST would
+// refuse it.
+func targetOf(cfg Config, parse func(string, Transport, Module) (Address, error)) (Target, error) {
+	a, err := parse(cfg.Addr, cfg.Transport, cfg.Module)
 	t := Target{Address: a, TLS: cfg.TLS}
 	t.HTTPS = a.Transport == HTTP && strings.EqualFold(a.Scheme, "https")
+	t.requestURL = requestURL(cfg.Addr, a.Transport, cfg.Module)
 	return t, err
 }
 

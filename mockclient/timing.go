@@ -217,7 +217,9 @@ func (c timedCreds) Clone() credentials.TransportCredentials {
 	return timedCreds{TransportCredentials: c.TransportCredentials.Clone(), clock: c.clock}
 }
 
-// grpcReady reports whether the gRPC connection is ready now.
+// grpcReady reports whether the gRPC connection is ready now; false for a
+// connection that cannot tell (a NewGRPC conn other than a ClientConn).
 func (c *Client) grpcReady() bool {
-	return c.owned != nil && c.owned.GetState() == connectivity.Ready
+	s, ok := c.conn.(interface{ GetState() connectivity.State })
+	return ok && s.GetState() == connectivity.Ready
 }
