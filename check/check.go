@@ -191,13 +191,8 @@ func finish(run *report.Run) {
 // NewClient builds GOST's client for cfg, as mockclient.New does, and
 // explains an address GOST rejects by what GOST then does with module m.
 func NewClient(cfg mockclient.Config, m mockclient.Module) (*mockclient.Client, error) {
-	c, err := mockclient.New(cfg)
-	if errors.Is(err, mockclient.ErrInvalidTarget) {
-		if op, lerr := mockclient.LookupOperation(m, ""); lerr == nil && op.NilClientEffect != "" {
-			return nil, fmt.Errorf("%w; GOST would run this %s plugin without a client: %s", err, m, op.NilClientEffect)
-		}
-	}
-	return c, err
+	cfg.Module = m
+	return mockclient.New(cfg)
 }
 
 // EmbeddedSuites parses the suite of module m in dir of the built-in

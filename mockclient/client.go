@@ -107,7 +107,8 @@ type Client struct {
 var ErrInvalidTarget = errors.New("invalid plugin address")
 
 // New builds GOST's client for cfg. Like GOST it does not connect until the
-// first call.
+// first call. When GOST cannot build a client for the address either, the
+// error says what GOST then does with cfg.Module's plugin.
 func New(cfg Config) (*Client, error) {
 	// ParseTarget may refuse what GOST accepts (it is the stricter check a
 	// command runs first); New takes the address regardless, and detects
@@ -125,7 +126,11 @@ func New(cfg Config) (*Client, error) {
 		}
 		conn, err := newGRPCConn(cfg, c.handshakes)
 		if err != nil {
-			return nil, fmt.Errorf("%w %q: %w", ErrInvalidTarget, cfg.Addr, err)
+			err = fmt.Errorf("%w %q: %w", ErrInvalidTarget, cfg.Addr, err)
+			if op, lerr := LookupOperation(cfg.Module, ""); cfg.Module != "" && lerr == nil && op.NilClientEffect != "" {
+				err = fmt.Errorf("%w; GOST would run this %s plugin without a client: %s", err, cfg.Module, op.NilClientEffect)
+			}
+			return nil, err
 		}
 		c.conn, c.owned = conn, conn
 	case HTTP:

@@ -306,11 +306,14 @@ func (e *explainer) httpPath() *report.Cause {
 	if !e.all(func(o *report.Observation) bool { return o.HTTPStatus == 404 || o.HTTPStatus == 405 }) {
 		return nil
 	}
-	o := &e.sent[0].st.Observation
-	u, err := url.Parse(o.Target)
-	if err != nil {
+	cfg := e.cfg
+	cfg.Module = e.module
+	t, err := mockclient.ParseTarget(cfg)
+	if err != nil || t.URL == nil {
 		return nil
 	}
+	u := new(url.URL)
+	*u = *t.URL
 	u.RawQuery = ""
 	statuses := map[int]bool{}
 	var methods []string

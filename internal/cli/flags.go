@@ -84,13 +84,13 @@ func (o *ConnOptions) auditOptions(now func() time.Time) (probe.AuditOptions, er
 
 // checkTarget validates --addr against --transport, with mockclient's
 // address parser, and GOST's --timeout, and returns the parsed address.
-func (o *ConnOptions) checkTarget(m mockclient.Module) (mockclient.Address, error) {
+func (o *ConnOptions) checkTarget(m mockclient.Module) (mockclient.Target, error) {
 	if o.Addr == "" {
-		return mockclient.Address{}, flagErrorf("--addr is required")
+		return mockclient.Target{}, flagErrorf("--addr is required")
 	}
 	t, err := mockclient.ParseTransport(o.Transport)
 	if err != nil {
-		return mockclient.Address{}, &FlagError{Err: fmt.Errorf("--transport: %w", err)}
+		return mockclient.Target{}, &FlagError{Err: fmt.Errorf("--transport: %w", err)}
 	}
 	addr, err := checkAddr(o.Addr, t, m)
 	if err != nil {
@@ -114,7 +114,7 @@ func (o *ConnOptions) config(m mockclient.Module) (mockclient.Config, error) {
 	if err := checkDuration("--call-timeout", o.CallTimeout, time.Millisecond, maxTimeout, false); err != nil {
 		return mockclient.Config{}, err
 	}
-	cfg := mockclient.Config{Addr: o.Addr, Transport: addr.Transport, Token: o.Token, Timeout: o.Timeout, CallTimeout: o.CallTimeout}
+	cfg := mockclient.Config{Addr: o.Addr, Transport: addr.Transport, Module: m, Token: o.Token, Timeout: o.Timeout, CallTimeout: o.CallTimeout}
 	if o.TLS || o.TLSSecure || o.TLSServerName != "" {
 		cfg.TLS = &mockclient.TLSConfig{Secure: o.TLSSecure, ServerName: o.TLSServerName}
 	}

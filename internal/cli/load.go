@@ -251,7 +251,8 @@ func loadRun(ctx context.Context, opts *LoadOptions) error {
 			conns = opts.Concurrency
 		}
 	}
-	clients, err := loadClients(cfg, opts.Module, conns, opts.httpClient)
+	cfg.Module = opts.Module
+	clients, err := loadmix.Clients(cfg, conns, opts.httpClient)
 	if err != nil {
 		return err
 	}
@@ -316,35 +317,6 @@ func loadRun(ctx context.Context, opts *LoadOptions) error {
 	}
 	res.Redact(func(s string) string { return clip.Redact(s, cfg.Token) })
 	return finishLoad(ctx, opts.IO, res, &opts.Gate, &opts.Out, logErr)
-}
-
-// loadClients builds n gRPC clients (one connection each), or one HTTP
-// client with a keep-alive pool of n, or over hc when it is set.
-func loadClients(cfg mockclient.Config, m mockclient.Module, n int, hc *http.Client) ([]*mockclient.Client, error) {
-	cfg.Lean = true
-	if cfg.Transport == mockclient.HTTP {
-		cfg.HTTPPool = n
-		if hc != nil {
-			c, err := mockclient.NewHTTP(hc, cfg)
-			if err != nil {
-				return nil, err
-			}
-			return []*mockclient.Client{c}, nil
-		}
-		n = 1
-	}
-	var out []*mockclient.Client
-	for range n {
-		c, err := newClient(cfg, m)
-		if err != nil {
-			for _, c := range out {
-				_ = c.Close()
-			}
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, nil
 }
 
 // checkBaseline turns a baseline pass in which no call got a usable answer

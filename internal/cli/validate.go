@@ -149,10 +149,10 @@ func checkOutputFiles(outs []output) error {
 	return nil
 }
 
-// checkAddr parses --addr with mockclient's parser, the one place that
+// checkAddr reads --addr with mockclient.ParseTarget, the one place that
 // interprets an address, and adds what GOST does when it refuses one too.
-func checkAddr(addr string, t mockclient.Transport, m mockclient.Module) (mockclient.Address, error) {
-	a, err := mockclient.ParseAddress(addr, t, m)
+func checkAddr(addr string, t mockclient.Transport, m mockclient.Module) (mockclient.Target, error) {
+	a, err := mockclient.ParseTarget(mockclient.Config{Addr: addr, Transport: t, Module: m})
 	if err == nil {
 		return a, nil
 	}
