@@ -184,8 +184,9 @@ func runLoad(t *testing.T, ctx context.Context, args ...string) (ExitCode, strin
 	return code, errOut.String(), &res
 }
 
+// TestLoadCorrectsStalls asserts real latencies, so it does not run in
+// parallel with the package's other tests, which would slow its fast calls.
 func TestLoadCorrectsStalls(t *testing.T) {
-	t.Parallel()
 	// Every 10th call stalls 200 ms: the stall is the plugin's latency.
 	_, addr := startAuthPlugin(t, func(_ context.Context, n int64, _ *authpb.AuthenticateRequest) (*authpb.AuthenticateReply, error) {
 		if n%10 == 0 {
