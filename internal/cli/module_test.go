@@ -87,7 +87,13 @@ func TestNewCmdModule(t *testing.T) {
 // runMain runs plugincheck in-process and returns the exit code and output.
 func runMain(t *testing.T, args ...string) (ExitCode, string, string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	return runMainWithin(t, time.Minute, args...)
+}
+
+// runMainWithin is runMain with the run cut off after limit.
+func runMainWithin(t *testing.T, limit time.Duration, args ...string) (ExitCode, string, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), limit)
 	defer cancel()
 	ios, _, out, errOut := iostreams.Test()
 	code := Main(ctx, args, ios)
@@ -268,7 +274,9 @@ func TestMainInterrupted(t *testing.T) {
 // than testify can print, so a failure names only what failed.
 func TestDemo(t *testing.T) {
 	t.Parallel()
-	code, stdout, stderr := runMain(t, "demo", "-o", "json")
+	// 26 runs under the race detector take a minute on a loaded 2-core
+	// machine; the bound is for a hang, not for speed.
+	code, stdout, stderr := runMainWithin(t, 10*time.Minute, "demo", "-o", "json")
 	var rep report.Report
 	require.NoError(t, json.Unmarshal([]byte(stdout), &rep), "stderr: %s\nstdout: %s", stderr, clip.Text(stdout, 2000))
 	require.Equal(t, ExitOK, code, "stderr: %s\n%s", stderr, failures(rep))
