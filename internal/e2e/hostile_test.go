@@ -52,6 +52,14 @@ const oneCase = "auth-request-shapes/*/http-proxy-basic"
 // gigabytes.
 const fewCases = "auth-request-shapes/*/http-proxy-*"
 
+// hugeCallTimeout bounds each call of a module run against a plugin
+// sending huge texts. The hostile plugin runs in the test process, under
+// the race detector, and on a loaded machine writing megabytes can take
+// longer than the default 5 s; a first call that times out would make
+// the run "unreachable" (exit 3). These tests are about memory and output
+// bounds, not deadlines.
+const hugeCallTimeout = "1m"
+
 // loadQuiet keeps a load run's progress off standard error, which must
 // hold at most the one line of an error.
 var loadQuiet = []string{"--progress", "off"}
@@ -154,9 +162,20 @@ func (c *capped) String() string {
 // describe summarises a run for failure messages without quoting a huge
 // output.
 func (m measured) describe() string {
-	return fmt.Sprintf("exit %d, peak RSS %d MiB%s, stdout %d bytes, wall %s, stderr:\n%s",
+	return fmt.Sprintf("exit %d, peak RSS %d MiB%s, stdout %d bytes, wall %s, stderr:\n%s\nstdout starts:\n%s",
 		m.code, m.peakRSS>>20, map[bool]string{true: " (killed at the limit)"}[m.killed],
-		m.stdoutSize, m.wall.Round(time.Millisecond), clip(m.stderr, 2000))
+		m.stdoutSize, m.wall.Round(time.Millisecond), clip(m.stderr, 2000), head(m.stdoutPath, 3000))
+}
+
+// head returns the first n bytes of the file at path, or why it cannot.
+func head(path string, n int) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return err.Error()
+	}
+	defer f.Close()
+	b, _ := io.ReadAll(io.LimitReader(f, int64(n)))
+	return string(b)
 }
 
 func clip(s string, n int) string {
@@ -249,17 +268,17 @@ func TestHostileBoundedMemory(t *testing.T) {
 		// A 30 MB literal quoted by encoding/json in every case's error:
 		// issue 9 saw 6.5 GB.
 		{name: "module-huge-number/http", opts: hostile.Options{Mode: hostile.HugeNumber}, tr: "http",
-			args: []string{"-v", "--run", fewCases}, want: 1},
+			args: []string{"-v", "--run", fewCases, "--call-timeout", hugeCallTimeout}, want: 1},
 		{name: "load-c16-huge-number/http", opts: hostile.Options{Mode: hostile.HugeNumber}, tr: "http", load: true,
 			args: []string{"-c", "16", "-d", "2s", "--call-timeout", "10s", "--run", oneCase}, want: 1},
 		// A 9 MB reason phrase: issue 9 saw a 302 MB report. A 4 MiB gRPC
 		// status message, sent 16 times, would make a 64 MiB one.
 		{name: "module-huge-reason/http", opts: hostile.Options{Mode: hostile.HugeReason}, tr: "http",
-			args: []string{"-v", "--run", fewCases}, want: 1},
+			args: []string{"-v", "--run", fewCases, "--call-timeout", hugeCallTimeout}, want: 1},
 		{name: "module-huge-status-message/grpc", opts: hostile.Options{Mode: hostile.HugeReason, Size: 4 << 20}, tr: "grpc",
-			args: []string{"-v", "--run", fewCases}, want: 1},
+			args: []string{"-v", "--run", fewCases, "--call-timeout", hugeCallTimeout}, want: 1},
 		{name: "module-oversize-reply/grpc", opts: hostile.Options{Mode: hostile.EndlessBody}, tr: "grpc",
-			args: []string{"-v", "--run", fewCases}, want: 1},
+			args: []string{"-v", "--run", fewCases, "--call-timeout", hugeCallTimeout}, want: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
