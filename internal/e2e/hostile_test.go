@@ -264,13 +264,13 @@ func TestHostileBoundedMemory(t *testing.T) {
 	}{
 		// 64 callers each reading a 1 GiB body: issue 9 saw 1.6 GB.
 		{name: "load-c64-endless-body/http", opts: hostile.Options{Mode: hostile.EndlessBody}, tr: "http", load: true,
-			args: []string{"-c", "64", "-d", "2s", "--call-timeout", "10s", "--run", oneCase}, want: 1},
+			args: []string{"-c", "64", "-d", "2s", "--call-timeout", hugeCallTimeout, "--run", oneCase}, want: 1},
 		// A 30 MB literal quoted by encoding/json in every case's error:
 		// issue 9 saw 6.5 GB.
 		{name: "module-huge-number/http", opts: hostile.Options{Mode: hostile.HugeNumber}, tr: "http",
 			args: []string{"-v", "--run", fewCases, "--call-timeout", hugeCallTimeout}, want: 1},
 		{name: "load-c16-huge-number/http", opts: hostile.Options{Mode: hostile.HugeNumber}, tr: "http", load: true,
-			args: []string{"-c", "16", "-d", "2s", "--call-timeout", "10s", "--run", oneCase}, want: 1},
+			args: []string{"-c", "16", "-d", "2s", "--call-timeout", hugeCallTimeout, "--run", oneCase}, want: 1},
 		// A 9 MB reason phrase: issue 9 saw a 302 MB report. A 4 MiB gRPC
 		// status message, sent 16 times, would make a 64 MiB one.
 		{name: "module-huge-reason/http", opts: hostile.Options{Mode: hostile.HugeReason}, tr: "http",
