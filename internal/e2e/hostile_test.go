@@ -52,11 +52,11 @@ const oneCase = "auth-request-shapes/*/http-proxy-basic"
 // gigabytes.
 const fewCases = "auth-request-shapes/*/http-proxy-*"
 
-// hugeCallTimeout bounds each call of a module run against a plugin
+// hugeCallTimeout bounds each call of a run against a plugin
 // sending huge texts. The hostile plugin runs in the test process, under
 // the race detector, and on a loaded machine writing megabytes can take
 // longer than the default 5 s; a first call that times out would make
-// the run "unreachable" (exit 3). These tests are about memory and output
+// a module run "unreachable" (exit 3). These tests are about memory and output
 // bounds, not deadlines.
 const hugeCallTimeout = "1m"
 
