@@ -204,14 +204,15 @@ func TestReproducers(t *testing.T) {
 	}
 	grpcurlBuild.wait(t)
 	const token = "repro-token"
-	srv, err := refplugin.Start(t.Context(), refplugin.Options{Token: token})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = srv.Close() })
-
 	for _, m := range mockclient.Modules() {
 		for _, tr := range mockclient.Transports() {
 			t.Run(string(m)+"/"+string(tr), func(t *testing.T) {
 				t.Parallel()
+				// Reference plugins of its own: the sd and ingress plugins
+				// keep state, which parallel subtests must not share.
+				srv, err := refplugin.Start(t.Context(), refplugin.Options{Token: token})
+				require.NoError(t, err)
+				t.Cleanup(func() { _ = srv.Close() })
 				addr := srv.GRPCAddr()
 				if tr == mockclient.HTTP {
 					addr = srv.HTTPURL(string(m))
