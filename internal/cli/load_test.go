@@ -549,11 +549,13 @@ func TestLoadCountsGOSTLevelFailures(t *testing.T) {
 // expects, so --max-error-rate 0 passes for every module and transport.
 func TestLoadReferencePluginsHaveNoGOSTLevelFailures(t *testing.T) {
 	t.Parallel()
-	srv := refServer(t, "", nil)
 	for _, m := range mockclient.Modules() {
 		for _, tr := range []mockclient.Transport{mockclient.GRPC, mockclient.HTTP} {
 			t.Run(string(m)+"/"+string(tr), func(t *testing.T) {
 				t.Parallel()
+				// Reference plugins of its own: the sd and ingress plugins
+				// keep state, which parallel subtests must not share.
+				srv := refServer(t, "", nil)
 				addr := srv.GRPCAddr()
 				if tr == mockclient.HTTP {
 					addr = srv.HTTPURL(string(m))
