@@ -17,6 +17,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,7 +32,8 @@ import (
 
 // What TestMain sets up. The binaries build in the background, each
 // module's in one `go build` process, while the tests that do not need
-// them yet start; a test waits only for the builds it uses.
+// them yet start; a test waits only for the builds it uses. With -run,
+// a build starts only when a test first needs it.
 var (
 	repoRoot string
 	binDir   string // holds plugincheck, peakrss and grpcurl
@@ -86,10 +88,16 @@ func run(m *testing.M) int {
 		exampleBins, err = upstream.BuildExamples(ctx, upstream.Examples(), filepath.Join(dir, "examples"))
 		return err
 	})
+	builds := []*background{mainBuild, grpcurlBuild, examplesBuild}
+	if flag.Lookup("test.run").Value.String() == "" {
+		for _, b := range builds {
+			b.start()
+		}
+	}
 	code := m.Run()
 	cancel()
-	for _, b := range []*background{mainBuild, grpcurlBuild, examplesBuild} {
-		<-b.done // before the directory is removed
+	for _, b := range builds {
+		b.finish() // before the directory is removed
 	}
 	return code
 }
@@ -97,25 +105,43 @@ func run(m *testing.M) int {
 // background is one piece of TestMain's setup, running while the tests
 // start.
 type background struct {
+	once sync.Once
+	f    func() error
 	done chan struct{}
 	err  error
 }
 
 func inBackground(f func() error) *background {
-	b := &background{done: make(chan struct{})}
-	go func() {
-		defer close(b.done)
-		b.err = f()
-	}()
-	return b
+	return &background{f: f, done: make(chan struct{})}
 }
 
-// wait blocks until the setup is done (its own context bounds it) and
-// fails the test if it failed.
+// start runs the setup in the background, once.
+func (b *background) start() {
+	b.once.Do(func() {
+		go func() {
+			defer close(b.done)
+			b.err = b.f()
+		}()
+	})
+}
+
+// wait starts the setup if need be, blocks until it is done (its own
+// context bounds it) and fails the test if it failed.
 func (b *background) wait(t *testing.T) {
 	t.Helper()
+	b.start()
 	<-b.done
 	require.NoError(t, b.err)
+}
+
+// finish waits for a setup that started; one that never started never
+// will.
+func (b *background) finish() {
+	started := true
+	b.once.Do(func() { started = false })
+	if started {
+		<-b.done
+	}
 }
 
 // result is one plugincheck invocation.
