@@ -502,6 +502,13 @@ func failedChecks(t *testing.T, js []byte) []string {
 	return out
 }
 
+// answeredCallTimeout is the call timeout of the runs whose first call
+// must be answered: on a loaded machine a first gRPC call, connection
+// and all, to a plugin in the race-instrumented test process can take
+// over a second, and timing it out would make the run "unreachable"
+// (exit 3). The calls that hang wait this long, in parallel subtests.
+const answeredCallTimeout = "5s"
+
 // TestHostileHang: against a plugin that stops answering, plugincheck ends
 // within its own deadlines (-d, --call-timeout) and exits with the right
 // code: 3 when the plugin never answered, 1 when it answered and then
@@ -523,13 +530,13 @@ func TestHostileHang(t *testing.T) {
 		{name: "load-never/http", tr: "http", load: true, args: []string{"-d", "2s", "--call-timeout", "500ms", "--run", oneCase}, want: 3},
 		{name: "load-never/grpc", tr: "grpc", load: true, args: []string{"-d", "2s", "--call-timeout", "500ms", "--run", oneCase}, want: 3},
 		// Answers the first pass, then hangs: every measured call fails.
-		{name: "load-after-1/http", tr: "http", load: true, n: 1, args: []string{"-d", "2s", "--call-timeout", "1s", "--run", oneCase}, want: 1},
-		{name: "load-after-1/grpc", tr: "grpc", load: true, n: 1, args: []string{"-d", "2s", "--call-timeout", "1s", "--run", oneCase}, want: 1},
+		{name: "load-after-1/http", tr: "http", load: true, n: 1, args: []string{"-d", "2s", "--call-timeout", answeredCallTimeout, "--run", oneCase}, want: 1},
+		{name: "load-after-1/grpc", tr: "grpc", load: true, n: 1, args: []string{"-d", "2s", "--call-timeout", answeredCallTimeout, "--run", oneCase}, want: 1},
 		{name: "module-never/http", tr: "http", args: []string{"--call-timeout", "500ms", "--run", oneCase}, want: 3},
 		{name: "module-never/grpc", tr: "grpc", args: []string{"--call-timeout", "500ms", "--run", oneCase}, want: 3},
 		// The case's first call is answered, its repeat is not.
-		{name: "module-after-1/http", tr: "http", n: 1, args: []string{"--call-timeout", "1s", "--run", oneCase}, want: 1},
-		{name: "module-after-1/grpc", tr: "grpc", n: 1, args: []string{"--call-timeout", "1s", "--run", oneCase}, want: 1},
+		{name: "module-after-1/http", tr: "http", n: 1, args: []string{"--call-timeout", answeredCallTimeout, "--run", oneCase}, want: 1},
+		{name: "module-after-1/grpc", tr: "grpc", n: 1, args: []string{"--call-timeout", answeredCallTimeout, "--run", oneCase}, want: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
