@@ -63,7 +63,10 @@ func rawHTTPServer(t *testing.T, response func(w io.Writer)) string {
 
 func TestPluginTextIsCut(t *testing.T) {
 	t.Parallel()
-	literal := strings.Repeat("9", 30<<20)
+	// Megabytes, thousands of times MaxErrorText: what matters is that the
+	// text passes the bound, not by how much; issue 9's 30 MB would only
+	// cost seconds of decoding under the race detector.
+	literal := strings.Repeat("9", 4<<20)
 	reason := strings.Repeat("r", 8<<20)
 	tests := []struct {
 		name    string
@@ -73,9 +76,9 @@ func TestPluginTextIsCut(t *testing.T) {
 		check func(t *testing.T, err error)
 	}{
 		{
-			name: "30 MB number literal in an HTTP reply",
+			name: "4 MiB number literal in an HTTP reply",
 			call: func(t *testing.T) Observation {
-				// Scanning 30 MB takes long under the race detector.
+				// Scanning megabytes takes long under the race detector.
 				c, _ := newHTTPTestClient(t, Config{CallTimeout: slowTimeout}, "/limiter", replyWith(200, `{"in":`+literal+`}`))
 				return c.Limit(t.Context(), LimiterRequest{}).Observation
 			},

@@ -69,11 +69,17 @@ func mockConfig(p *config.PluginConfig) mockclient.Config {
 	return cfg
 }
 
+// shippedSuites parses the shipped fixtures once for every test: built-in,
+// reference and example suites.
+var shippedSuites = sync.OnceValues(func() ([]*suites.Suite, error) {
+	return suites.Parse(fixtures.FS, fixtures.BuiltinDir, fixtures.ReferenceDir, fixtures.ExamplesDir)
+})
+
 // fixtureRequests returns the requests of every shipped fixture case of the
-// operation: built-in, reference and example suites.
+// operation. The suites are shared, so callers only read the requests.
 func fixtureRequests(t *testing.T, m mockclient.Module, op string) []any {
 	t.Helper()
-	ss, err := suites.Parse(fixtures.FS, fixtures.BuiltinDir, fixtures.ReferenceDir, fixtures.ExamplesDir)
+	ss, err := shippedSuites()
 	require.NoError(t, err)
 	var out []any
 	for _, s := range ss {
@@ -112,7 +118,10 @@ func genericFaults(t mockclient.Transport) []reply {
 		{Name: "garbage", Status: 200, Body: "<html>not json</html>"},
 		{Name: "empty-object", Status: 200, Body: "{}"},
 		{Name: "array", Status: 200, Body: "[]"},
-		{Name: "oversized", Status: 200, Body: `{"padding":"` + string(bytes.Repeat([]byte("x"), 8<<20)) + `"}`},
+		// Far over every buffer and per-read chunk of both clients, far
+		// under plugincheck's 32 MiB cap: both read and decode it. More
+		// would only cost seconds of JSON decoding per call.
+		{Name: "oversized", Status: 200, Body: `{"padding":"` + string(bytes.Repeat([]byte("x"), 1<<20)) + `"}`},
 	}
 }
 

@@ -118,18 +118,26 @@ func findingCodes(a report.TLS) []string {
 	return out
 }
 
+// slowHandshake is how long the slow servers below wait in each TLS
+// handshake: over the 1 s grpc-go gives GOST's first gRPC connect and over
+// the 1 s from which plugincheck calls an HTTP handshake slow, under the
+// 1.6 s (±20 %) of grpc-go's second attempt or the third's 2.56 s. A busy
+// machine only makes a handshake slower, which keeps the first two true;
+// grpc-go's growing deadlines take care of the last.
+const slowHandshake = 1500 * time.Millisecond
+
 // TestTLSDeadlines pins the deadlines GOST's own clients put on a plugin's
 // TLS handshake, and plugincheck's verdicts on them:
 //   - gRPC: x dials with backoff.DefaultConfig and no MinConnectTimeout,
-//     so grpc-go gives the first connect 1 s; a 3 s handshake fails GOST's
-//     first call (Unavailable), and mockclient's, while plugincheck's audit
-//     says GOST connects only later (grpc-slow-connect).
+//     so grpc-go gives the first connect 1 s; a slower handshake fails
+//     GOST's first call (Unavailable), and mockclient's, while plugincheck's
+//     audit says GOST connects only later (grpc-slow-connect).
 //   - gRPC: later attempts get 1.6 s, 2.56 s … (±20 %), so GOST does
-//     connect to a plugin whose handshake takes 1.5 s: the row is "yes".
-//   - HTTP: GOST's transport sets no TLSHandshakeTimeout, so a 4 s
-//     handshake, well over plugincheck's 3 s probe timeout, still succeeds,
-//     and the matrix says yes (slow-tls-handshake); with GOST's `timeout`
-//     of 2 s the same call fails, and the matrix says no.
+//     connect to that plugin in the end: the row is "yes".
+//   - HTTP: GOST's transport sets no TLSHandshakeTimeout, so the slow
+//     handshake succeeds, and the matrix says yes (slow-tls-handshake);
+//     with a GOST `timeout` shorter than the handshake the same call fails,
+//     and the matrix says no.
 func TestTLSDeadlines(t *testing.T) {
 	t.Parallel()
 	ca, err := testcert.NewCA("parity CA")
@@ -139,15 +147,15 @@ func TestTLSDeadlines(t *testing.T) {
 
 	t.Run("grpc/first connect gets 1 s", func(t *testing.T) {
 		t.Parallel()
-		srv := startSlowServer(t, mockclient.GRPC, cert, 3*time.Second)
+		srv := startSlowServer(t, mockclient.GRPC, cert, slowHandshake)
 		p := &config.PluginConfig{Type: "grpc", Addr: srv.addr, TLS: &config.TLSConfig{}}
 		audit := auditRow(t, mockConfig(p))
 
 		ctx, cancel := context.WithTimeout(t.Context(), callTimeout)
 		defer cancel()
-		// The handshake ends after 3 s, well inside the call's 10 s: only
-		// GOST's own connect deadline can fail the call.
-		assert.False(t, gostCall(ctx, srv, gostAuth(t, p)), "GOST's first call reached a plugin whose handshake takes 3 s")
+		// The handshake ends well inside the call's 10 s: only GOST's own
+		// connect deadline can fail the call.
+		assert.False(t, gostCall(ctx, srv, gostAuth(t, p)), "GOST's first call reached a plugin whose handshake takes %s", slowHandshake)
 
 		mc, err := mockclient.New(mockConfig(p))
 		require.NoError(t, err)
@@ -165,7 +173,7 @@ func TestTLSDeadlines(t *testing.T) {
 
 	t.Run("grpc/later attempts connect", func(t *testing.T) {
 		t.Parallel()
-		srv := startSlowServer(t, mockclient.GRPC, cert, 1500*time.Millisecond)
+		srv := startSlowServer(t, mockclient.GRPC, cert, slowHandshake)
 		p := &config.PluginConfig{Type: "grpc", Addr: srv.addr, TLS: &config.TLSConfig{}}
 		audit := auditRow(t, mockConfig(p))
 		gost := gostAuth(t, p)
@@ -183,7 +191,7 @@ func TestTLSDeadlines(t *testing.T) {
 		for !reached {
 			select {
 			case <-wait.Done():
-				t.Fatal("GOST's client never connected to a plugin whose handshake takes 1.5 s")
+				t.Fatalf("GOST's client never connected to a plugin whose handshake takes %s", slowHandshake)
 			case <-tick.C:
 				cctx, cancel := context.WithTimeout(wait, callTimeout)
 				reached = gostCall(cctx, srv, gost)
@@ -203,18 +211,18 @@ func TestTLSDeadlines(t *testing.T) {
 		wantFinding string
 	}{
 		{name: "http/no handshake deadline", want: true, wantFinding: "slow-tls-handshake"},
-		{name: "http/GOST's timeout bounds the handshake", timeout: 2 * time.Second, wantFinding: "handshake-timeout"},
+		{name: "http/GOST's timeout bounds the handshake", timeout: slowHandshake / 3, wantFinding: "handshake-timeout"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			srv := startSlowServer(t, mockclient.HTTP, cert, 4*time.Second)
+			srv := startSlowServer(t, mockclient.HTTP, cert, slowHandshake)
 			p := &config.PluginConfig{Type: "http", Addr: srv.addrFor(mockclient.Auth), TLS: &config.TLSConfig{}, Timeout: tt.timeout}
 			audit := auditRow(t, mockConfig(p))
 
 			ctx, cancel := context.WithTimeout(t.Context(), callTimeout)
 			defer cancel()
 			got := gostCall(ctx, srv, gostAuth(t, p))
-			assert.Equal(t, tt.want, got, "GOST's call reached a plugin whose handshake takes 4 s")
+			assert.Equal(t, tt.want, got, "GOST's call reached a plugin whose handshake takes %s", slowHandshake)
 
 			a := <-audit
 			row := configured(t, a)

@@ -162,20 +162,30 @@ func TestTokenEchoIsRedacted(t *testing.T) {
 	}
 }
 
+// hugeText is the size of the plugin texts TestHugePluginTextsStayBounded
+// sends: four times the 1 MiB bound on every output, and thousands of
+// times clip.Size, so that one uncut copy alone would break the bound.
+// Larger texts prove nothing more: the cut does not depend on the size,
+// and decoding megabytes under the race detector costs seconds per
+// megabyte. (The memory bound for issue 9's 30 MB texts is proven on the
+// real binary, in internal/e2e's TestHostileBoundedMemory.)
+const hugeText = 4 << 20
+
 // TestHugePluginTextsStayBounded runs module runs against plugins sending
-// a 30 MB number literal or a 9 MB reason phrase: the report stays small
+// a huge number literal or a huge reason phrase: the report stays small
 // and each error text is cut.
 func TestHugePluginTextsStayBounded(t *testing.T) {
 	t.Parallel()
-	literal := strings.Repeat("7", 30<<20)
-	reason := strings.Repeat("r", 9<<20)
+	literal := strings.Repeat("7", hugeText)
+	reason := strings.Repeat("r", hugeText)
 	tests := []struct {
 		name, module, addr, want string
-		// run selects the cases; each repeats the plugin's text.
+		// run selects a few cases; each repeats the plugin's text in
+		// each of its calls, so that texts kept uncut would add up.
 		run string
 	}{
 		{
-			name:   "30 MB number literal",
+			name:   "huge number literal",
 			module: "limiter",
 			addr: func() string {
 				url, _ := startHandlerPlugin(t, func(w http.ResponseWriter, r *http.Request) {
@@ -185,10 +195,10 @@ func TestHugePluginTextsStayBounded(t *testing.T) {
 				return url + "/limiter"
 			}(),
 			want: "json: cannot unmarshal number 777",
-			run:  "conn-scope-*",
+			run:  "conn-scope-tcp,conn-scope-ipv6",
 		},
 		{
-			name:   "9 MB reason phrase",
+			name:   "huge reason phrase",
 			module: "auth",
 			addr: rawHTTPPlugin(t, func(w io.Writer, _ *http.Request) {
 				bw := bufio.NewWriter(w)
@@ -196,14 +206,14 @@ func TestHugePluginTextsStayBounded(t *testing.T) {
 				_ = bw.Flush()
 			}) + "/auth",
 			want: "HTTP status 500 rrr",
-			run:  "*",
+			run:  "http-proxy-*",
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			// A few cases, each call bounded generously: moving 30 MB
-			// per call is slow under the race detector.
+			// A few cases, each call bounded generously: moving
+			// megabytes per call is slow under the race detector.
 			base := []string{tt.module, "--addr", tt.addr, "--run", tt.run, "--call-timeout", "3m"}
 			for _, args := range [][]string{
 				append(base[:len(base):len(base)], "-o", "text"),

@@ -155,20 +155,24 @@ func TestMainValidAddressForms(t *testing.T) {
 	tests := []struct {
 		name   string
 		args   []string
+		passes string // the run that passes (see assertPasses)
 		stdout string
 	}{
-		{"host:port", []string{"auth", "--addr", srv.GRPCAddr(), "--run", "accepts-gost", "--fixtures", "../../fixtures/reference/auth.yaml"}, "PASS  auth/grpc"},
-		{"dns resolver", []string{"auth", "--addr", "dns:///" + srv.GRPCAddr(), "--run", "accepts-gost", "--fixtures", "../../fixtures/reference/auth.yaml"}, "PASS  auth/grpc"},
-		{"passthrough", []string{"auth", "--addr", "passthrough:///" + srv.GRPCAddr(), "--run", "accepts-gost", "--fixtures", "../../fixtures/reference/auth.yaml"}, "PASS  auth/grpc"},
-		{"http url with query", []string{"auth", "--addr", srv.HTTPURL("auth") + "?tenant=a", "--run", "accepts-gost", "--fixtures", "../../fixtures/reference/auth.yaml"}, "PASS  auth/http"},
-		{"tls audit", []string{"tls", "--addr", srv.GRPCAddr()}, "PASS"},
-		{"load", []string{"load", "auth", "--addr", "dns:///" + srv.GRPCAddr(), "-n", "20", "-d", "1m"}, "calls"},
+		{name: "host:port", args: []string{"auth", "--addr", srv.GRPCAddr(), "--run", "accepts-gost", "--fixtures", "../../fixtures/reference/auth.yaml"}, passes: "auth/grpc"},
+		{name: "dns resolver", args: []string{"auth", "--addr", "dns:///" + srv.GRPCAddr(), "--run", "accepts-gost", "--fixtures", "../../fixtures/reference/auth.yaml"}, passes: "auth/grpc"},
+		{name: "passthrough", args: []string{"auth", "--addr", "passthrough:///" + srv.GRPCAddr(), "--run", "accepts-gost", "--fixtures", "../../fixtures/reference/auth.yaml"}, passes: "auth/grpc"},
+		{name: "http url with query", args: []string{"auth", "--addr", srv.HTTPURL("auth") + "?tenant=a", "--run", "accepts-gost", "--fixtures", "../../fixtures/reference/auth.yaml"}, passes: "auth/http"},
+		{name: "tls audit", args: []string{"tls", "--addr", srv.GRPCAddr()}, passes: "tls/grpc"},
+		{name: "load", args: []string{"load", "auth", "--addr", "dns:///" + srv.GRPCAddr(), "-n", "20", "-d", "1m"}, stdout: "calls"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			code, stdout, stderr := runMain(t, tt.args...)
 			require.Equal(t, ExitOK, code, "stderr: %s\n%s", stderr, stdout)
+			if tt.passes != "" {
+				assertPasses(t, stdout, tt.passes)
+			}
 			assert.Contains(t, stdout, tt.stdout)
 		})
 	}

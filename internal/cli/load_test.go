@@ -184,8 +184,9 @@ func runLoad(t *testing.T, ctx context.Context, args ...string) (ExitCode, strin
 	return code, errOut.String(), &res
 }
 
+// TestLoadCorrectsStalls asserts real latencies, so it does not run in
+// parallel with the package's other tests, which would slow its fast calls.
 func TestLoadCorrectsStalls(t *testing.T) {
-	t.Parallel()
 	// Every 10th call stalls 200 ms: the stall is the plugin's latency.
 	_, addr := startAuthPlugin(t, func(_ context.Context, n int64, _ *authpb.AuthenticateRequest) (*authpb.AuthenticateReply, error) {
 		if n%10 == 0 {
@@ -548,11 +549,13 @@ func TestLoadCountsGOSTLevelFailures(t *testing.T) {
 // expects, so --max-error-rate 0 passes for every module and transport.
 func TestLoadReferencePluginsHaveNoGOSTLevelFailures(t *testing.T) {
 	t.Parallel()
-	srv := refServer(t, "", nil)
 	for _, m := range mockclient.Modules() {
 		for _, tr := range []mockclient.Transport{mockclient.GRPC, mockclient.HTTP} {
 			t.Run(string(m)+"/"+string(tr), func(t *testing.T) {
 				t.Parallel()
+				// Reference plugins of its own: the sd and ingress plugins
+				// keep state, which parallel subtests must not share.
+				srv := refServer(t, "", nil)
 				addr := srv.GRPCAddr()
 				if tr == mockclient.HTTP {
 					addr = srv.HTTPURL(string(m))

@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/plugincheck/plugincheck/clip"
 	"github.com/plugincheck/plugincheck/internal/iostreams"
 	"github.com/plugincheck/plugincheck/internal/refplugin"
 	"github.com/plugincheck/plugincheck/internal/testcert"
@@ -85,7 +87,13 @@ func TestNewCmdModule(t *testing.T) {
 // runMain runs plugincheck in-process and returns the exit code and output.
 func runMain(t *testing.T, args ...string) (ExitCode, string, string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	return runMainWithin(t, time.Minute, args...)
+}
+
+// runMainWithin is runMain with the run cut off after limit.
+func runMainWithin(t *testing.T, limit time.Duration, args ...string) (ExitCode, string, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), limit)
 	defer cancel()
 	ios, _, out, errOut := iostreams.Test()
 	code := Main(ctx, args, ios)
@@ -136,9 +144,11 @@ func TestMainExitCodes(t *testing.T) {
 		code   ExitCode
 		stderr string
 		stdout string
+		// passes is the run that passes (see assertPasses).
+		passes string
 	}{
-		{name: "passes", args: []string{"auth", "--addr", plain.GRPCAddr()}, code: ExitOK, stdout: "PASS  auth/grpc"},
-		{name: "passes over http", args: []string{"bypass", "--addr", plain.HTTPURL("bypass")}, code: ExitOK, stdout: "PASS  bypass/http"},
+		{name: "passes", args: []string{"auth", "--addr", plain.GRPCAddr()}, code: ExitOK, passes: "auth/grpc"},
+		{name: "passes over http", args: []string{"bypass", "--addr", plain.HTTPURL("bypass")}, code: ExitOK, passes: "bypass/http"},
 		{name: "expectation fails", args: []string{"auth", "--addr", plain.GRPCAddr(), "--fixtures", failing}, code: ExitFailed, stdout: "ok: got true, want false"},
 		{name: "warning passes", args: []string{"auth", "--addr", plain.GRPCAddr(), "--fixtures", warning, "--builtin=false"}, code: ExitOK, stdout: "WARN"},
 		{name: "strict warning fails", args: []string{"auth", "--addr", plain.GRPCAddr(), "--fixtures", warning, "--builtin=false", "--strict"}, code: ExitFailed},
@@ -176,12 +186,31 @@ func TestMainExitCodes(t *testing.T) {
 			if tt.stdout != "" {
 				assert.Contains(t, stdout, tt.stdout)
 			}
+			if tt.passes != "" {
+				assertPasses(t, stdout, tt.passes)
+			}
 			if stderr != "" {
 				assert.Equal(t, 1, strings.Count(stderr, "\n"), "errors are one line: %q", stderr)
 				assert.NotContains(t, stderr, "goroutine ", "no stack traces")
 			}
 		})
 	}
+}
+
+// assertPasses asserts that the text report shows the run or case id as
+// passed, or as warned only because the machine is slow: a gRPC connect
+// slower than the 1 s grpc-go gives GOST's first attempt
+// (grpc-slow-connect), or a step over the default latency budget. On a
+// loaded machine those warnings are the right verdicts, so a test that
+// wants a pass must accept them rather than depend on a fast machine.
+func assertPasses(t *testing.T, stdout, id string) {
+	t.Helper()
+	if regexp.MustCompile(`(?m)^\s*PASS  ` + regexp.QuoteMeta(id) + `\s`).MatchString(stdout) {
+		return
+	}
+	assert.Regexp(t, `(?m)^\s*WARN  `+regexp.QuoteMeta(id)+`\s`, stdout, "%s neither passed nor warned", id)
+	slow := strings.Contains(stdout, "finding grpc-slow-connect") || strings.Contains(stdout, "over plugincheck's")
+	assert.True(t, slow, "%s warned, and not for a slow connect or call:\n%s", id, stdout)
 }
 
 func TestMainOutputs(t *testing.T) {
@@ -191,7 +220,7 @@ func TestMainOutputs(t *testing.T) {
 	jsonFile, junitFile := filepath.Join(dir, "r.json"), filepath.Join(dir, "r.xml")
 	code, stdout, stderr := runMain(t, "auth", "--addr", srv.GRPCAddr(), "--token", "s3cret", "-o", "text", "-o", "json="+jsonFile, "-o", "junit="+junitFile)
 	require.Equal(t, ExitOK, code, stderr)
-	assert.Contains(t, stdout, "PASS  auth/grpc")
+	assertPasses(t, stdout, "auth/grpc")
 	assert.NotContains(t, stdout, "\x1b[", "no colour when stdout is not a terminal")
 	assert.NotContains(t, stdout, "s3cret", "the token is redacted")
 
@@ -241,23 +270,64 @@ func TestMainInterrupted(t *testing.T) {
 	assert.Equal(t, ExitInterrupted, Main(ctx, []string{"auth", "--addr", srv.GRPCAddr()}, ios))
 }
 
+// TestDemo runs the demo, one module per subtest (--modules), so that the
+// 26 runs under the race detector spread over the CPUs instead of taking
+// half a minute one after another. Its report is megabytes of JSON on lines
+// longer than testify can print, so a failure names only what failed.
 func TestDemo(t *testing.T) {
 	t.Parallel()
-	code, stdout, stderr := runMain(t, "demo", "-o", "json")
-	require.Equal(t, ExitOK, code, "stderr: %s\n%s", stderr, stdout)
-	var rep report.Report
-	require.NoError(t, json.Unmarshal([]byte(stdout), &rep))
-	seen := map[string]bool{}
-	for _, run := range rep.Runs {
-		seen[run.Module+"/"+run.Transport] = true
-		assert.NotEqual(t, report.Fail, run.Status, "%s/%s", run.Module, run.Transport)
-	}
 	for _, m := range mockclient.Modules() {
-		for _, tr := range mockclient.Transports() {
-			assert.True(t, seen[string(m)+"/"+string(tr)], "demo covers %s over %s", m, tr)
+		t.Run(string(m), func(t *testing.T) {
+			t.Parallel()
+			// The bound is for a hang, not for speed.
+			code, stdout, stderr := runMainWithin(t, 10*time.Minute, "demo", "--modules", string(m), "-o", "json")
+			var rep report.Report
+			require.NoError(t, json.Unmarshal([]byte(stdout), &rep), "stderr: %s\nstdout: %s", stderr, clip.Text(stdout, 2000))
+			require.Equal(t, ExitOK, code, "stderr: %s\n%s", stderr, failures(rep))
+			var got []string
+			for _, run := range rep.Runs {
+				got = append(got, run.Module+"/"+run.Transport)
+				assert.NotEqual(t, report.Fail, run.Status, "%s/%s", run.Module, run.Transport)
+			}
+			assert.Equal(t, []string{string(m) + "/grpc", string(m) + "/http"}, got, "demo covers %s over both transports", m)
+		})
+	}
+}
+
+// failures lists a report's failed runs, with their diagnosis and causes,
+// and its failed cases, with their failed checks, each line cut short.
+func failures(rep report.Report) string {
+	var b strings.Builder
+	line := func(indent, s string) { b.WriteString(indent + clip.Text(s, 400) + "\n") }
+	for _, run := range rep.Runs {
+		if run.Status != report.Fail {
+			continue
+		}
+		line("", "FAIL run "+run.Module+"/"+run.Transport+": "+run.Diagnosis)
+		for _, c := range run.Causes {
+			line("  ", "cause "+c.Code+" ("+string(c.Status)+"): "+c.Text)
+		}
+		for _, c := range run.Cases {
+			if c.Status != report.Fail {
+				continue
+			}
+			line("  ", "FAIL case "+c.ID)
+			for _, st := range c.Steps {
+				for _, ch := range st.Checks {
+					if ch.Status == report.Fail {
+						line("    ", ch.Name+": "+ch.Message)
+					}
+				}
+				if st.Observation.Error != "" {
+					line("    ", "error: "+st.Observation.Error)
+				}
+			}
 		}
 	}
-	assert.Len(t, rep.Runs, 26)
+	if b.Len() == 0 {
+		return "(no failed run in the report)"
+	}
+	return b.String()
 }
 
 func tlsConfig(cert tls.Certificate) *tls.Config {

@@ -8,13 +8,16 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -27,18 +30,40 @@ import (
 	"github.com/plugincheck/plugincheck/report"
 )
 
-// Built once in TestMain.
+// What TestMain sets up. The binaries build in the background, each
+// module's in one `go build` process, while the tests that do not need
+// them yet start; a test waits only for the builds it uses. With -run,
+// a build starts only when a test first needs it.
 var (
-	binDir      string // holds plugincheck and grpcurl
-	plugincheck string
-	repoRoot    string
+	repoRoot string
+	binDir   string // holds plugincheck, peakrss and grpcurl
+	// plugincheck and peakRSSPath are built by mainBuild.
+	plugincheck, peakRSSPath string
+	mainBuild                *background
+	grpcurlBuild             *background
+	// exampleBins holds the go-gost/plugin example binaries by
+	// Example.Name, built by examplesBuild.
+	exampleBins   map[string]string
+	examplesBuild *background
 )
+
+// e2eParallel is how many subtests run at once unless -parallel is given.
+// The tests mostly wait on child processes, real deadlines and loopback
+// servers, not on the test process's CPU, so go test's default of
+// GOMAXPROCS would leave the machine idle.
+func e2eParallel() int { return 4 * runtime.GOMAXPROCS(0) }
 
 func TestMain(m *testing.M) {
 	os.Exit(run(m))
 }
 
 func run(m *testing.M) int {
+	flag.Parse()
+	parallelSet := false
+	flag.Visit(func(f *flag.Flag) { parallelSet = parallelSet || f.Name == "test.parallel" })
+	if !parallelSet {
+		_ = flag.Set("test.parallel", strconv.Itoa(e2eParallel()))
+	}
 	_, file, _, _ := runtime.Caller(0)
 	repoRoot = filepath.Join(filepath.Dir(file), "..", "..")
 	dir, err := os.MkdirTemp("", "plugincheck-e2e-")
@@ -50,18 +75,73 @@ func run(m *testing.M) int {
 	binDir = dir
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	plugincheck = filepath.Join(dir, "plugincheck")
-	build := exec.CommandContext(ctx, "go", "build", "-o", plugincheck, "./cmd/plugincheck")
-	build.Dir = repoRoot
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build plugincheck: %v\n%s", err, out)
-		return 1
+
+	plugincheck, peakRSSPath = filepath.Join(dir, "plugincheck"), filepath.Join(dir, "peakrss")
+	mainBuild = inBackground(func() error {
+		return upstream.GoBuild(ctx, repoRoot, dir, "./cmd/plugincheck", "./internal/hostile/peakrss")
+	})
+	grpcurlBuild = inBackground(func() error {
+		_, err := upstream.BuildTool(ctx, upstream.Grpcurl, dir)
+		return err
+	})
+	examplesBuild = inBackground(func() (err error) {
+		exampleBins, err = upstream.BuildExamples(ctx, upstream.Examples(), filepath.Join(dir, "examples"))
+		return err
+	})
+	builds := []*background{mainBuild, grpcurlBuild, examplesBuild}
+	if flag.Lookup("test.run").Value.String() == "" {
+		for _, b := range builds {
+			b.start()
+		}
 	}
-	if _, err := upstream.BuildTool(ctx, upstream.Grpcurl, dir); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
+	code := m.Run()
+	cancel()
+	for _, b := range builds {
+		b.finish() // before the directory is removed
 	}
-	return m.Run()
+	return code
+}
+
+// background is one piece of TestMain's setup, running while the tests
+// start.
+type background struct {
+	once sync.Once
+	f    func() error
+	done chan struct{}
+	err  error
+}
+
+func inBackground(f func() error) *background {
+	return &background{f: f, done: make(chan struct{})}
+}
+
+// start runs the setup in the background, once.
+func (b *background) start() {
+	b.once.Do(func() {
+		go func() {
+			defer close(b.done)
+			b.err = b.f()
+		}()
+	})
+}
+
+// wait starts the setup if need be, blocks until it is done (its own
+// context bounds it) and fails the test if it failed.
+func (b *background) wait(t *testing.T) {
+	t.Helper()
+	b.start()
+	<-b.done
+	require.NoError(t, b.err)
+}
+
+// finish waits for a setup that started; one that never started never
+// will.
+func (b *background) finish() {
+	started := true
+	b.once.Do(func() { started = false })
+	if started {
+		<-b.done
+	}
 }
 
 // result is one plugincheck invocation.
@@ -72,6 +152,7 @@ type result struct {
 
 func runPlugincheck(t *testing.T, args ...string) result {
 	t.Helper()
+	mainBuild.wait(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, plugincheck, args...)
@@ -123,11 +204,10 @@ func TestUpstreamAuthNeedsToken(t *testing.T) {
 
 func startExample(t *testing.T, ex upstream.Example) *upstream.Server {
 	t.Helper()
+	examplesBuild.wait(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
-	bin, err := upstream.Build(ctx, ex, t.TempDir())
-	require.NoError(t, err)
-	srv, err := upstream.Start(ctx, bin)
+	srv, err := upstream.Start(ctx, exampleBins[ex.Name()])
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = srv.Stop() })
 	return srv
@@ -148,15 +228,17 @@ func TestReproducers(t *testing.T) {
 	if _, err := exec.LookPath("curl"); err != nil {
 		t.Fatalf("curl is required: %v", err)
 	}
+	grpcurlBuild.wait(t)
 	const token = "repro-token"
-	srv, err := refplugin.Start(t.Context(), refplugin.Options{Token: token})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = srv.Close() })
-
 	for _, m := range mockclient.Modules() {
 		for _, tr := range mockclient.Transports() {
 			t.Run(string(m)+"/"+string(tr), func(t *testing.T) {
 				t.Parallel()
+				// Reference plugins of its own: the sd and ingress plugins
+				// keep state, which parallel subtests must not share.
+				srv, err := refplugin.Start(t.Context(), refplugin.Options{Token: token})
+				require.NoError(t, err)
+				t.Cleanup(func() { _ = srv.Close() })
 				addr := srv.GRPCAddr()
 				if tr == mockclient.HTTP {
 					addr = srv.HTTPURL(string(m))

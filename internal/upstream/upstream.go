@@ -6,16 +6,20 @@ package upstream
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -70,9 +74,93 @@ func testdata(name string) string {
 	return filepath.Join(filepath.Dir(file), "testdata", name)
 }
 
-// Build compiles the example into dir and returns the binary's path.
-func Build(ctx context.Context, e Example, dir string) (string, error) {
-	return goBuild(ctx, testdata("examples"), e.Package, filepath.Join(dir, strings.ReplaceAll(e.Name(), "/", "-")))
+// BuildExamples compiles every example in es into dir and returns each
+// binary's path by Example.Name, with one `go build` of all of them.
+// `go build -o DIR/` names each binary after its package's last path
+// element, and the examples share three ("grpc", "http", "example"), so
+// each example's source files (one main.go each, as `go list` finds them
+// in the module cache, which go.sum verifies) are copied into a package
+// named after the example, in a copy of the examples module.
+func BuildExamples(ctx context.Context, es []Example, dir string) (map[string]string, error) {
+	pkgs := make([]string, 0, len(es))
+	for _, e := range es {
+		pkgs = append(pkgs, e.Package)
+	}
+	found, err := listPackages(ctx, testdata("examples"), pkgs)
+	if err != nil {
+		return nil, err
+	}
+	src, binDir := filepath.Join(dir, "src"), filepath.Join(dir, "bin")
+	for _, f := range []string{"go.mod", "go.sum"} {
+		if err := copyFile(filepath.Join(testdata("examples"), f), filepath.Join(src, f)); err != nil {
+			return nil, err
+		}
+	}
+	bins := make(map[string]string, len(es))
+	local := make([]string, 0, len(es))
+	for _, e := range es {
+		p, ok := found[e.Package]
+		if !ok || len(p.GoFiles) == 0 {
+			return nil, fmt.Errorf("go list %s: no Go files", e.Package)
+		}
+		name := strings.ReplaceAll(e.Name(), "/", "-")
+		for _, f := range p.GoFiles {
+			if err := copyFile(filepath.Join(p.Dir, f), filepath.Join(src, name, f)); err != nil {
+				return nil, err
+			}
+		}
+		local = append(local, "./"+name)
+		bins[e.Name()] = filepath.Join(binDir, name)
+	}
+	if err := goBuild(ctx, src, binDir, []string{"-mod=mod"}, local); err != nil {
+		return nil, err
+	}
+	return bins, nil
+}
+
+// listed is what BuildExamples needs to know of a package.
+type listed struct {
+	ImportPath string
+	Dir        string
+	GoFiles    []string
+}
+
+// listPackages runs one `go list` of pkgs in the module in moduleDir.
+func listPackages(ctx context.Context, moduleDir string, pkgs []string) (map[string]listed, error) {
+	cmd := exec.CommandContext(ctx, "go", append([]string{"list", "-mod=mod", "-json=ImportPath,Dir,GoFiles"}, pkgs...)...)
+	cmd.Dir = moduleDir
+	cmd.Env = append(os.Environ(), "GOWORK=off")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("go list %s: %w\n%s", strings.Join(pkgs, " "), err, stderr.String())
+	}
+	found := map[string]listed{}
+	for dec := json.NewDecoder(bytes.NewReader(out)); ; {
+		var p listed
+		if err := dec.Decode(&p); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			return nil, fmt.Errorf("go list: %w", err)
+		}
+		found[p.ImportPath] = p
+	}
+	return found, nil
+}
+
+func copyFile(from, to string) error {
+	b, err := os.ReadFile(from)
+	if err != nil {
+		return fmt.Errorf("copy: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+		return fmt.Errorf("copy: %w", err)
+	}
+	if err := os.WriteFile(to, b, 0o600); err != nil {
+		return fmt.Errorf("copy: %w", err)
+	}
+	return nil
 }
 
 // Grpcurl is the import path of the grpcurl command the tests run.
@@ -81,17 +169,36 @@ const Grpcurl = "github.com/fullstorydev/grpcurl/cmd/grpcurl"
 // BuildTool compiles a pinned third-party command (such as Grpcurl) into dir
 // under its last path element and returns the binary's path.
 func BuildTool(ctx context.Context, pkg, dir string) (string, error) {
-	return goBuild(ctx, testdata("tools"), pkg, filepath.Join(dir, filepath.Base(pkg)))
+	if err := goBuild(ctx, testdata("tools"), dir, []string{"-mod=mod"}, []string{pkg}); err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, path.Base(pkg)), nil
 }
 
-func goBuild(ctx context.Context, moduleDir, pkg, bin string) (string, error) {
-	cmd := exec.CommandContext(ctx, "go", "build", "-mod=mod", "-o", bin, pkg)
+// GoBuild builds the main packages pkgs of the module in moduleDir into
+// the directory dir, each under its last path element, in one `go build`
+// process. The binaries are built without -race: they are the peers of
+// the code under test, or programs the tests measure, not code whose
+// races a test looks for, and -race would compile every dependency again.
+// They carry no symbol table and no DWARF (-ldflags=-s -w): nobody runs a
+// debugger on them, panics still print their stacks, and the linker
+// spends about a third of its time writing those sections.
+func GoBuild(ctx context.Context, moduleDir, dir string, pkgs ...string) error {
+	return goBuild(ctx, moduleDir, dir, nil, pkgs)
+}
+
+func goBuild(ctx context.Context, moduleDir, dir string, flags, pkgs []string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("go build: %w", err)
+	}
+	args := slices.Concat([]string{"build", "-ldflags=-s -w"}, flags, []string{"-o", dir + string(os.PathSeparator)}, pkgs)
+	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = moduleDir
 	cmd.Env = append(os.Environ(), "GOWORK=off")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build %s: %w\n%s", pkg, err, out)
+		return fmt.Errorf("go build %s: %w\n%s", strings.Join(pkgs, " "), err, out)
 	}
-	return bin, nil
+	return nil
 }
 
 // Server is a running example process.
