@@ -158,6 +158,16 @@ func Module(ctx context.Context, cfg mockclient.Config, m mockclient.Module, opt
 			observe(o)
 		}
 	}
+	// GOST's connection comes up through grpc-go's attempts before the
+	// first case, within what plugincheck gives one call: a connect that
+	// needs longer fails the run's calls as it would fail GOST's.
+	connectWait := cfg.CallTimeout
+	if connectWait <= 0 {
+		connectWait = mockclient.DefaultCallTimeout
+	}
+	connectCtx, cancel := context.WithTimeout(ctx, connectWait)
+	connected := c.Connect(connectCtx)
+	cancel()
 	run, err := suites.Run(ctx, c, m, ss, ro)
 	if run == nil {
 		return nil, err
@@ -173,6 +183,7 @@ func Module(ctx context.Context, cfg mockclient.Config, m mockclient.Module, opt
 	}
 	diagnose(ctx, cfg, run, opts.ShowToken, opts.diagnose())
 	tlsCaveat(cfg, run, opts.ShowToken)
+	slowConnect(cfg, run, connected, opts.ShowToken)
 	if !opts.ShowToken {
 		// A last pass: the addr may hold the token, and the TLS audit
 		// quotes the addr in its reproducers.

@@ -2,8 +2,10 @@ package check
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"google.golang.org/grpc/codes"
 
@@ -201,4 +203,31 @@ func repliedOnce(run *report.Run) bool {
 		}
 	}
 	return false
+}
+
+// slowConnect warns, once, when the run's own gRPC connect missed the 1 s
+// grpc-go gives GOST's first attempt, and the TLS section has not already
+// said so: GOST's first calls would fail with Unavailable until a later
+// attempt connects. The cases ran on the connection once it was up, so
+// their verdicts are the plugin's.
+func slowConnect(cfg mockclient.Config, run *report.Run, res mockclient.ConnectResult, showToken bool) {
+	if !res.MissedFirstDeadline || run.Diagnosis != "" {
+		return
+	}
+	for _, c := range run.Causes {
+		if c.Code == suites.CauseTLS {
+			return
+		}
+	}
+	took := res.Took.Round(10 * time.Millisecond)
+	cause := suites.Tidy(report.Cause{
+		Code:   suites.CauseTLS,
+		Status: report.Warn,
+		Text:   fmt.Sprintf("GOST's first calls would fail: the run's gRPC connect to %s missed the 1 s grpc-go gives GOST's first connect attempt, and a later attempt connected after %s", cfg.Addr, took),
+		Sent:   cfg.Addr,
+		GOST:   "grpc-go gives GOST's connect attempts 1 s, 1.6 s, 2.56 s … and fails calls with Unavailable in between; plugincheck waited for the connection before its cases, so their verdicts are the plugin's",
+		Fix:    "make the plugin accept connections and complete its TLS handshake promptly (well under 1 s); on a busy machine this can be the machine, not the plugin",
+	}, cfg.Token, showToken)
+	run.Causes = append(run.Causes, cause)
+	suites.SortCauses(run.Causes)
 }

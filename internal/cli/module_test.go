@@ -179,7 +179,7 @@ func TestMainExitCodes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			code, stdout, stderr := runMain(t, tt.args...)
-			assert.Equal(t, tt.code, code, "stderr: %s", stderr)
+			assert.Equal(t, tt.code, code, "stderr: %s\nstdout (start): %s", stderr, clip.Text(stdout, 4<<10))
 			if tt.stderr != "" {
 				assert.Contains(t, stderr, tt.stderr)
 			}

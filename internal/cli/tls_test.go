@@ -314,6 +314,16 @@ func TestTLSCommandDeadlines(t *testing.T) {
 			code: ExitFailed, stdout: []string{"WARNING: tls: GOST connects with the settings given, with a caveat: "},
 		},
 		{
+			// GOST's first calls would fail; the cases run once the
+			// connection is up, so their verdicts are the plugin's.
+			// --call-timeout: the wait for the connection, long enough for
+			// a third attempt (grpc-go's jitter can cut the second's 1.6 s
+			// to 1.28 s).
+			name: "module run: grpc connect over 1 s is a warning cause", cmd: "auth",
+			args:   []string{"--addr", srv.GRPCAddr(), "--tls", "--latency-budget", "1m", "--call-timeout", "30s"},
+			stdout: []string{"WARNING: tls: GOST connects with the settings given, with a caveat: GOST's first calls fail", "WARN  auth/grpc"},
+		},
+		{
 			name: "grpc connect over 1 s warns", args: []string{"--addr", srv.GRPCAddr(), "--tls"},
 			stdout: []string{"finding grpc-slow-connect: GOST's first calls fail", "WARN"},
 		},
