@@ -54,8 +54,10 @@ func TestConnect(t *testing.T) {
 		wantMissed bool
 	}{
 		{
-			name:       "a handshake over 1 s misses GOST's first attempt, and a later one connects",
-			cfg:        func(t *testing.T) Config { return Config{Addr: slowTLSAuthServer(t, 1500*time.Millisecond), TLS: &TLSConfig{}} },
+			name: "a handshake over 1 s misses GOST's first attempt, and a later one connects",
+			cfg: func(t *testing.T) Config {
+				return Config{Addr: slowTLSAuthServer(t, 1500*time.Millisecond), TLS: &TLSConfig{}}
+			},
 			wantReady:  true,
 			wantMissed: true,
 		},
