@@ -6,6 +6,8 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -66,12 +68,12 @@ func run(m *testing.M) int {
 	}
 	_, file, _, _ := runtime.Caller(0)
 	repoRoot = filepath.Join(filepath.Dir(file), "..", "..")
-	dir, err := os.MkdirTemp("", "plugincheck-e2e-")
+	dir, cleanup, err := buildDir(repoRoot)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	defer os.RemoveAll(dir)
+	defer cleanup()
 	binDir = dir
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
@@ -100,6 +102,28 @@ func run(m *testing.M) int {
 		b.finish() // before the directory is removed
 	}
 	return code
+}
+
+// buildDir is where TestMain builds its binaries: a directory of this
+// checkout's own under the user's cache directory, kept between runs,
+// because `go build -o DIR/` relinks only a binary whose inputs changed
+// (it compares the build ID of the file already there) and linking the
+// 21 binaries is most of the package's setup. Without a cache directory
+// it is a temporary one, removed at the end.
+func buildDir(repoRoot string) (dir string, cleanup func(), err error) {
+	if cache, cerr := os.UserCacheDir(); cerr == nil {
+		abs, _ := filepath.Abs(repoRoot)
+		sum := sha256.Sum256([]byte(abs))
+		dir = filepath.Join(cache, "plugincheck-e2e", hex.EncodeToString(sum[:6]))
+		if err := os.MkdirAll(dir, 0o755); err == nil {
+			return dir, func() {}, nil
+		}
+	}
+	dir, err = os.MkdirTemp("", "plugincheck-e2e-")
+	if err != nil {
+		return "", nil, fmt.Errorf("e2e build directory: %w", err)
+	}
+	return dir, func() { _ = os.RemoveAll(dir) }, nil
 }
 
 // background is one piece of TestMain's setup, running while the tests
