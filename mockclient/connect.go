@@ -46,7 +46,10 @@ func (c *Client) Connect(ctx context.Context) ConnectResult {
 	cc.Connect()
 	var res ConnectResult
 	for {
-		switch s := cc.GetState(); s {
+		// One reading of the state per turn: waiting for a change from a
+		// second reading could miss the turn to Ready and wait for good.
+		s := cc.GetState()
+		switch s {
 		case connectivity.Ready:
 			res.Took, res.Ready = time.Since(start), true
 			return res
@@ -64,7 +67,7 @@ func (c *Client) Connect(ctx context.Context) ConnectResult {
 			res.Took = time.Since(start)
 			return res
 		}
-		if !cc.WaitForStateChange(ctx, cc.GetState()) {
+		if !cc.WaitForStateChange(ctx, s) {
 			res.Took = time.Since(start)
 			return res
 		}
