@@ -129,13 +129,16 @@ func tlsCaveat(cfg mockclient.Config, run *report.Run, showToken bool) {
 	if !connects || reason == "" {
 		return
 	}
+	addTLSWarning(cfg, run, showToken,
+		"GOST connects with the settings given, with a caveat: "+reason,
+		"see the TLS section: GOST's own connect deadlines decide which calls fail or wait",
+		"make the plugin accept connections and complete its TLS handshake promptly (well under 1 s)")
+}
+
+// addTLSWarning adds the run's one warning cause about how GOST connects.
+func addTLSWarning(cfg mockclient.Config, run *report.Run, showToken bool, text, gost, fix string) {
 	cause := suites.Tidy(report.Cause{
-		Code:   suites.CauseTLS,
-		Status: report.Warn,
-		Text:   "GOST connects with the settings given, with a caveat: " + reason,
-		Sent:   cfg.Addr,
-		GOST:   "see the TLS section: GOST's own connect deadlines decide which calls fail or wait",
-		Fix:    "make the plugin accept connections and complete its TLS handshake promptly (well under 1 s)",
+		Code: suites.CauseTLS, Status: report.Warn, Text: text, Sent: cfg.Addr, GOST: gost, Fix: fix,
 	}, cfg.Token, showToken)
 	run.Causes = append(run.Causes, cause)
 	suites.SortCauses(run.Causes)
@@ -220,14 +223,8 @@ func slowConnect(cfg mockclient.Config, run *report.Run, res mockclient.ConnectR
 		}
 	}
 	took := res.Took.Round(10 * time.Millisecond)
-	cause := suites.Tidy(report.Cause{
-		Code:   suites.CauseTLS,
-		Status: report.Warn,
-		Text:   fmt.Sprintf("GOST's first calls would fail: the run's gRPC connect to %s missed the 1 s grpc-go gives GOST's first connect attempt, and a later attempt connected after %s", cfg.Addr, took),
-		Sent:   cfg.Addr,
-		GOST:   "grpc-go gives GOST's connect attempts 1 s, 1.6 s, 2.56 s … and fails calls with Unavailable in between; plugincheck waited for the connection before its cases, so their verdicts are the plugin's",
-		Fix:    "make the plugin accept connections and complete its TLS handshake promptly (well under 1 s); on a busy machine this can be the machine, not the plugin",
-	}, cfg.Token, showToken)
-	run.Causes = append(run.Causes, cause)
-	suites.SortCauses(run.Causes)
+	addTLSWarning(cfg, run, showToken,
+		fmt.Sprintf("GOST's first calls would fail: the run's gRPC connect to %s missed the 1 s grpc-go gives GOST's first connect attempt, and a later attempt connected after %s", cfg.Addr, took),
+		"grpc-go gives GOST's connect attempts 1 s, 1.6 s, 2.56 s … and fails calls with Unavailable in between; plugincheck waited for the connection before its cases, so their verdicts are the plugin's",
+		"make the plugin accept connections and complete its TLS handshake promptly (well under 1 s); on a busy machine this can be the machine, not the plugin")
 }

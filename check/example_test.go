@@ -85,14 +85,7 @@ func Example_bufconn() {
 		return
 	}
 
-	opts := options
-	opts.Client = c
-	run, err := check.Module(context.Background(), cfg, mockclient.Auth, opts)
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	summary(run)
+	checkAuth(cfg, c)
 	// Output: auth over grpc: pass (16 passed, 0 warned, 0 failed)
 }
 
@@ -110,6 +103,13 @@ func Example_httptest() {
 	}
 	defer c.Close()
 
+	checkAuth(cfg, c)
+	// Output: auth over http: pass (16 passed, 0 warned, 0 failed)
+}
+
+// checkAuth runs the auth check over the author's client c and prints its
+// summary, as both examples do.
+func checkAuth(cfg mockclient.Config, c *mockclient.Client) {
 	opts := options
 	opts.Client = c
 	run, err := check.Module(context.Background(), cfg, mockclient.Auth, opts)
@@ -118,5 +118,4 @@ func Example_httptest() {
 		return
 	}
 	summary(run)
-	// Output: auth over http: pass (16 passed, 0 warned, 0 failed)
 }
