@@ -110,9 +110,7 @@ func Example_httptest() {
 // checkAuth runs the auth check over the author's client c and prints its
 // summary, as both examples do.
 func checkAuth(cfg mockclient.Config, c *mockclient.Client) {
-	opts := options
-	opts.Client = c
-	run, err := check.Module(context.Background(), cfg, mockclient.Auth, opts)
+	run, err := check.Module(context.Background(), cfg, mockclient.Auth, withClient(c))
 	if err != nil {
 		fmt.Println(err)
 		return
