@@ -184,33 +184,6 @@ func runLoad(t *testing.T, ctx context.Context, args ...string) (ExitCode, strin
 	return code, errOut.String(), &res
 }
 
-// TestLoadCorrectsStalls asserts real latencies, so it does not run in
-// parallel with the package's other tests, which would slow its fast calls.
-func TestLoadCorrectsStalls(t *testing.T) {
-	// Every 10th call stalls 200 ms: the stall is the plugin's latency.
-	_, addr := startAuthPlugin(t, func(_ context.Context, n int64, _ *authpb.AuthenticateRequest) (*authpb.AuthenticateReply, error) {
-		if n%10 == 0 {
-			time.Sleep(200 * time.Millisecond)
-		}
-		return &authpb.AuthenticateReply{Ok: true, Id: "gost"}, nil
-	})
-	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
-	defer cancel()
-	fx := writeFixture(t, "one.yaml", oneCase)
-	code, stderr, res := runLoad(t, ctx, "load", "auth", "--addr", addr, "--fixtures", fx, "--builtin=false",
-		"--rate", "40", "--requests", "60", "-c", "1")
-	require.Equal(t, ExitOK, code, stderr)
-	require.NotNil(t, res)
-	require.EqualValues(t, 60, res.Requests)
-	c, u := res.Latency.Corrected, res.Latency.Uncorrected
-	// Uncorrected, as ghz reports it: most calls are fast.
-	assert.Less(t, time.Duration(u.P50), 20*time.Millisecond, "uncorrected p50")
-	// Corrected: the calls queued behind each stall count their wait.
-	assert.Greater(t, time.Duration(c.P50), 40*time.Millisecond, "corrected p50")
-	assert.Greater(t, c.Mean, 2*u.Mean, "corrected mean %s; uncorrected %s", c.Mean, u.Mean)
-	assert.Greater(t, res.Late, int64(20), "late starts")
-	assert.GreaterOrEqual(t, time.Duration(u.Max), 200*time.Millisecond)
-}
 
 func TestLoadGateExitCodes(t *testing.T) {
 	t.Parallel()
