@@ -281,6 +281,13 @@ func loadRun(ctx context.Context, opts *LoadOptions) error {
 		pacer = load.ConstantPacer{Rate: opts.Rate}
 		info.Mode, info.TargetRPS = "open", opts.Rate
 	}
+	wait := cfg.CallTimeout
+	if wait <= 0 {
+		wait = mockclient.DefaultCallTimeout
+	}
+	if loadmix.Connect(ctx, clients, wait) {
+		notes = append(notes, "GOST's first calls would fail: a gRPC connect missed the 1 s grpc-go gives GOST's first connect attempt (on a busy machine this can be the machine, not the plugin); the load began once the connections were up")
+	}
 	base := runBaseline(ctx, opts, caller, len(mix))
 	if base.interrupts {
 		return finishInterruptedBaseline(ctx, opts, info, caller, base, notes)

@@ -184,7 +184,6 @@ func runLoad(t *testing.T, ctx context.Context, args ...string) (ExitCode, strin
 	return code, errOut.String(), &res
 }
 
-
 func TestLoadGateExitCodes(t *testing.T) {
 	t.Parallel()
 	srv := refServer(t, "", nil)

@@ -1,8 +1,12 @@
 package loadmix
 
 import (
+	"context"
 	"fmt"
 	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/plugincheck/plugincheck/mockclient"
 )
@@ -48,4 +52,26 @@ func newHTTP(cfg mockclient.Config, hc *http.Client) (*mockclient.Client, error)
 		return mockclient.NewHTTP(hc, cfg)
 	}
 	return mockclient.New(cfg)
+}
+
+// Connect brings every client's gRPC connection up before the load's
+// first call, each within wait, at once (see mockclient.Client.Connect):
+// on a busy machine a connect can miss the 1 s grpc-go gives GOST's first
+// attempt, and the baseline would then fail for no fault of the plugin's.
+// It reports whether any connect missed that first attempt, which GOST's
+// own first calls would feel.
+func Connect(ctx context.Context, clients []*mockclient.Client, wait time.Duration) (missedFirstAttempt bool) {
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	var missed atomic.Bool
+	var wg sync.WaitGroup
+	for _, c := range clients {
+		wg.Go(func() {
+			if c.Connect(ctx).MissedFirstDeadline {
+				missed.Store(true)
+			}
+		})
+	}
+	wg.Wait()
+	return missed.Load()
 }

@@ -1,11 +1,17 @@
 package loadmix
 
 import (
+	"crypto/tls"
+	"net"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 
+	"github.com/plugincheck/plugincheck/internal/testcert"
 	"github.com/plugincheck/plugincheck/mockclient"
 )
 
@@ -50,6 +56,51 @@ func TestClients(t *testing.T) {
 			if tt.wantTr == mockclient.HTTP {
 				assert.Equal(t, tt.conns, cs[0].Config().HTTPPool)
 			}
+		})
+	}
+}
+
+// TestConnect: a plugin whose TLS handshake takes longer than the 1 s
+// grpc-go gives GOST's first connect attempt is reported, once the
+// connections are up. (A prompt one can miss 1 s on a loaded machine
+// too, so only the held-back one is asserted.)
+func TestConnect(t *testing.T) {
+	t.Parallel()
+	certs, err := testcert.NewSet()
+	require.NoError(t, err)
+	tests := []struct {
+		name  string
+		delay time.Duration
+		want  bool
+	}{
+		{name: "handshake held back 1.5 s", delay: 1500 * time.Millisecond, want: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			stop := make(chan struct{})
+			cfg := &tls.Config{Certificates: []tls.Certificate{certs.Valid}, NextProtos: []string{"h2"}}
+			cfg.GetConfigForClient = func(*tls.ClientHelloInfo) (*tls.Config, error) {
+				select {
+				case <-time.After(tt.delay):
+				case <-stop:
+				}
+				return nil, nil
+			}
+			srv := grpc.NewServer(grpc.Creds(credentials.NewTLS(cfg)))
+			lis, err := net.Listen("tcp", "127.0.0.1:0")
+			require.NoError(t, err)
+			go func() { _ = srv.Serve(lis) }()
+			t.Cleanup(func() { close(stop); srv.Stop() })
+
+			cs, err := Clients(mockclient.Config{Addr: lis.Addr().String(), TLS: &mockclient.TLSConfig{}}, 2, nil)
+			require.NoError(t, err)
+			t.Cleanup(func() {
+				for _, c := range cs {
+					_ = c.Close()
+				}
+			})
+			assert.Equal(t, tt.want, Connect(t.Context(), cs, time.Minute))
 		})
 	}
 }
