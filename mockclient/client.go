@@ -126,11 +126,7 @@ func New(cfg Config) (*Client, error) {
 		}
 		conn, err := newGRPCConn(cfg, c.handshakes)
 		if err != nil {
-			err = fmt.Errorf("%w %q: %w", ErrInvalidTarget, cfg.Addr, err)
-			if op, lerr := LookupOperation(cfg.Module, ""); cfg.Module != "" && lerr == nil && op.NilClientEffect != "" {
-				err = fmt.Errorf("%w; GOST would run this %s plugin without a client: %s", err, cfg.Module, op.NilClientEffect)
-			}
-			return nil, err
+			return nil, WithoutClient(fmt.Errorf("%w %q: %w", ErrInvalidTarget, cfg.Addr, err), cfg.Module)
 		}
 		c.conn, c.owned = conn, conn
 	case HTTP:
@@ -215,6 +211,19 @@ func (c *Client) httpURL(m Module) string {
 		return c.observerURL
 	}
 	return c.cfg.Addr
+}
+
+// WithoutClient adds to err, an address GOST cannot build a client for,
+// what GOST then does with module m's plugin (its nil-client verdict); err
+// is returned as is when m is empty or has no such rule.
+func WithoutClient(err error, m Module) error {
+	if m == "" {
+		return err
+	}
+	if op, lerr := LookupOperation(m, ""); lerr == nil && op.NilClientEffect != "" {
+		return fmt.Errorf("%w; GOST would run this %s plugin without a client: %s", err, m, op.NilClientEffect)
+	}
+	return err
 }
 
 func callTimeoutOf(cfg Config) time.Duration {

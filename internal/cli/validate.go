@@ -156,13 +156,11 @@ func checkAddr(addr string, t mockclient.Transport, m mockclient.Module) (mockcl
 	if err == nil {
 		return a, nil
 	}
-	var ae *mockclient.AddressError
-	if errors.As(err, &ae) && ae.GOSTRejects {
-		if op, lerr := mockclient.LookupOperation(m, ""); lerr == nil && op.NilClientEffect != "" {
-			return a, flagErrorf("--addr %w; GOST would run this %s plugin without a client: %s", err, m, op.NilClientEffect)
-		}
+	err = fmt.Errorf("--addr %w", err)
+	if ae := (*mockclient.AddressError)(nil); errors.As(err, &ae) && ae.GOSTRejects {
+		err = mockclient.WithoutClient(err, m)
 	}
-	return a, &FlagError{Err: fmt.Errorf("--addr %w", err)}
+	return a, &FlagError{Err: err}
 }
 
 // usageArgs makes every positional-argument error of cmd and its
