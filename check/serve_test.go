@@ -1,17 +1,14 @@
 package check
 
 import (
-	"context"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/test/bufconn"
 
+	"github.com/plugincheck/plugincheck/internal/refplugin"
 	"github.com/plugincheck/plugincheck/mockclient"
 )
 
@@ -24,24 +21,12 @@ const testToken = "check-test-token"
 // Cleanup closes the client and the connection and stops srv.
 func bufconnClient(t *testing.T, srv *grpc.Server, cfg mockclient.Config) *mockclient.Client {
 	t.Helper()
-	lis := bufconn.Listen(1 << 20)
-	served := make(chan struct{})
-	go func() {
-		defer close(served)
-		_ = srv.Serve(lis)
-	}()
-	cc, err := grpc.NewClient("passthrough:///bufnet",
-		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
-		grpc.WithTransportCredentials(insecure.NewCredentials()))
+	cc, stop, err := refplugin.ServeBufconn(srv)
 	require.NoError(t, err)
+	t.Cleanup(stop)
 	c, err := mockclient.NewGRPC(cc, cfg)
 	require.NoError(t, err)
-	t.Cleanup(func() {
-		_ = c.Close()
-		_ = cc.Close()
-		srv.Stop()
-		<-served
-	})
+	t.Cleanup(func() { _ = c.Close() })
 	return c
 }
 

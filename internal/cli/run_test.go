@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,8 +13,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/test/bufconn"
 
 	"github.com/plugincheck/plugincheck/check"
 	"github.com/plugincheck/plugincheck/internal/iostreams"
@@ -231,23 +228,11 @@ func TestModuleRunWithFakeClient(t *testing.T) {
 // bufconnClient serves srv in memory and returns GOST's client over it.
 func bufconnClient(t *testing.T, srv *grpc.Server, cfg mockclient.Config) *mockclient.Client {
 	t.Helper()
-	lis := bufconn.Listen(1 << 20)
-	served := make(chan struct{})
-	go func() {
-		defer close(served)
-		_ = srv.Serve(lis)
-	}()
-	cc, err := grpc.NewClient("passthrough:///bufnet",
-		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
-		grpc.WithTransportCredentials(insecure.NewCredentials()))
+	cc, stop, err := refplugin.ServeBufconn(srv)
 	require.NoError(t, err)
+	t.Cleanup(stop)
 	c, err := mockclient.NewGRPC(cc, cfg)
 	require.NoError(t, err)
-	t.Cleanup(func() {
-		_ = cc.Close()
-		srv.Stop()
-		<-served
-	})
 	return c
 }
 
