@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/grpc"
+
+	"github.com/plugincheck/plugincheck/mockclient/internal/h1"
 )
 
 // DefaultCallTimeout bounds every call when Config.CallTimeout is zero. GOST
@@ -100,6 +103,10 @@ type Client struct {
 	handshakes *handshakeClock          // gRPC TLS handshake timing; nil in Lean mode
 	hc         *http.Client             // HTTP transport
 	replies    *replyBudget             // HTTP reply bytes held by calls in flight
+
+	lean    *h1.Pool    // HTTP/1.1 pool of Prepared calls; nil unless Lean and built by New
+	leanKey string      // scheme://host:port the lean pool dials
+	leanOff atomic.Bool // a reply needed net/http: Prepared calls use hc from now on
 }
 
 // ErrInvalidTarget reports an address GOST could not build a client for. GOST
@@ -131,6 +138,7 @@ func New(cfg Config) (*Client, error) {
 		c.conn, c.owned = conn, conn
 	case HTTP:
 		c.hc = newHTTPClient(cfg, nil)
+		c.lean, c.leanKey = newLeanPool(cfg, target)
 	default:
 		return nil, fmt.Errorf("%w %q", ErrUnknownTransport, transport)
 	}
@@ -151,6 +159,9 @@ func (c *Client) Close() error {
 	}
 	if c.hc != nil {
 		c.hc.CloseIdleConnections()
+	}
+	if c.lean != nil {
+		return c.lean.Close()
 	}
 	return nil
 }

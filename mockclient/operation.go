@@ -35,6 +35,9 @@ type Operation struct {
 	NilClientVerdict any
 	// NilClientEffect says, in GOST's terms, what that verdict means.
 	NilClientEffect string
+
+	// prepare renders a request once for many calls; see Prepare.
+	prepare func(c *Client, req any) (*Prepared, error)
 }
 
 // Outcome is a Result with its verdict type erased.
@@ -86,7 +89,10 @@ type op[Req, V, R any] struct {
 // verdict rule reads.
 type grpcSpec[R any] struct {
 	msg    protov2.Message
-	invoke func(ctx context.Context, cc grpc.ClientConnInterface, opts ...grpc.CallOption) (protov2.Message, error)
+	// newReply returns an empty reply message of the stub's type, for
+	// the prepared path, which invokes the method itself.
+	newReply func() protov2.Message
+	invoke   func(ctx context.Context, cc grpc.ClientConnInterface, opts ...grpc.CallOption) (protov2.Message, error)
 	reply  func(protov2.Message) R
 }
 
@@ -98,6 +104,10 @@ func unary[G protov2.Message, R any](msg protov2.Message,
 ) grpcSpec[R] {
 	return grpcSpec[R]{
 		msg: msg,
+		newReply: func() protov2.Message {
+			var g G
+			return g.ProtoReflect().Type().New().Interface()
+		},
 		invoke: func(ctx context.Context, cc grpc.ClientConnInterface, opts ...grpc.CallOption) (protov2.Message, error) {
 			g, err := stub(ctx, cc, opts...)
 			if err != nil {
@@ -136,13 +146,20 @@ type httpSpec[R any] struct {
 	drain bool
 	// read returns the decoded reply as the verdict rule reads it.
 	read func() R
+	// fresh returns a new reply pointer and its read, so that a prepared
+	// call decodes each reply into its own value; nil when reply is nil.
+	fresh func() (reply any, read func() R)
 }
 
 // jsonReply is an httpSpec whose reply decodes into an H and reaches the
 // verdict rule as from(&h).
 func jsonReply[H, R any](body any, from func(*H) R) httpSpec[R] {
-	var h H
-	return httpSpec[R]{body: body, reply: &h, read: func() R { return from(&h) }}
+	fresh := func() (any, func() R) {
+		h := new(H)
+		return h, func() R { return from(h) }
+	}
+	reply, read := fresh()
+	return httpSpec[R]{body: body, reply: reply, read: read, fresh: fresh}
 }
 
 // call is the single path of every call: GOST's skip rules, the transport
@@ -222,6 +239,13 @@ func (o *op[Req, V, R]) operation() Operation {
 		},
 		NilClientVerdict: o.nilClient,
 		NilClientEffect:  o.nilClientEffect,
+		prepare: func(c *Client, req any) (*Prepared, error) {
+			r, ok := req.(*Req)
+			if !ok || r == nil {
+				return nil, fmt.Errorf("mockclient: %s %s takes a %T, not %T", o.module, o.name, new(Req), req)
+			}
+			return o.prepared(c, *r), nil
+		},
 	}
 }
 
