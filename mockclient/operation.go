@@ -88,12 +88,12 @@ type op[Req, V, R any] struct {
 // request, the stub call, and the map from the stub's reply to what the
 // verdict rule reads.
 type grpcSpec[R any] struct {
-	msg    protov2.Message
+	msg protov2.Message
 	// newReply returns an empty reply message of the stub's type, for
 	// the prepared path, which invokes the method itself.
 	newReply func() protov2.Message
 	invoke   func(ctx context.Context, cc grpc.ClientConnInterface, opts ...grpc.CallOption) (protov2.Message, error)
-	reply  func(protov2.Message) R
+	reply    func(protov2.Message) R
 }
 
 // unary builds a grpcSpec from a v0.5.0 stub: msg is the request, stub calls
