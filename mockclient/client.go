@@ -107,6 +107,8 @@ type Client struct {
 	lean    *h1.Pool    // HTTP/1.1 pool of Prepared calls; nil unless Lean and built by New
 	leanKey string      // scheme://host:port the lean pool dials
 	leanOff atomic.Bool // a reply needed net/http: Prepared calls use hc from now on
+
+	keysMemo atomic.Pointer[keysMemo] // the key scan of the last reply (replyKeysOf)
 }
 
 // ErrInvalidTarget reports an address GOST could not build a client for. GOST

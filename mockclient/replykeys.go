@@ -101,11 +101,11 @@ func ignoredKeys(keys, known []string) []string {
 // replyKeyFacts notes the top-level keys of obs's reply that GOST's reply
 // struct, of which reply is a pointer, does not have.
 func (c *Client) replyKeyFacts(obs *Observation, reply any) {
-	known, ok := jsonFieldNames(reflect.TypeOf(reply))
+	known, ok := jsonFieldNamesOf(reflect.TypeOf(reply))
 	if !ok {
 		return
 	}
-	keys, ok := replyKeys(obs.Reply)
+	keys, ok := c.replyKeysOf(obs.Reply)
 	if !ok {
 		return
 	}
@@ -161,7 +161,7 @@ func (c *Client) notOKReason(obs *Observation) string {
 	if obs.Transport == GRPC {
 		return "the plugin answered ok:false (proto3 reads an unset ok as false)"
 	}
-	keys, ok := replyKeys(obs.Reply)
+	keys, ok := c.replyKeysOf(obs.Reply)
 	switch {
 	case !ok:
 		return `the reply is JSON null, not an object with "ok": true`
