@@ -178,6 +178,12 @@ func (c *Client) callLean(ctx context.Context, w *wireCall, reply any, drain boo
 	}
 	if err != nil {
 		obs.Latency = time.Since(start)
+		// The innermost net.Error, as net/http reports it, so that its
+		// Timeout is seen through the url.Error (gostTimeoutFact).
+		var ne net.Error
+		if errors.As(err, &ne) {
+			err = ne
+		}
 		obs.Failure, obs.Err = FailureTransport, &url.Error{Op: urlOp(w.method), URL: w.target, Err: err}
 		if errors.Is(err, os.ErrDeadlineExceeded) && ctx.Err() == nil {
 			c.leanTimeout(&obs, gost, "")
