@@ -108,7 +108,8 @@ type Client struct {
 	leanKey string      // scheme://host:port the lean pool dials
 	leanOff atomic.Bool // a reply needed net/http: Prepared calls use hc from now on
 
-	keysMemo atomic.Pointer[keysMemo] // the key scan of the last reply (replyKeysOf)
+	keysMemo  atomic.Pointer[keysMemo]    // the key scan of the last reply (replyKeysOf)
+	leanToken atomic.Pointer[http.Header] // a Lean gRPC client's shared Observation.Header
 }
 
 // ErrInvalidTarget reports an address GOST could not build a client for. GOST

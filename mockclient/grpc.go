@@ -63,6 +63,28 @@ func (t tokenCredentials) GetRequestMetadata(context.Context, ...string) (map[st
 
 func (tokenCredentials) RequireTransportSecurity() bool { return false }
 
+// grpcCallState is what one call's options write into.
+type grpcCallState struct {
+	header, trailer metadata.MD
+	peer            peer.Peer
+	opts            [4]grpc.CallOption
+}
+
+// tokenHeader is the Observation.Header of a gRPC call with a token. A Lean
+// client shares one map between its calls, which only read it; others get
+// their own copy.
+func (c *Client) tokenHeader() http.Header {
+	if !c.cfg.Lean {
+		return http.Header{"Token": {c.cfg.Token}}
+	}
+	if h := c.leanToken.Load(); h != nil {
+		return *h
+	}
+	h := http.Header{"Token": {c.cfg.Token}}
+	c.leanToken.Store(&h)
+	return h
+}
+
 // protoNames renders requests with proto field names, which grpcurl accepts
 // and which match the fixture format.
 var protoNames = protojson.MarshalOptions{UseProtoNames: true}
@@ -95,7 +117,7 @@ func callGRPC[Rep proto.Message](ctx context.Context, c *Client, method string, 
 		obs.Request = compactProto(protoNames, req)
 	}
 	if c.cfg.Token != "" {
-		obs.Header = http.Header{"Token": {c.cfg.Token}}
+		obs.Header = c.tokenHeader()
 	}
 
 	ctx, done := c.bound(ctx)
@@ -104,12 +126,16 @@ func callGRPC[Rep proto.Message](ctx context.Context, c *Client, method string, 
 		// NewGRPC's conn has no per-RPC credentials; the metadata is the same.
 		ctx = metadata.AppendToOutgoingContext(ctx, "token", c.cfg.Token)
 	}
-	var p peer.Peer
-	var header, trailer metadata.MD // tell a status the server sent from one the client made up
-	opts := []grpc.CallOption{grpc.Header(&header), grpc.Trailer(&trailer)}
+	// One allocation for what the call options write into; the header
+	// and trailer tell a status the server sent from one the client made
+	// up. The spare room in opts takes a prepared call's StaticMethod.
+	st := &grpcCallState{}
+	st.opts[0], st.opts[1] = grpc.Header(&st.header), grpc.Trailer(&st.trailer)
+	opts := st.opts[:2:len(st.opts)]
 	if !c.cfg.Lean {
-		opts = append(opts, grpc.Peer(&p))
+		opts = append(opts, grpc.Peer(&st.peer))
 	}
+	header, trailer, p := &st.header, &st.trailer, &st.peer
 	var clock *phaseClock
 	ready := false
 	if !c.cfg.Lean {
@@ -134,7 +160,7 @@ func callGRPC[Rep proto.Message](ctx context.Context, c *Client, method string, 
 		case timedOut(ctx):
 			obs.Failure = FailureTimeout
 			obs.Err = fmt.Errorf("%w after %s (GOST sets no deadline and would keep waiting)", ErrCallTimeout, c.callTimeout)
-		case obs.Code == codes.Unavailable && !serverAnswered(header, trailer):
+		case obs.Code == codes.Unavailable && !serverAnswered(*header, *trailer):
 			obs.Failure = FailureTransport
 		default:
 			obs.Failure = FailureStatus
