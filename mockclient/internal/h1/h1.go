@@ -81,7 +81,7 @@ func (p *Pool) Close() error {
 	p.idle, p.closed = nil, true
 	p.mu.Unlock()
 	for _, c := range idle {
-		_ = c.nc.Close()
+		c.closeConn()
 	}
 	return nil
 }
@@ -89,13 +89,18 @@ func (p *Pool) Close() error {
 // conn is one connection and the reply being read from it. A conn holds
 // one Response, reused for every call, so that a call allocates nothing.
 type conn struct {
-	nc     net.Conn
-	br     *bufio.Reader
-	used   bool // has carried a reply: a failure before any byte may be a stale keep-alive
-	resp   Response
-	stop   func() bool // unregisters the ctx watch of the call in flight
-	cancel bool        // the watch fired: ctx ended the call
-	mu     sync.Mutex  // guards cancel against the watch
+	nc   net.Conn
+	br   *bufio.Reader
+	used bool // has carried a reply: a failure before any byte may be a stale keep-alive
+	resp Response
+
+	// The end of the watched context moves the deadline to the past. A
+	// load makes every call with the same context, so the watch is set up
+	// once per connection, not per call (context.AfterFunc locks the
+	// parent context, which all callers share).
+	mu      sync.Mutex
+	watched <-chan struct{} // Done of the context watched
+	stop    func() bool
 }
 
 // Response is a reply being read. It is valid until Close, which every
@@ -142,13 +147,12 @@ func (p *Pool) RoundTrip(ctx context.Context, deadline time.Time, req []byte) (*
 		if err == nil {
 			return resp, nil
 		}
-		c.release()
-		_ = c.nc.Close()
+		c.closeConn()
 		if c.used && attempt == 0 && errors.Is(err, errStale) && !errors.Is(err, os.ErrDeadlineExceeded) && ctx.Err() == nil {
 			continue
 		}
 		<-p.sem
-		if c.cancelled() {
+		if ctx.Err() != nil {
 			return nil, fmt.Errorf("h1: %w", context.Cause(ctx))
 		}
 		return nil, err
@@ -211,45 +215,78 @@ func (p *Pool) put(c *conn) {
 		return
 	}
 	p.mu.Unlock()
-	_ = c.nc.Close()
+	c.closeConn()
 }
 
 // watch makes the end of ctx end the call in flight on c, by moving its
-// deadline to the past.
+// deadline to the past; it keeps the watch of the previous call when ctx
+// ends with the same channel.
 func (c *conn) watch(ctx context.Context) {
-	c.cancel = false
-	if ctx.Done() == nil {
-		c.stop = nil
+	done := ctx.Done()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if done == c.watched {
 		return
 	}
-	c.stop = context.AfterFunc(ctx, func() {
-		c.mu.Lock()
-		c.cancel = true
-		c.mu.Unlock()
-		_ = c.nc.SetDeadline(time.Unix(1, 0))
-	})
-}
-
-// release ends the ctx watch of the call on c.
-func (c *conn) release() {
 	if c.stop != nil {
 		c.stop()
 		c.stop = nil
 	}
+	c.watched = done
+	if done == nil {
+		return
+	}
+	c.stop = context.AfterFunc(ctx, func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if c.watched == done {
+			_ = c.nc.SetDeadline(time.Unix(1, 0))
+		}
+	})
 }
 
+// cancelled reports whether the watched context has ended.
 func (c *conn) cancelled() bool {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.cancel
+	done := c.watched
+	c.mu.Unlock()
+	if done == nil {
+		return false
+	}
+	select {
+	case <-done:
+		return true
+	default:
+		return false
+	}
+}
+
+// closeConn closes c for good, ending its watch.
+func (c *conn) closeConn() {
+	c.mu.Lock()
+	if c.stop != nil {
+		c.stop()
+		c.stop = nil
+	}
+	c.watched = nil
+	c.mu.Unlock()
+	_ = c.nc.Close()
 }
 
 // exchange writes req on c and reads the reply's head.
 func (p *Pool) exchange(ctx context.Context, c *conn, deadline time.Time, req []byte) (*Response, error) {
+	c.watch(ctx)
+	if ctx.Err() != nil {
+		return nil, fmt.Errorf("h1: %w", context.Cause(ctx))
+	}
 	if err := c.nc.SetDeadline(deadline); err != nil {
 		return nil, fmt.Errorf("h1: %w", err)
 	}
-	c.watch(ctx)
+	if c.cancelled() {
+		// ctx ended between the check and the deadline: the watch may
+		// have fired before SetDeadline undid it.
+		return nil, fmt.Errorf("h1: %w", context.Cause(ctx))
+	}
 	if _, err := c.nc.Write(req); err != nil {
 		return nil, fmt.Errorf("h1: write request: %w: %w", errStale, err)
 	}
@@ -271,11 +308,10 @@ func (r *Response) Close() error {
 		return nil
 	}
 	r.c = nil
-	c.release()
 	if !r.close && r.body.done() && !c.cancelled() {
 		p.put(c)
 	} else {
-		_ = c.nc.Close()
+		c.closeConn()
 	}
 	<-p.sem
 	return nil
