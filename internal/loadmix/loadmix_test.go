@@ -181,20 +181,26 @@ func TestCallClassifies(t *testing.T) {
 				srv.Start()
 				t.Cleanup(srv.Close)
 			}
-			cl, err := mockclient.New(mockclient.Config{Addr: url, Transport: mockclient.HTTP, CallTimeout: 10 * time.Second})
-			require.NoError(t, err)
-			t.Cleanup(func() { _ = cl.Close() })
-			op, err := mockclient.LookupOperation(tt.module, "")
-			require.NoError(t, err)
-			c, err := New([]suites.MixCase{{ID: "x", Weight: 1, Step: &suites.Step{Op: op, Request: tt.req}}}, []*mockclient.Client{cl})
-			require.NoError(t, err)
-			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-			defer cancel()
-			o := c.Call(ctx, 0)
-			assert.Equal(t, tt.wantError, o.Error, "error")
-			assert.Equal(t, tt.wantFailure, o.Failure, "GOST-level failure")
-			assert.Contains(t, o.FailureText, tt.wantText)
-			assert.NotEmpty(t, o.Verdict, "GOST's verdict is labelled whatever happened")
+			// Lean: the load's prepared calls over the lean HTTP/1.1 pool,
+			// twice, so that the second reuses the prepared call.
+			for _, lean := range []bool{false, true} {
+				cl, err := mockclient.New(mockclient.Config{Addr: url, Transport: mockclient.HTTP, CallTimeout: 10 * time.Second, Lean: lean, HTTPPool: 2})
+				require.NoError(t, err)
+				t.Cleanup(func() { _ = cl.Close() })
+				op, err := mockclient.LookupOperation(tt.module, "")
+				require.NoError(t, err)
+				c, err := New([]suites.MixCase{{ID: "x", Weight: 1, Step: &suites.Step{Op: op, Request: tt.req}}}, []*mockclient.Client{cl})
+				require.NoError(t, err)
+				ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+				defer cancel()
+				for n := range uint64(2) {
+					o := c.Call(ctx, n)
+					assert.Equal(t, tt.wantError, o.Error, "lean %v: error", lean)
+					assert.Equal(t, tt.wantFailure, o.Failure, "lean %v: GOST-level failure", lean)
+					assert.Contains(t, o.FailureText, tt.wantText, "lean %v", lean)
+					assert.NotEmpty(t, o.Verdict, "GOST's verdict is labelled whatever happened")
+				}
+			}
 		})
 	}
 }
