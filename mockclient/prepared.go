@@ -15,7 +15,8 @@ import (
 // HTTP, writing the request through net/http each time costs more CPU than
 // the plugin's answer. Every call still applies GOST's skip, verdict and
 // failure rules exactly as Operation.Do does, so a Prepared call and
-// Operation.Do give the same Outcome for the same reply.
+// Operation.Do give the same Outcome for the same reply. The Outcomes of
+// one Prepared share their Request and Header: callers only read them.
 type Prepared struct {
 	do func(ctx context.Context) Outcome
 }

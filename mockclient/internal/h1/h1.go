@@ -308,7 +308,9 @@ func (r *Response) Close() error {
 		return nil
 	}
 	r.c = nil
-	if !r.close && r.body.done() && !c.cancelled() {
+	// Bytes after the reply are a reply nobody asked for; net/http's read
+	// goroutine drops a connection that sends one, and so does the pool.
+	if !r.close && r.body.done() && c.br.Buffered() == 0 && !c.cancelled() {
 		p.put(c)
 	} else {
 		c.closeConn()

@@ -146,6 +146,8 @@ func TestRoundTrip(t *testing.T) {
 			_, _ = io.WriteString(w, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
 			return false // without saying Connection: close
 		}, calls: 3, wantCode: 200, wantBody: "ok", wantConns: 3},
+		{name: "bytes after the reply drop the connection", reply: always("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nno"),
+			calls: 2, wantCode: 200, wantBody: "ok", wantConns: 2},
 		// sad
 		{name: "truncated body", reply: func(_ int, w io.Writer) bool {
 			_, _ = io.WriteString(w, "HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nok")
