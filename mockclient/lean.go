@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/plugincheck/plugincheck/clip"
@@ -88,6 +89,7 @@ type wireCall struct {
 	target string      // the URL with its query
 	body   []byte      // Observation.Request
 	header http.Header // Observation.Header; shared by every call, read-only
+	keys   atomic.Pointer[keysMemo]
 }
 
 // render runs call through GOST's own client stack (token RoundTripper,
@@ -229,7 +231,7 @@ func (c *Client) callLean(ctx context.Context, w *wireCall, reply any, drain boo
 	obs.Latency = time.Since(start)
 	obs.Reply = kept.Bytes()
 	if obs.Failure == FailureNone && reply != nil {
-		c.replyKeyFacts(&obs, reply)
+		c.replyKeyFactsMemo(&obs, reply, &w.keys)
 	}
 	if obs.Failure != FailureNone && !gost && ctx.Err() == nil && !time.Now().Before(deadline) {
 		c.leanTimeout(&obs, false, " while reading the reply")

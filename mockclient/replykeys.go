@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"unicode"
 )
 
@@ -101,11 +102,16 @@ func ignoredKeys(keys, known []string) []string {
 // replyKeyFacts notes the top-level keys of obs's reply that GOST's reply
 // struct, of which reply is a pointer, does not have.
 func (c *Client) replyKeyFacts(obs *Observation, reply any) {
+	c.replyKeyFactsMemo(obs, reply, &c.keysMemo)
+}
+
+// replyKeyFactsMemo is replyKeyFacts with the key scan remembered in memo.
+func (c *Client) replyKeyFactsMemo(obs *Observation, reply any, memo *atomic.Pointer[keysMemo]) {
 	known, ok := jsonFieldNamesOf(reflect.TypeOf(reply))
 	if !ok {
 		return
 	}
-	keys, ok := c.replyKeysOf(obs.Reply)
+	keys, ok := memoKeys(memo, obs.Reply)
 	if !ok {
 		return
 	}

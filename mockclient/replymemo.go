@@ -3,6 +3,7 @@ package mockclient
 import (
 	"reflect"
 	"sync"
+	"sync/atomic"
 )
 
 // maxMemoReply bounds the reply a client remembers the keys of.
@@ -20,12 +21,19 @@ type keysMemo struct {
 // replyKeysOf is replyKeys, remembered for the client's last reply. The
 // keys returned are shared: callers only read them.
 func (c *Client) replyKeysOf(reply []byte) ([]string, bool) {
-	if m := c.keysMemo.Load(); m != nil && m.reply == string(reply) {
+	return memoKeys(&c.keysMemo, reply)
+}
+
+// memoKeys is replyKeys, remembered in memo for the last reply: a
+// client's, or a prepared call's, whose replies differ from the other
+// cases' but rarely from call to call.
+func memoKeys(memo *atomic.Pointer[keysMemo], reply []byte) ([]string, bool) {
+	if m := memo.Load(); m != nil && m.reply == string(reply) {
 		return m.keys, m.ok
 	}
 	keys, ok := replyKeys(reply)
 	if len(reply) <= maxMemoReply {
-		c.keysMemo.Store(&keysMemo{reply: string(reply), keys: keys, ok: ok})
+		memo.Store(&keysMemo{reply: string(reply), keys: keys, ok: ok})
 	}
 	return keys, ok
 }
