@@ -57,7 +57,11 @@ type Config struct {
 	// Lean leaves out of each gRPC Observation what only reports use: the
 	// protojson copies of the request and reply, and the TLS state. Verdicts
 	// are unaffected. Load tests set it, since they keep no per-call detail
-	// and the copies would cost more CPU than the call itself.
+	// and the copies would cost more CPU than the call itself. An HTTP
+	// client built by New with Lean also gets a lean HTTP/1.1 pool of
+	// HTTPPool connections (100 when zero), which only Prepared calls use:
+	// they send the bytes GOST's net/http client writes at a third of its
+	// CPU. Operation.Do keeps net/http, as GOST does.
 	Lean bool
 
 	// ReplyBudget bounds the HTTP reply bytes that all calls of the client
