@@ -207,7 +207,9 @@ func (c *Client) callLean(ctx context.Context, w *wireCall, reply any, drain boo
 	}
 	obs.HTTPStatus = resp.StatusCode
 
-	kept := &cappedBuffer{limit: keptReplyBytes}
+	// One allocation for the reply's readers and its kept copy.
+	st := &leanRead{kept: cappedBuffer{limit: keptReplyBytes}}
+	kept := &st.kept
 	switch {
 	case resp.StatusCode != http.StatusOK:
 		r := io.TeeReader(io.LimitReader(resp.Body, MaxReplyBytes), kept)
@@ -220,9 +222,10 @@ func (c *Client) callLean(ctx context.Context, w *wireCall, reply any, drain boo
 		reason := strings.TrimPrefix(resp.Status, strconv.Itoa(resp.StatusCode))
 		obs.Err = &StatusError{Code: resp.StatusCode, Reason: clip.Text(strings.TrimPrefix(reason, " "), MaxErrorText/2)}
 	case reply != nil:
-		br := &budgetReader{r: resp.Body, b: c.replies, perCall: MaxReplyBytes}
-		err := json.NewDecoder(io.TeeReader(br, kept)).Decode(reply)
-		br.release()
+		st.budget = budgetReader{r: resp.Body, b: c.replies, perCall: MaxReplyBytes}
+		st.tee = teeReader{r: &st.budget, w: kept}
+		err := json.NewDecoder(&st.tee).Decode(reply)
+		st.budget.release()
 		if err != nil {
 			obs.Failure = FailureDecode
 			obs.Err = fmt.Errorf("decode reply: %w", boundErr(err))
@@ -241,6 +244,27 @@ func (c *Client) callLean(ctx context.Context, w *wireCall, reply any, drain boo
 	}
 	obs.Err = boundErr(obs.Err)
 	return obs, true
+}
+
+// leanRead holds what reading one reply needs.
+type leanRead struct {
+	kept   cappedBuffer
+	budget budgetReader
+	tee    teeReader
+}
+
+// teeReader is io.TeeReader's reader as a value, for leanRead.
+type teeReader struct {
+	r io.Reader
+	w *cappedBuffer
+}
+
+func (t *teeReader) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	if n > 0 {
+		_, _ = t.w.Write(p[:n])
+	}
+	return n, err
 }
 
 // leanTimeout classifies a call the lean pool's deadline ended, as
