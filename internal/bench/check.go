@@ -54,7 +54,9 @@ func ratioCheck(section, name string, num, den, limit float64, atLeast bool, det
 	return c
 }
 
-func fmtRatio(f float64) string { return strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.2f", f), "0"), ".") + "×" }
+func fmtRatio(f float64) string {
+	return strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.2f", f), "0"), ".") + "×"
+}
 
 // durationRatio is ratioCheck for two latencies.
 func durationRatio(section, name string, num, den time.Duration, limit float64) check {
