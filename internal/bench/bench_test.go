@@ -160,7 +160,9 @@ func TestRatioCheck(t *testing.T) {
 		{name: "exactly the floor", num: 95, den: 100, lim: 0.95, atLeast: true, figure: "0.95×", target: "≥ 0.95×", ok: true},
 		{name: "under a ceiling", num: 1.05, den: 1, lim: 1.1, figure: "1.05×", target: "≤ 1.1×", ok: true},
 		// sad
+		{name: "just above a floor shows the deciding digit", num: 23555, den: 24763, lim: 0.95, atLeast: true, figure: "0.9512×", target: "≥ 0.95×", ok: true},
 		{name: "under a floor", num: 46, den: 50, lim: 0.95, atLeast: true, figure: "0.92×", target: "≥ 0.95×"},
+		{name: "just under a floor shows the deciding digit", num: 9496, den: 10000, lim: 0.95, atLeast: true, figure: "0.9496×", target: "≥ 0.95×"},
 		{name: "over a ceiling", num: 111, den: 100, lim: 1.1, figure: "1.11×", target: "≤ 1.1×"},
 		{name: "no figure misses", num: 5, den: 0, lim: 1.1, figure: "n/a", target: "≤ 1.1×"},
 		{name: "no figure misses a ceiling too", num: 0, den: 5, lim: 1.1, figure: "n/a", target: "≤ 1.1×"},

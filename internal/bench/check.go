@@ -46,6 +46,10 @@ func ratioCheck(section, name string, num, den, limit float64, atLeast bool, det
 	}
 	r := num / den
 	c.figure = fmt.Sprintf("%.2f×", r)
+	if fmt.Sprintf("%.2f", r) == fmt.Sprintf("%.2f", limit) && r != limit {
+		// A figure that rounds to the target shows the digit that decides.
+		c.figure = fmt.Sprintf("%.4f×", r)
+	}
 	if atLeast {
 		c.ok = r >= limit
 	} else {

@@ -119,7 +119,7 @@ func (e *env) httpSection(ctx context.Context) error {
 // (no -c) against the goroutine-per-call reference client, gRPC and HTTP.
 func (e *env) openSection(ctx context.Context) error {
 	o := e.o
-	ms, err := e.openRounds(ctx, "open loop", e.plugin)
+	ms, err := e.openRounds(ctx, "open loop", e.plugin.grpc, e.httpURL(e.plugin))
 	if err != nil {
 		return err
 	}
@@ -148,13 +148,10 @@ type transportRounds struct {
 
 // openRounds runs plugincheck (open loop, no -c) and the reference client
 // at the same rate, over gRPC and HTTP, in alternated rounds.
-func (e *env) openRounds(ctx context.Context, what string, p plugin) ([]transportRounds, error) {
+func (e *env) openRounds(ctx context.Context, what, grpcAddr, httpURL string) ([]transportRounds, error) {
 	o := e.o
 	ts := []transportRounds{{transport: "grpc"}, {transport: "http"}}
-	addrs := []string{p.grpc, e.httpURL(p)}
-	if what == "stall" {
-		addrs[1] = p.http
-	}
+	addrs := []string{grpcAddr, httpURL}
 	rate := strconv.FormatFloat(o.rate, 'f', -1, 64)
 	for i := range o.rounds {
 		e.rounds(fmt.Sprintf("%s: plugincheck --rate %s and the reference client, gRPC and HTTP, %s each", what, rate, o.duration), i)
@@ -183,7 +180,7 @@ func (e *env) stallSection(ctx context.Context) error {
 		return err
 	}
 	defer stop()
-	ts, err := e.openRounds(ctx, "stall", p)
+	ts, err := e.openRounds(ctx, "stall", p.grpc, p.http)
 	if err != nil {
 		return err
 	}
