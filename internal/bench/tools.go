@@ -173,16 +173,23 @@ func (e *env) runPlugincheck(ctx context.Context, name, addr string, args ...str
 	cmd := exec.CommandContext(ctx, e.pc, append([]string{"load", "auth", "--addr", addr, "--fixtures", e.fixture,
 		"--builtin=false", "--progress", "off", "-o", "json=" + res}, args...)...)
 	cmd.Stderr = os.Stderr
-	p, err := timed(cmd)
-	if err != nil {
-		return measurement{}, fmt.Errorf("%s: %w", name, err)
-	}
+	p, runErr := timed(cmd)
+	// A run that exits non-zero (a verdict changed, a threshold breached)
+	// still wrote its result, and its figures are still the figures; only a
+	// run without a result stops the benchmark.
 	data, err := os.ReadFile(res)
 	if err != nil {
+		if runErr != nil {
+			return measurement{}, fmt.Errorf("%s: %w", name, runErr)
+		}
 		return measurement{}, err
 	}
 	m, err := parsePlugincheck(data)
 	m.tool, m.maxRSS, m.cpu, m.elapsed = name, p.peak, p.cpu, p.elapsed
+	var exit *exec.ExitError
+	if errors.As(runErr, &exit) {
+		m.extra = strings.TrimSpace(fmt.Sprintf("exit %d %s", exit.ExitCode(), m.extra))
+	}
 	return m, err
 }
 
