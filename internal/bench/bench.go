@@ -103,8 +103,9 @@ func bench(ctx context.Context, o options, out, log io.Writer) error {
 	if err := e.build(ctx); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "plugincheck benchmark: %d CPUs, GOMAXPROCS %d, %s, %s; sections %s\n",
-		runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version(), time.Now().UTC().Format(time.DateOnly), strings.Join(o.only, ","))
+	fmt.Fprintf(out, "plugincheck benchmark, %s: %d CPUs, GOMAXPROCS %d, %s, %s; sections %s; %s each, %d rounds\n",
+		time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.NumCPU(), runtime.GOMAXPROCS(0), machine(), runtime.Version(),
+		strings.Join(o.only, ","), o.duration, o.rounds)
 
 	var stop func()
 	var err error
@@ -192,6 +193,7 @@ func (e *env) startPlugin(ctx context.Context, so serveOptions) (plugin, func(),
 	cmd := exec.CommandContext(ctx, e.self, args...)
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
 	cmd.WaitDelay = 10 * time.Second
+	dieWithParent(cmd)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return plugin{}, nil, err
@@ -234,4 +236,20 @@ func medianBy(ms []measurement, f func(measurement) float64) measurement {
 	s := slices.Clone(ms)
 	slices.SortStableFunc(s, func(a, b measurement) int { return cmp.Compare(f(a), f(b)) })
 	return s[len(s)/2]
+}
+
+// machine names the kernel and the memory, for the record.
+func machine() string {
+	kernel, _ := os.ReadFile("/proc/sys/kernel/osrelease")
+	mem := ""
+	if data, err := os.ReadFile("/proc/meminfo"); err == nil {
+		for line := range strings.SplitSeq(string(data), "\n") {
+			if v, ok := strings.CutPrefix(line, "MemTotal:"); ok {
+				if kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64); err == nil {
+					mem = fmt.Sprintf("%.0f GiB", float64(kb)/(1<<20))
+				}
+			}
+		}
+	}
+	return strings.TrimSpace(fmt.Sprintf("%s %s %s", runtime.GOOS, strings.TrimSpace(string(kernel)), mem))
 }

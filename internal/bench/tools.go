@@ -71,6 +71,7 @@ type proc struct {
 // least this process's own peak. wait4's user and system times are right,
 // and are what ProcessState reports.)
 func timed(cmd *exec.Cmd) (proc, error) {
+	dieWithParent(cmd)
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		return proc{}, err
