@@ -16,8 +16,10 @@ import (
 	"testing/synctest"
 	"time"
 
+	authpb "github.com/go-gost/plugin/auth/proto"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc"
 )
 
 // The samples in testdata/samples are real outputs of the tools, captured
@@ -417,4 +419,55 @@ func TestRefClient(t *testing.T) {
 	assert.Equal(t, int64(50), m.requests, "every slot of the schedule")
 	assert.Zero(t, m.errors)
 	assert.GreaterOrEqual(t, m.p50, 100*time.Millisecond, "each call's latency includes the plugin's stall")
+}
+
+func TestRefClientGRPC(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	ln, err := listen(ctx)
+	require.NoError(t, err)
+	gs := grpc.NewServer()
+	authpb.RegisterAuthenticatorServer(gs, &stallAuth{stall: newStaller(2, 50*time.Millisecond)})
+	done := make(chan error, 1)
+	go func() { done <- gs.Serve(ln) }()
+	defer func() {
+		gs.Stop()
+		assert.NoError(t, <-done)
+	}()
+
+	var out bytes.Buffer
+	require.NoError(t, ref(ctx, &out, refOptions{transport: "grpc", addr: ln.Addr().String(), rate: 200, duration: 100 * time.Millisecond}))
+	var r refResult
+	require.NoError(t, json.Unmarshal(out.Bytes(), &r))
+	assert.Equal(t, int64(20), r.Requests, "every slot of the schedule")
+	assert.Zero(t, r.Errors)
+	assert.GreaterOrEqual(t, time.Duration(r.Latency.Uncorrected.Max), 50*time.Millisecond, "the stalled calls are measured")
+	assert.GreaterOrEqual(t, r.MaxInFlight, int64(1))
+}
+
+func TestServe(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(t.Context())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- serve(ctx, pw, serveOptions{stallEvery: 10, stall: time.Millisecond})
+		pw.Close()
+	}()
+	got, err := readLines(bufio.NewReader(pr), "grpc", "http", "refhttp")
+	require.NoError(t, err)
+	assert.Regexp(t, `^127\.0\.0\.1:\d+$`, got["grpc"])
+	assert.Regexp(t, `^http://127\.0\.0\.1:\d+/auth$`, got["http"])
+	assert.Regexp(t, `^http://127\.0\.0\.1:\d+/auth$`, got["refhttp"])
+
+	// Both HTTP plugins answer GOST's auth call.
+	for _, url := range []string{got["http"], got["refhttp"]} {
+		call, closeFn, err := newRefCaller("http", url)
+		require.NoError(t, err)
+		assert.NoError(t, call(ctx), url)
+		closeFn()
+	}
+	cancel()
+	assert.NoError(t, <-done)
 }
