@@ -16,9 +16,9 @@ import (
 // per connection, the request read with one bufio.Reader and the reply
 // written with one bufio.Writer. The HTTP section compares clients, and on
 // two cores every microsecond the plugin spends is one the client does not
-// get: net/http's server (refplugin's HTTP endpoint) costs several times
-// this per call, and would bring every client down to its pace, hiding the
-// differences the section exists to show. It answers what GOST's HTTP auth
+// get: net/http's server (refplugin's HTTP endpoint) costs more per call,
+// and brings fast clients down towards its pace, hiding the differences
+// the section exists to show. It answers what GOST's HTTP auth
 // plugin answers; it is not a general HTTP server (Content-Length bodies
 // only, no chunked encoding, no Expect: 100-continue).
 type httpPlugin struct {
