@@ -115,11 +115,9 @@ func ref(ctx context.Context, out io.Writer, o refOptions) error {
 			})
 		}
 	}
-	// The schedule's span: the last slot started one interval before it ends.
-	elapsed := time.Since(start)
-	if i > 0 {
-		elapsed = max(time.Duration(i)*interval, elapsed-interval)
-	}
+	// The schedule's span: i slots take i intervals, or longer when the
+	// last one started late (a slot's span ends one interval after it).
+	elapsed := max(time.Duration(i)*interval, time.Since(start)+interval)
 	wg.Wait()
 	if err := ctx.Err(); err != nil && i < slots {
 		return err
