@@ -27,6 +27,10 @@ type rawResult struct {
 // goroutines on one grpc-go connection calling Authenticate in a loop for d,
 // timing each call with time.Now, and nothing else.
 func raw(ctx context.Context, out io.Writer, addr string, c int, d time.Duration) error {
+	// Bound the run, so a plugin that hangs cannot hold it forever; a
+	// per-call deadline would add to the cost this loop is the floor of.
+	ctx, cancel := context.WithTimeout(ctx, d+refCallTimeout)
+	defer cancel()
 	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		return err

@@ -1,8 +1,9 @@
 //go:build tools
 
-// Package tools pins the load generator the benchmark compares with.
+// Package tools pins the load generators the benchmark compares with.
 package tools
 
 import (
 	_ "github.com/bojand/ghz/cmd/ghz"
+	_ "github.com/tsenart/vegeta/v12"
 )
