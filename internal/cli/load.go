@@ -117,7 +117,7 @@ type LoadOptions struct {
 	// pool of its own: a test's in-memory plugin.
 	httpClient *http.Client
 	// engine are load options appended to the run's, such as a test's
-	// load.WithPreciseWindow(0) to run on testing/synctest's clock.
+	// load.WithGoTimers() to run on testing/synctest's clock.
 	engine []load.Option
 }
 
