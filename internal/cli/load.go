@@ -103,7 +103,11 @@ type LoadOptions struct {
 	Run, Skip []string
 
 	Concurrency int
-	Rate        float64
+	// AutoConcurrency is set for an open loop without an explicit
+	// --concurrency: its in-flight cap grows as the plugin needs, up to
+	// load.MaxGrowingConcurrency.
+	AutoConcurrency bool
+	Rate            float64
 	Duration    time.Duration
 	Requests    uint64
 	Warmup      time.Duration
@@ -172,7 +176,7 @@ result names it.`,
 	fs.BoolVar(&opts.Builtin, "builtin", true, "include the module's built-in suite in the mix")
 	fs.StringSliceVar(&opts.Run, "run", nil, "mix only cases whose ID matches a pattern")
 	fs.StringSliceVar(&opts.Skip, "skip", nil, "leave out cases whose ID matches a pattern")
-	fs.IntVarP(&opts.Concurrency, "concurrency", "c", load.DefaultConcurrency, "callers (closed loop), or most calls in flight (open loop)")
+	fs.IntVarP(&opts.Concurrency, "concurrency", "c", load.DefaultConcurrency, fmt.Sprintf("callers (closed loop), or a hard cap on calls in flight (open loop; left out, the cap grows as the plugin needs, up to %d)", load.MaxGrowingConcurrency))
 	fs.Float64VarP(&opts.Rate, "rate", "r", 0, "calls per second: an open loop; 0 runs a closed loop")
 	fs.DurationVarP(&opts.Duration, "duration", "d", defaultLoadDuration, "how long to measure, after the warm-up (0: only --requests bounds the run)")
 	fs.Uint64VarP(&opts.Requests, "requests", "n", 0, "stop after this many measured calls (at least 1; alone it replaces --duration)")
@@ -205,6 +209,7 @@ func (o *LoadOptions) validate(fs *pflag.FlagSet) error {
 		// a run that never ends.
 		return flagErrorf("--requests 0: want at least 1 (leave out -n to bound the run by --duration)")
 	}
+	o.AutoConcurrency = o.Rate > 0 && !fs.Changed("concurrency")
 	if fs.Changed("requests") && !fs.Changed("duration") {
 		o.Duration = 0 // --requests alone bounds the run
 	}
@@ -244,11 +249,17 @@ func loadRun(ctx context.Context, opts *LoadOptions) error {
 	if err != nil {
 		return err
 	}
+	concurrency := opts.Concurrency
+	if opts.AutoConcurrency {
+		concurrency = load.MaxGrowingConcurrency
+	}
 	conns := opts.Connections
 	if conns == 0 {
 		conns = 1
 		if cfg.Transport == mockclient.HTTP {
-			conns = opts.Concurrency
+			// Connections are opened as calls need them, so a pool sized
+			// for a growing cap costs nothing until the plugin needs it.
+			conns = concurrency
 		}
 	}
 	cfg.Module = opts.Module
@@ -273,7 +284,7 @@ func loadRun(ctx context.Context, opts *LoadOptions) error {
 	var pacer load.Pacer
 	info := load.Info{
 		Module: string(opts.Module), Transport: string(cfg.Transport), Target: cfg.Addr,
-		Mode: "closed", Concurrency: opts.Concurrency, Connections: conns, Machines: 1,
+		Mode: "closed", Concurrency: concurrency, AutoConcurrency: opts.AutoConcurrency, Connections: conns, Machines: 1,
 		RequestLimit: opts.Requests,
 	}
 	info.Duration, info.WarmupTime = load.Duration(opts.Duration), load.Duration(opts.Warmup)
@@ -304,7 +315,7 @@ func loadRun(ctx context.Context, opts *LoadOptions) error {
 	}
 
 	runOpts := []load.Option{
-		load.WithConcurrency(opts.Concurrency), load.WithDuration(opts.Duration),
+		load.WithConcurrency(concurrency), load.WithDuration(opts.Duration),
 		load.WithRequests(opts.Requests), load.WithWarmup(opts.Warmup), load.WithCases(len(mix)),
 	}
 	ivs, err := load.Run(ctx, caller.Call, pacer, append(runOpts, opts.engine...)...)

@@ -74,8 +74,10 @@ func (r *runner) pace(ctx context.Context, clk clock) {
 			measured++
 		}
 		// Counted before the hand-off, so that the pacer, the only one to
-		// raise it, sees every peak.
-		if cur := r.inFlight.Add(1); cur > r.maxInFlight.Load() {
+		// raise it, sees every peak. A slot waiting for a caller at the cap
+		// is counted too, but it starts only as a call returns: the cap
+		// bounds the peak.
+		if cur := min(r.inFlight.Add(1), int64(r.cfg.concurrency)); cur > r.maxInFlight.Load() {
 			r.maxInFlight.Store(cur)
 		}
 		select {

@@ -408,6 +408,12 @@ func (r *runner) flush(final bool) *Interval {
 	iv.MeasureEnd = lastEnd
 	iv.MaxInFlight = int(r.maxInFlight.Load())
 	if r.pacer != nil && iv.Stop == ReasonDuration {
+		// An open loop's measured window is its schedule: calls are sent
+		// over the duration, so the achieved rate is theirs over it. The
+		// calls still in flight at the deadline finish and are measured,
+		// but their latency, already in the histograms, does not stretch
+		// the window and make a slow plugin look like a slow generator.
+		iv.MeasureEnd = r.deadline
 		if due := dueBefore(r.pacer, r.deadline.Sub(r.start)); due > r.issued.Load() {
 			iv.Unsent = due - r.issued.Load()
 		}
