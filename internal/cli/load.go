@@ -7,7 +7,6 @@ import (
 	"math"
 	"net/http"
 	"os"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -30,11 +29,6 @@ const (
 	defaultLoadDuration = 10 * time.Second
 	// progressLineEvery spaces the periodic progress lines of --progress line.
 	progressLineEvery = 10 * time.Second
-	// loadGCPercent is the GOGC of a load run. A run allocates a little
-	// per call and keeps almost nothing alive, so at GOGC=100 the collector
-	// would run hundreds of times a second; 400 trades about 10 MiB of heap
-	// for a few percent more calls. GOGC in the environment wins.
-	loadGCPercent = 400
 )
 
 // GateOptions are the CI gate of a load run or a merge.
@@ -108,11 +102,11 @@ type LoadOptions struct {
 	// load.MaxGrowingConcurrency.
 	AutoConcurrency bool
 	Rate            float64
-	Duration    time.Duration
-	Requests    uint64
-	Warmup      time.Duration
-	Connections int
-	Progress    string
+	Duration        time.Duration
+	Requests        uint64
+	Warmup          time.Duration
+	Connections     int
+	Progress        string
 
 	Gate GateOptions
 	Out  LoadOutputs
@@ -234,9 +228,7 @@ func (o *LoadOptions) validate(fs *pflag.FlagSet) error {
 }
 
 func loadRun(ctx context.Context, opts *LoadOptions) error {
-	if os.Getenv("GOGC") == "" {
-		defer debug.SetGCPercent(debug.SetGCPercent(loadGCPercent))
-	}
+	defer loadMemoryPolicy()()
 	cfg, err := opts.Conn.config(opts.Module)
 	if err != nil {
 		return err
