@@ -26,13 +26,16 @@ func newPreciseClock(ctx context.Context) (clock, error) {
 	if err != nil {
 		return nil, fmt.Errorf("timerfd: %w", err)
 	}
+	// Go's clock is read first: the kernel's reading is then the later of
+	// the two, and the timer fires at or after a slot, never before it.
+	base := time.Now()
 	var ts unix.Timespec
 	if err := unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts); err != nil {
 		_ = unix.Close(fd)
 		return nil, fmt.Errorf("clock_gettime: %w", err)
 	}
 	f := os.NewFile(uintptr(fd), "load-pacer-timerfd")
-	c := &timerfdClock{f: f, fd: fd, base: time.Now(), baseMono: ts.Nano(), fallback: newGoClock(ctx.Done())}
+	c := &timerfdClock{f: f, fd: fd, base: base, baseMono: ts.Nano(), fallback: newGoClock(ctx.Done())}
 	// An interrupt makes a pending Read return at once. The deadline is
 	// the netpoller's, so no goroutine waits for ctx meanwhile.
 	c.stopWake = context.AfterFunc(ctx, func() { _ = f.SetReadDeadline(time.Unix(1, 0)) })
@@ -54,17 +57,19 @@ type timerfdClock struct {
 }
 
 func (c *timerfdClock) waitUntil(due time.Time) bool {
-	if time.Until(due) <= 0 {
-		return true
+	// A loop, should the two clocks' mapping be off by a few nanoseconds.
+	for time.Until(due) > 0 {
+		spec := unix.ItimerSpec{Value: unix.NsecToTimespec(c.baseMono + int64(due.Sub(c.base)))}
+		if err := unix.TimerfdSettime(c.fd, unix.TFD_TIMER_ABSTIME, &spec, nil); err != nil {
+			return c.fallback.waitUntil(due)
+		}
+		// The read returns the expiration count once the timer has fired;
+		// it fails on the interrupt's deadline.
+		if _, err := c.f.Read(c.buf[:]); err != nil {
+			return false
+		}
 	}
-	spec := unix.ItimerSpec{Value: unix.NsecToTimespec(c.baseMono + int64(due.Sub(c.base)))}
-	if err := unix.TimerfdSettime(c.fd, unix.TFD_TIMER_ABSTIME, &spec, nil); err != nil {
-		return c.fallback.waitUntil(due)
-	}
-	// The read returns the expiration count once the timer has fired; it
-	// fails on the interrupt's deadline.
-	_, err := c.f.Read(c.buf[:])
-	return err == nil
+	return true
 }
 
 func (c *timerfdClock) close() {

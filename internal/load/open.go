@@ -14,6 +14,12 @@ import (
 // --concurrency can go past it.
 const MaxGrowingConcurrency = 1000
 
+// idleCallerTimeout is how long an open loop's caller waits for a slot
+// before it exits: after a burst that grew the cap, the callers it no
+// longer needs give their stacks back (a new one starts if a slot finds
+// every caller busy again).
+const idleCallerTimeout = time.Second
+
 // slot is one send slot of an open loop, handed by the pacer to a caller.
 type slot struct {
 	n        uint64
@@ -30,7 +36,6 @@ type slot struct {
 func (r *runner) pace(ctx context.Context, clk clock) {
 	defer close(r.slots)
 	var (
-		callers     int
 		measured    uint64
 		deadlineC   <-chan time.Time
 		deadlineTmr *time.Timer
@@ -86,9 +91,10 @@ func (r *runner) pace(ctx context.Context, clk clock) {
 			continue
 		default:
 		}
-		if callers < r.cfg.concurrency {
-			callers++
-			sh := r.shards[callers%len(r.shards)]
+		// Only the pacer adds callers, so the count cannot pass the cap.
+		if c := r.callers.Load(); c < int64(r.cfg.concurrency) {
+			r.callers.Add(1)
+			sh := r.shards[int(n%uint64(len(r.shards)))]
 			r.issued.Add(1)
 			r.wg.Go(func() { r.caller(ctx, sh, s) })
 			continue
@@ -110,11 +116,18 @@ func (r *runner) pace(ctx context.Context, clk clock) {
 }
 
 // caller makes the calls of the slots it is handed, starting with first,
-// until the pacer closes slots.
+// until the pacer closes slots or none comes for idleCallerTimeout.
 func (r *runner) caller(ctx context.Context, sh *shard, first slot) {
+	defer r.callers.Add(-1)
 	// Its own child of ctx, as a closed loop's worker has.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	var idle *time.Timer
+	defer func() {
+		if idle != nil {
+			idle.Stop()
+		}
+	}()
 	s, ok := first, true
 	for ok {
 		began := time.Now()
@@ -123,6 +136,21 @@ func (r *runner) caller(ctx context.Context, sh *shard, first slot) {
 		r.inFlight.Add(-1)
 		interrupted := (o.Error != "" || o.Failure != "") && r.interrupted()
 		r.record(sh, s.measured, interrupted, o, s.due, began, end)
-		s, ok = <-r.slots
+		select {
+		case s, ok = <-r.slots:
+			continue
+		default:
+		}
+		if idle == nil {
+			idle = time.NewTimer(idleCallerTimeout)
+		} else {
+			idle.Reset(idleCallerTimeout)
+		}
+		select {
+		case s, ok = <-r.slots:
+			idle.Stop()
+		case <-idle.C:
+			return
+		}
 	}
 }

@@ -3,6 +3,7 @@ package load
 import (
 	"bytes"
 	"context"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -157,6 +158,60 @@ func TestSuggestConcurrency(t *testing.T) {
 			t.Parallel()
 			got := SuggestConcurrency(tt.rate, tt.mean)
 			assert.Equal(t, tt.want, got, "SuggestConcurrency(%v, %v)", tt.rate, tt.mean)
+		})
+	}
+}
+
+// burstPacer has 50 slots due at once and one more at Last.
+type burstPacer struct{ Last time.Duration }
+
+func (p burstPacer) Due(n uint64) (time.Duration, bool) {
+	switch {
+	case n < 50:
+		return 0, true
+	case n == 50:
+		return p.Last, true
+	}
+	return 0, false
+}
+
+// TestOpenLoopIdleCallersExit: after a burst that needed 50 callers, those
+// idle for idleCallerTimeout exit, and a later slot starts a new one. Each
+// caller has its own context, which tells the callers apart.
+func TestOpenLoopIdleCallersExit(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		last    time.Duration
+		wantNew bool
+	}{
+		{name: "slot after the idle timeout", last: idleCallerTimeout + 500*time.Millisecond, wantNew: true},
+		{name: "slot within the idle timeout", last: idleCallerTimeout / 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			synctest.Test(t, func(t *testing.T) {
+				var mu sync.Mutex
+				seen := map[context.Context]bool{}
+				var lastIsNew bool
+				call := func(ctx context.Context, n uint64) Outcome {
+					mu.Lock()
+					if n == 50 {
+						lastIsNew = !seen[ctx]
+					}
+					seen[ctx] = true
+					mu.Unlock()
+					time.Sleep(100 * time.Millisecond)
+					return Outcome{}
+				}
+				ivs, err := Run(t.Context(), call, burstPacer{Last: tt.last}, WithConcurrency(MaxGrowingConcurrency), WithGoTimers())
+				require.NoError(t, err)
+				m, _ := drain(t, ivs)
+				assert.EqualValues(t, 51, m.Requests)
+				assert.Equal(t, 50, m.MaxInFlight)
+				assert.Equal(t, tt.wantNew, lastIsNew)
+			})
 		})
 	}
 }

@@ -263,6 +263,7 @@ type runner struct {
 
 	// Open loop: the pacer hands slots to idle callers over slots.
 	slots       chan slot
+	callers     atomic.Int64 // callers running
 	inFlight    atomic.Int64 // calls handed out and not yet returned
 	maxInFlight atomic.Int64 // the most at once; written by the pacer
 
