@@ -2,6 +2,7 @@ package load
 
 import (
 	"context"
+	"runtime"
 	"time"
 )
 
@@ -85,11 +86,8 @@ func (r *runner) pace(ctx context.Context, clk clock) {
 		if cur := min(r.inFlight.Add(1), int64(r.cfg.concurrency)); cur > r.maxInFlight.Load() {
 			r.maxInFlight.Store(cur)
 		}
-		select {
-		case r.slots <- s:
-			r.issued.Add(1)
+		if r.handIdle(s) {
 			continue
-		default:
 		}
 		// Only the pacer adds callers, so the count cannot pass the cap.
 		if c := r.callers.Load(); c < int64(r.cfg.concurrency) {
@@ -113,6 +111,27 @@ func (r *runner) pace(ctx context.Context, clk clock) {
 			return
 		}
 	}
+}
+
+// handIdle hands s to an idle caller, if there is one. A caller whose call
+// has returned may not have run yet to take the next slot, on a busy
+// machine: the pacer yields once before concluding that every caller is
+// busy, so that a hiccup of the generator itself (the collector, another
+// process) does not grow the cap, which would then cost memory and more
+// collection, and make the generator slower still.
+func (r *runner) handIdle(s slot) bool {
+	for try := range 2 {
+		select {
+		case r.slots <- s:
+			r.issued.Add(1)
+			return true
+		default:
+		}
+		if try == 0 {
+			runtime.Gosched()
+		}
+	}
+	return false
 }
 
 // caller makes the calls of the slots it is handed, starting with first,
