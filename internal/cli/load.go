@@ -175,7 +175,7 @@ result names it.`,
 	fs.DurationVarP(&opts.Duration, "duration", "d", defaultLoadDuration, "how long to measure, after the warm-up (0: only --requests bounds the run)")
 	fs.Uint64VarP(&opts.Requests, "requests", "n", 0, "stop after this many measured calls (at least 1; alone it replaces --duration)")
 	fs.DurationVar(&opts.Warmup, "warmup", 0, "call for this long before measuring")
-	fs.IntVar(&opts.Connections, "connections", 0, "gRPC connections, or the size of the HTTP keep-alive pool (default 1 for gRPC, --concurrency for HTTP)")
+	fs.IntVar(&opts.Connections, "connections", 0, "gRPC connections, or the size of the HTTP keep-alive pool (default 1 for gRPC; for HTTP the cap on calls in flight, connections opened as needed)")
 	fs.StringVar(&opts.Progress, "progress", "auto", "live progress: auto (on a terminal only), line (one line every 10s), off")
 	opts.Gate.addFlags(fs)
 	opts.Out.addFlags(fs)
