@@ -131,7 +131,10 @@ Without --rate the run is a closed loop: --concurrency callers, each calling
 again as soon as its previous call returns. With --rate it is an open loop:
 calls are due at fixed send slots, and latency is measured from the slot, so a
 plugin that stalls cannot hide the calls it delayed (coordinated omission);
-the uncorrected figures are shown beside the corrected ones.
+the uncorrected figures are shown beside the corrected ones. Without
+--concurrency the open loop starts callers as the plugin needs them, up to
+1000 calls in flight; an explicit --concurrency is a hard cap, and when it
+held the run back the result suggests one by Little's law.
 
 A call fails with a transport error (no reply: refused, reset, TLS, gRPC
 Unavailable, timeout) or with a GOST-level failure: the plugin replied, but
