@@ -87,7 +87,9 @@ func invalid(format string, args ...any) error {
 }
 
 // WithConcurrency sets how many calls may be in flight at once: the number
-// of callers of a closed loop, the ceiling of an open loop.
+// of callers of a closed loop, the cap of an open loop, whose callers start
+// only as due slots find every caller busy (MaxGrowingConcurrency lets the
+// cap follow the plugin).
 func WithConcurrency(n int) Option {
 	return func(c *config) error {
 		if n < 1 {
