@@ -231,7 +231,7 @@ func (o *LoadOptions) validate(fs *pflag.FlagSet) error {
 }
 
 func loadRun(ctx context.Context, opts *LoadOptions) error {
-	defer loadMemoryPolicy()()
+	defer loadMemoryPolicy(ctx)()
 	cfg, err := opts.Conn.config(opts.Module)
 	if err != nil {
 		return err
