@@ -7,7 +7,6 @@ import (
 	"math"
 	"net/http"
 	"os"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -30,11 +29,6 @@ const (
 	defaultLoadDuration = 10 * time.Second
 	// progressLineEvery spaces the periodic progress lines of --progress line.
 	progressLineEvery = 10 * time.Second
-	// loadGCPercent is the GOGC of a load run. A run allocates a little
-	// per call and keeps almost nothing alive, so at GOGC=100 the collector
-	// would run hundreds of times a second; 400 trades about 10 MiB of heap
-	// for a few percent more calls. GOGC in the environment wins.
-	loadGCPercent = 400
 )
 
 // GateOptions are the CI gate of a load run or a merge.
@@ -103,12 +97,16 @@ type LoadOptions struct {
 	Run, Skip []string
 
 	Concurrency int
-	Rate        float64
-	Duration    time.Duration
-	Requests    uint64
-	Warmup      time.Duration
-	Connections int
-	Progress    string
+	// AutoConcurrency is set for an open loop without an explicit
+	// --concurrency: its in-flight cap grows as the plugin needs, up to
+	// load.MaxGrowingConcurrency.
+	AutoConcurrency bool
+	Rate            float64
+	Duration        time.Duration
+	Requests        uint64
+	Warmup          time.Duration
+	Connections     int
+	Progress        string
 
 	Gate GateOptions
 	Out  LoadOutputs
@@ -117,7 +115,7 @@ type LoadOptions struct {
 	// pool of its own: a test's in-memory plugin.
 	httpClient *http.Client
 	// engine are load options appended to the run's, such as a test's
-	// load.WithPreciseWindow(0) to run on testing/synctest's clock.
+	// load.WithGoTimers() to run on testing/synctest's clock.
 	engine []load.Option
 }
 
@@ -133,7 +131,10 @@ Without --rate the run is a closed loop: --concurrency callers, each calling
 again as soon as its previous call returns. With --rate it is an open loop:
 calls are due at fixed send slots, and latency is measured from the slot, so a
 plugin that stalls cannot hide the calls it delayed (coordinated omission);
-the uncorrected figures are shown beside the corrected ones.
+the uncorrected figures are shown beside the corrected ones. Without
+--concurrency the open loop starts callers as the plugin needs them, up to
+1000 calls in flight; an explicit --concurrency is a hard cap, and when it
+held the run back the result suggests one by Little's law.
 
 A call fails with a transport error (no reply: refused, reset, TLS, gRPC
 Unavailable, timeout) or with a GOST-level failure: the plugin replied, but
@@ -172,12 +173,12 @@ result names it.`,
 	fs.BoolVar(&opts.Builtin, "builtin", true, "include the module's built-in suite in the mix")
 	fs.StringSliceVar(&opts.Run, "run", nil, "mix only cases whose ID matches a pattern")
 	fs.StringSliceVar(&opts.Skip, "skip", nil, "leave out cases whose ID matches a pattern")
-	fs.IntVarP(&opts.Concurrency, "concurrency", "c", load.DefaultConcurrency, "callers (closed loop), or most calls in flight (open loop)")
+	fs.IntVarP(&opts.Concurrency, "concurrency", "c", load.DefaultConcurrency, fmt.Sprintf("callers (closed loop), or a hard cap on calls in flight (open loop; left out, the cap grows as the plugin needs, up to %d)", load.MaxGrowingConcurrency))
 	fs.Float64VarP(&opts.Rate, "rate", "r", 0, "calls per second: an open loop; 0 runs a closed loop")
 	fs.DurationVarP(&opts.Duration, "duration", "d", defaultLoadDuration, "how long to measure, after the warm-up (0: only --requests bounds the run)")
 	fs.Uint64VarP(&opts.Requests, "requests", "n", 0, "stop after this many measured calls (at least 1; alone it replaces --duration)")
 	fs.DurationVar(&opts.Warmup, "warmup", 0, "call for this long before measuring")
-	fs.IntVar(&opts.Connections, "connections", 0, "gRPC connections, or the size of the HTTP keep-alive pool (default 1 for gRPC, --concurrency for HTTP)")
+	fs.IntVar(&opts.Connections, "connections", 0, "gRPC connections, or the size of the HTTP keep-alive pool (default 1 for gRPC; for HTTP the cap on calls in flight, connections opened as needed)")
 	fs.StringVar(&opts.Progress, "progress", "auto", "live progress: auto (on a terminal only), line (one line every 10s), off")
 	opts.Gate.addFlags(fs)
 	opts.Out.addFlags(fs)
@@ -205,6 +206,7 @@ func (o *LoadOptions) validate(fs *pflag.FlagSet) error {
 		// a run that never ends.
 		return flagErrorf("--requests 0: want at least 1 (leave out -n to bound the run by --duration)")
 	}
+	o.AutoConcurrency = o.Rate > 0 && !fs.Changed("concurrency")
 	if fs.Changed("requests") && !fs.Changed("duration") {
 		o.Duration = 0 // --requests alone bounds the run
 	}
@@ -229,9 +231,7 @@ func (o *LoadOptions) validate(fs *pflag.FlagSet) error {
 }
 
 func loadRun(ctx context.Context, opts *LoadOptions) error {
-	if os.Getenv("GOGC") == "" {
-		defer debug.SetGCPercent(debug.SetGCPercent(loadGCPercent))
-	}
+	defer loadMemoryPolicy(ctx)()
 	cfg, err := opts.Conn.config(opts.Module)
 	if err != nil {
 		return err
@@ -244,11 +244,17 @@ func loadRun(ctx context.Context, opts *LoadOptions) error {
 	if err != nil {
 		return err
 	}
+	concurrency := opts.Concurrency
+	if opts.AutoConcurrency {
+		concurrency = load.MaxGrowingConcurrency
+	}
 	conns := opts.Connections
 	if conns == 0 {
 		conns = 1
 		if cfg.Transport == mockclient.HTTP {
-			conns = opts.Concurrency
+			// Connections are opened as calls need them, so a pool sized
+			// for a growing cap costs nothing until the plugin needs it.
+			conns = concurrency
 		}
 	}
 	cfg.Module = opts.Module
@@ -273,7 +279,7 @@ func loadRun(ctx context.Context, opts *LoadOptions) error {
 	var pacer load.Pacer
 	info := load.Info{
 		Module: string(opts.Module), Transport: string(cfg.Transport), Target: cfg.Addr,
-		Mode: "closed", Concurrency: opts.Concurrency, Connections: conns, Machines: 1,
+		Mode: "closed", Concurrency: concurrency, AutoConcurrency: opts.AutoConcurrency, Connections: conns, Machines: 1,
 		RequestLimit: opts.Requests,
 	}
 	info.Duration, info.WarmupTime = load.Duration(opts.Duration), load.Duration(opts.Warmup)
@@ -304,7 +310,7 @@ func loadRun(ctx context.Context, opts *LoadOptions) error {
 	}
 
 	runOpts := []load.Option{
-		load.WithConcurrency(opts.Concurrency), load.WithDuration(opts.Duration),
+		load.WithConcurrency(concurrency), load.WithDuration(opts.Duration),
 		load.WithRequests(opts.Requests), load.WithWarmup(opts.Warmup), load.WithCases(len(mix)),
 	}
 	ivs, err := load.Run(ctx, caller.Call, pacer, append(runOpts, opts.engine...)...)

@@ -40,6 +40,7 @@ func TestNewCmdLoad(t *testing.T) {
 			want: func(o *LoadOptions) {
 				assert.Equal(t, "auth", string(o.Module))
 				assert.Equal(t, load.DefaultConcurrency, o.Concurrency)
+				assert.False(t, o.AutoConcurrency)
 				assert.Equal(t, 10*time.Second, o.Duration)
 				assert.Zero(t, o.Rate)
 				assert.True(t, o.Builtin)
@@ -57,6 +58,7 @@ func TestNewCmdLoad(t *testing.T) {
 				assert.Equal(t, "t", o.Conn.Token)
 				assert.Equal(t, 500.0, o.Rate)
 				assert.Equal(t, 32, o.Concurrency)
+				assert.False(t, o.AutoConcurrency, "an explicit -c is a hard cap")
 				assert.Equal(t, time.Minute, o.Duration)
 				assert.Equal(t, 5*time.Second, o.Warmup)
 				assert.Equal(t, 4, o.Connections)
@@ -66,6 +68,19 @@ func TestNewCmdLoad(t *testing.T) {
 				assert.Equal(t, LoadOutputs{Outputs: []string{"json=r.json"}, HDRLog: "r.hlog"}, o.Out)
 				assert.Equal(t, "line", o.Progress)
 			},
+		},
+		{
+			name: "open loop without -c grows its cap",
+			args: "auth --addr a:1 --rate 2000",
+			want: func(o *LoadOptions) {
+				assert.True(t, o.AutoConcurrency)
+				assert.Equal(t, load.DefaultConcurrency, o.Concurrency)
+			},
+		},
+		{
+			name: "closed loop has no growing cap",
+			args: "auth --addr a:1 -c 8",
+			want: func(o *LoadOptions) { assert.False(t, o.AutoConcurrency) },
 		},
 		{
 			name: "requests alone bound the run",

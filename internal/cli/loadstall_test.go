@@ -68,7 +68,7 @@ func TestLoadRunCorrectsStallsSynctest(t *testing.T) {
 			Fixtures: []string{fx}, Concurrency: 1, Rate: 40, Requests: 60, Progress: "off",
 			Out:        LoadOutputs{Outputs: []string{"json"}},
 			httpClient: &http.Client{Transport: plugin},
-			engine:     []load.Option{load.WithPreciseWindow(0)},
+			engine:     []load.Option{load.WithGoTimers()},
 		}
 		require.NoError(t, loadRun(t.Context(), opts), errOut.String())
 		var res load.Result

@@ -284,6 +284,10 @@ type Interval struct {
 	// Unsent counts the send slots of an open-loop run that were due
 	// before the end but never sent because the generator was behind.
 	Unsent uint64
+	// MaxInFlight is the most calls that were in flight at once: in an
+	// open loop, what the plugin needed (or the cap); in a closed loop,
+	// the number of callers.
+	MaxInFlight int
 	// MeasureStart and MeasureEnd bound the measured part of the run: from
 	// the end of the warm-up to the completion of the last measured call.
 	MeasureStart, MeasureEnd time.Time
@@ -294,7 +298,10 @@ type Interval struct {
 type Metrics struct {
 	Corrected, Uncorrected *hdr.Histogram
 	Counts
-	Unsent                   uint64
+	Unsent uint64
+	// MaxInFlight is the most calls in flight at once; merged runs add
+	// theirs, as their concurrencies add.
+	MaxInFlight              int
 	MeasureStart, MeasureEnd time.Time
 	Stop                     StopReason
 	// Dropped counts histogram values that could not be merged (values
@@ -314,6 +321,7 @@ func (m *Metrics) Add(iv *Interval) {
 	m.Counts.Add(&iv.Counts)
 	if iv.Final {
 		m.Unsent += iv.Unsent
+		m.MaxInFlight = max(m.MaxInFlight, iv.MaxInFlight)
 		m.Stop = iv.Stop
 		m.widen(iv.MeasureStart, iv.MeasureEnd)
 	}
@@ -326,6 +334,7 @@ func (m *Metrics) Merge(o *Metrics) {
 	m.Dropped += m.Uncorrected.Merge(o.Uncorrected)
 	m.Counts.Add(&o.Counts)
 	m.Unsent += o.Unsent
+	m.MaxInFlight += o.MaxInFlight
 	m.widen(o.MeasureStart, o.MeasureEnd)
 	if m.Stop == ReasonNone || o.Stop > m.Stop {
 		m.Stop = o.Stop

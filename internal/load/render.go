@@ -42,9 +42,12 @@ func WriteText(w io.Writer, r *Result) error {
 		p(" (%d machines merged)", r.Machines)
 	}
 	p("\n")
-	if r.Mode == "open" {
+	switch {
+	case r.Mode == "open" && r.AutoConcurrency:
+		p("open loop at %.6g rps, in flight as many as the plugin needs up to %d", r.TargetRPS, r.Concurrency)
+	case r.Mode == "open":
 		p("open loop at %.6g rps, up to %d in flight", r.TargetRPS, r.Concurrency)
-	} else {
+	default:
 		p("closed loop, %d callers", r.Concurrency)
 	}
 	p(", %d %s", r.Connections, plural(r.Connections, "connection", "connections"))
@@ -68,6 +71,7 @@ func WriteText(w io.Writer, r *Result) error {
 			p(": the generator fell behind; corrected latency counts the delay")
 		}
 		p("\n")
+		writeInFlight(&b, r)
 	}
 	if r.Abandoned > 0 {
 		p("interrupted  %d calls in flight were cancelled and are not counted\n", r.Abandoned)
@@ -133,6 +137,25 @@ func WriteText(w io.Writer, r *Result) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeInFlight says how many calls an open loop had in flight and, when
+// its cap held it back, the cap to use instead.
+func writeInFlight(b *strings.Builder, r *Result) {
+	fmt.Fprintf(b, "in flight    at most %d %s at once", r.MaxInFlight, plural(r.MaxInFlight, "call", "calls"))
+	switch {
+	case r.MaxInFlight >= r.Concurrency && r.Concurrency > 0:
+		fmt.Fprintf(b, ": the cap of %d was reached\n", r.Concurrency)
+	case r.AutoConcurrency:
+		fmt.Fprintf(b, ", of a cap that grows as needed up to %d\n", r.Concurrency)
+	default:
+		fmt.Fprintf(b, ", of a cap of %d\n", r.Concurrency)
+	}
+	if r.SuggestedConcurrency > 0 {
+		mean := time.Duration(r.Latency.Uncorrected.Mean)
+		fmt.Fprintf(b, "suggestion   --concurrency ≥ %d: by Little's law, %.6g rps × %s mean uncorrected latency = %.1f calls in flight on average, ×%.3g for bursts\n",
+			r.SuggestedConcurrency, r.TargetRPS, Duration(mean), r.TargetRPS*mean.Seconds(), BurstFactor)
+	}
 }
 
 // writeFailures lists the GOST-level failures by kind, each with its share

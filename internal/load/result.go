@@ -29,13 +29,19 @@ type Info struct {
 	Transport string `json:"transport"`
 	Target    string `json:"target"`
 	// Mode is "open" (--rate) or "closed" (--concurrency only).
-	Mode         string   `json:"mode"`
-	TargetRPS    float64  `json:"targetRps,omitempty"`
-	Concurrency  int      `json:"concurrency"`
-	Connections  int      `json:"connections"`
-	Duration     Duration `json:"durationMs,omitempty"`
-	RequestLimit uint64   `json:"requestLimit,omitempty"`
-	WarmupTime   Duration `json:"warmupMs,omitempty"`
+	Mode      string  `json:"mode"`
+	TargetRPS float64 `json:"targetRps,omitempty"`
+	// Concurrency is the number of callers of a closed loop, or the cap
+	// on calls in flight of an open loop.
+	Concurrency int `json:"concurrency"`
+	// AutoConcurrency marks an open loop whose cap was not given: it
+	// started callers as the plugin needed them, up to Concurrency
+	// (MaxGrowingConcurrency), where a given cap is a hard one.
+	AutoConcurrency bool     `json:"autoConcurrency,omitempty"`
+	Connections     int      `json:"connections"`
+	Duration        Duration `json:"durationMs,omitempty"`
+	RequestLimit    uint64   `json:"requestLimit,omitempty"`
+	WarmupTime      Duration `json:"warmupMs,omitempty"`
 	// Machines counts the runs merged into this result.
 	Machines int        `json:"machines"`
 	Mix      []CaseInfo `json:"mix"`
@@ -119,11 +125,18 @@ type Result struct {
 	MaxLag Duration `json:"maxLagMs"`
 	// Unsent counts open-loop send slots due before the end that were
 	// never sent because the generator had fallen behind.
-	Unsent     uint64     `json:"unsentSlots"`
-	Latency    Latency    `json:"latency"`
-	Gates      []Gate     `json:"gates,omitempty"`
-	Notes      []string   `json:"notes,omitempty"`
-	Histograms Histograms `json:"histograms"`
+	Unsent uint64 `json:"unsentSlots"`
+	// MaxInFlight is the most calls in flight at once (merged runs add
+	// theirs).
+	MaxInFlight int `json:"maxInFlight"`
+	// SuggestedConcurrency, when set, is the --concurrency an open loop
+	// whose calls filled its cap while slots went late or unsent needs:
+	// see SuggestConcurrency.
+	SuggestedConcurrency int        `json:"suggestedConcurrency,omitempty"`
+	Latency              Latency    `json:"latency"`
+	Gates                []Gate     `json:"gates,omitempty"`
+	Notes                []string   `json:"notes,omitempty"`
+	Histograms           Histograms `json:"histograms"`
 }
 
 // NewResult builds the result of m for a run described by info.
@@ -141,11 +154,13 @@ func NewResult(info Info, m *Metrics) (*Result, error) {
 		Counts:      m.Counts.clone(),
 		MaxLag:      Duration(m.MaxLag),
 		Unsent:      m.Unsent,
+		MaxInFlight: m.MaxInFlight,
 		Latency:     Latency{Corrected: Summarize(m.Corrected), Uncorrected: Summarize(m.Uncorrected)},
 	}
 	if r.Machines == 0 {
 		r.Machines = 1
 	}
+	r.SuggestedConcurrency = suggestion(r)
 	if len(r.Cases) < len(info.Mix) {
 		r.Cases = append(r.Cases, make([]CaseCounts, len(info.Mix)-len(r.Cases))...)
 	}
@@ -194,6 +209,7 @@ func (r *Result) Metrics() (*Metrics, error) {
 	m.Counts = r.Counts.clone()
 	m.MaxLag = time.Duration(r.MaxLag)
 	m.Unsent = r.Unsent
+	m.MaxInFlight = r.MaxInFlight
 	m.MeasureStart, m.MeasureEnd = r.StartedAt, r.EndedAt
 	m.Stop = r.Stop
 	return m, nil
@@ -218,6 +234,7 @@ func (o MergeOptions) Merge(rs ...*Result) (*Result, error) {
 	first := rs[0]
 	info := first.Info
 	info.Machines = 0
+	info.AutoConcurrency = true
 	info.TargetRPS, info.Concurrency, info.Connections = 0, 0, 0
 	info.Mix = nil
 	caseIndex := map[string]int{}
@@ -261,6 +278,7 @@ func (o MergeOptions) Merge(rs ...*Result) (*Result, error) {
 		info.Machines += machines
 		info.TargetRPS += r.TargetRPS
 		info.Concurrency += r.Concurrency
+		info.AutoConcurrency = info.AutoConcurrency && r.AutoConcurrency
 		info.Connections += r.Connections
 		if r.Target != first.Target && !slices.Contains([]string{"", "(several)"}, info.Target) {
 			info.Target = "(several)"

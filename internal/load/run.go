@@ -75,9 +75,8 @@ type config struct {
 	interval      time.Duration
 	lateTolerance time.Duration
 	cases         int
-	// fine is the last part of a wait slept with preciseSleep; see
-	// WithPreciseWindow.
-	fine time.Duration
+	// goTimers makes the pacer wait with Go timers only; see WithGoTimers.
+	goTimers bool
 }
 
 // Option configures Run.
@@ -88,7 +87,9 @@ func invalid(format string, args ...any) error {
 }
 
 // WithConcurrency sets how many calls may be in flight at once: the number
-// of callers of a closed loop, the ceiling of an open loop.
+// of callers of a closed loop, the cap of an open loop, whose callers start
+// only as due slots find every caller busy (MaxGrowingConcurrency lets the
+// cap follow the plugin).
 func WithConcurrency(n int) Option {
 	return func(c *config) error {
 		if n < 1 {
@@ -151,17 +152,23 @@ func WithLateTolerance(d time.Duration) Option {
 	}
 }
 
-// WithPreciseWindow sets how much of each wait for a send slot is slept
-// on the OS thread (nanosleep on Linux, where it defaults to 2 ms) rather
-// than with a Go timer, which can wake a millisecond late. 0 leaves every
-// wait to Go timers, as a testing/synctest bubble needs: a real sleep does
-// not move the bubble's fake clock, which then times every call exactly.
+// WithGoTimers makes an open loop wait for its send slots with Go timers
+// only, as a testing/synctest bubble needs: its fake clock moves Go timers,
+// not the kernel timer (a timerfd on Linux) that otherwise times the slots
+// to the microsecond.
+func WithGoTimers() Option {
+	return func(c *config) error { c.goTimers = true; return nil }
+}
+
+// WithPreciseWindow is the older spelling of WithGoTimers: 0 waits with Go
+// timers only; a positive d keeps the precise clock, which no longer has a
+// window (it waits the whole way without holding a thread).
 func WithPreciseWindow(d time.Duration) Option {
 	return func(c *config) error {
 		if d < 0 {
 			return invalid("precise window %s is negative", d)
 		}
-		c.fine = d
+		c.goTimers = d == 0
 		return nil
 	}
 }
@@ -181,12 +188,17 @@ func WithCases(n int) Option {
 // nil runs a closed loop, each caller starting its next call as soon as the
 // previous one returns.
 //
+// In an open loop one pacer goroutine owns the schedule and hands each send
+// slot, when it is due, to an idle caller; callers are started as slots
+// find them all busy, up to the concurrency, which is then a hard cap:
+// further slots wait (and count as late).
+//
 // The channel is closed once every call has returned and the final interval
 // has been sent; no goroutine of the run outlives it. The caller must read
 // it to the end. The run ends at its bounds or when ctx ends; calls in flight
 // at an interruption are cancelled and counted as Abandoned, never as errors.
 func Run(ctx context.Context, call Call, p Pacer, opts ...Option) (<-chan *Interval, error) {
-	cfg := config{concurrency: DefaultConcurrency, interval: DefaultInterval, lateTolerance: DefaultLateTolerance, fine: fineWindow}
+	cfg := config{concurrency: DefaultConcurrency, interval: DefaultInterval, lateTolerance: DefaultLateTolerance}
 	for _, o := range opts {
 		if err := o(&cfg); err != nil {
 			return nil, err
@@ -200,6 +212,15 @@ func Run(ctx context.Context, call Call, p Pacer, opts ...Option) (<-chan *Inter
 	if cfg.duration > 0 {
 		r.deadline = r.measureStart.Add(cfg.duration)
 	}
+	var clk clock
+	if p != nil {
+		clk = newGoClock(r.done)
+		if !cfg.goTimers {
+			if c, err := newPreciseClock(ctx); err == nil {
+				clk = c
+			}
+		}
+	}
 	// Callers share a few recorders rather than owning one each, so memory
 	// stays fixed whatever the concurrency.
 	r.shards = make([]*shard, min(cfg.concurrency, 2*runtime.GOMAXPROCS(0)))
@@ -208,12 +229,20 @@ func Run(ctx context.Context, call Call, p Pacer, opts ...Option) (<-chan *Inter
 	}
 	out := make(chan *Interval, 1)
 	workersDone := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range cfg.concurrency {
-		wg.Go(func() { r.worker(ctx, r.shards[i%len(r.shards)]) })
+	if p == nil {
+		for i := range cfg.concurrency {
+			r.wg.Go(func() { r.worker(ctx, r.shards[i%len(r.shards)]) })
+		}
+		r.maxInFlight.Store(int64(cfg.concurrency))
+	} else {
+		r.slots = make(chan slot)
+		r.wg.Go(func() {
+			defer clk.close()
+			r.pace(ctx, clk)
+		})
 	}
 	go func() {
-		wg.Wait()
+		r.wg.Wait()
 		close(workersDone)
 	}()
 	go r.collect(out, workersDone)
@@ -225,13 +254,20 @@ type runner struct {
 	call  Call
 	pacer Pacer
 	done  <-chan struct{}
+	wg    sync.WaitGroup
 
 	start, measureStart, deadline time.Time
 
-	next     atomic.Uint64 // next slot number
+	next     atomic.Uint64 // next slot number; closed loop
 	issued   atomic.Uint64 // slots whose call was started
 	measured atomic.Uint64 // measured slots taken, for the requests bound
 	reason   atomic.Int64  // first StopReason
+
+	// Open loop: the pacer hands slots to idle callers over slots.
+	slots       chan slot
+	callers     atomic.Int64 // callers running
+	inFlight    atomic.Int64 // calls handed out and not yet returned
+	maxInFlight atomic.Int64 // the most at once; written by the pacer
 
 	shards []*shard
 	last   time.Time // start of the current interval; collector only
@@ -259,18 +295,14 @@ func (r *runner) interrupted() bool {
 	}
 }
 
+// worker is one caller of a closed loop. It needs no pacer: each call
+// starts when the previous one returns.
 func (r *runner) worker(ctx context.Context, sh *shard) {
 	// Each caller gets its own child of ctx: a call that derives its own
 	// context from it then registers with this caller's context alone, not
 	// with one parent shared, under one mutex, by every caller.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var timer *time.Timer
-	defer func() {
-		if timer != nil {
-			timer.Stop()
-		}
-	}()
 	for {
 		if r.interrupted() {
 			r.stop(ReasonCancel)
@@ -278,39 +310,9 @@ func (r *runner) worker(ctx context.Context, sh *shard) {
 		}
 		n := r.next.Add(1) - 1
 		due := time.Now()
-		if r.pacer != nil {
-			at, ok := r.pacer.Due(n)
-			if !ok {
-				r.stop(ReasonSchedule)
-				return
-			}
-			due = r.start.Add(at)
-		}
-		// A slot due after the deadline is outside the run; so is any slot
-		// once the deadline has passed, which leaves a backlog of an
-		// overloaded open loop unsent (and counted as such) rather than
-		// stretching the run.
-		if !r.deadline.IsZero() && (!due.Before(r.deadline) || !time.Now().Before(r.deadline)) {
+		if !r.deadline.IsZero() && !due.Before(r.deadline) {
 			r.stop(ReasonDuration)
 			return
-		}
-		if wait := time.Until(due); wait > 0 {
-			if coarse := wait - r.cfg.fine; coarse > 0 {
-				if timer == nil {
-					timer = time.NewTimer(coarse)
-				} else {
-					timer.Reset(coarse)
-				}
-				select {
-				case <-timer.C:
-				case <-r.done:
-					r.stop(ReasonCancel)
-					return
-				}
-			}
-			if wait := time.Until(due); wait > 0 {
-				preciseSleep(wait)
-			}
 		}
 		measured := !due.Before(r.measureStart)
 		if measured && r.cfg.requests > 0 && r.measured.Add(1) > r.cfg.requests {
@@ -318,11 +320,10 @@ func (r *runner) worker(ctx context.Context, sh *shard) {
 			return
 		}
 		r.issued.Add(1)
-		began := time.Now()
 		o := r.call(ctx, n)
 		end := time.Now()
 		interrupted := (o.Error != "" || o.Failure != "") && r.interrupted()
-		r.record(sh, measured, interrupted, o, due, began, end)
+		r.record(sh, measured, interrupted, o, due, due, end)
 	}
 }
 
@@ -408,7 +409,14 @@ func (r *runner) flush(final bool) *Interval {
 	iv.Stop = StopReason(r.reason.Load())
 	iv.MeasureStart = r.measureStart
 	iv.MeasureEnd = lastEnd
+	iv.MaxInFlight = int(r.maxInFlight.Load())
 	if r.pacer != nil && iv.Stop == ReasonDuration {
+		// An open loop's measured window is its schedule: calls are sent
+		// over the duration, so the achieved rate is theirs over it. The
+		// calls still in flight at the deadline finish and are measured,
+		// but their latency, already in the histograms, does not stretch
+		// the window and make a slow plugin look like a slow generator.
+		iv.MeasureEnd = r.deadline
 		if due := dueBefore(r.pacer, r.deadline.Sub(r.start)); due > r.issued.Load() {
 			iv.Unsent = due - r.issued.Load()
 		}

@@ -47,7 +47,7 @@ func TestRunCorrectsCoordinatedOmission(t *testing.T) {
 		// back the next eight send slots (25 ms apart). The plugin keeps up
 		// on average, so only the stalls delay calls.
 		ivs, err := Run(t.Context(), stallEvery10th(&calls), ConstantPacer{Rate: 40},
-			WithConcurrency(1), WithDuration(10*time.Second), WithPreciseWindow(0))
+			WithConcurrency(1), WithDuration(10*time.Second), WithGoTimers())
 		require.NoError(t, err)
 		m, _ := drain(t, ivs)
 
@@ -74,7 +74,7 @@ func TestRunReportsUnsentSlots(t *testing.T) {
 		// 100 calls/s against a plugin that takes 50 ms with one caller: the
 		// generator can only send 20 a second.
 		slow := func(context.Context, uint64) Outcome { time.Sleep(50 * time.Millisecond); return Outcome{} }
-		ivs, err := Run(t.Context(), slow, ConstantPacer{Rate: 100}, WithConcurrency(1), WithDuration(time.Second), WithPreciseWindow(0))
+		ivs, err := Run(t.Context(), slow, ConstantPacer{Rate: 100}, WithConcurrency(1), WithDuration(time.Second), WithGoTimers())
 		require.NoError(t, err)
 		m, _ := drain(t, ivs)
 		assert.EqualValues(t, 20, m.Requests)
@@ -105,7 +105,7 @@ func TestRunBounds(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			synctest.Test(t, func(t *testing.T) {
-				ivs, err := Run(t.Context(), fast, tt.pacer, append(tt.opts, WithPreciseWindow(0), WithCases(1))...)
+				ivs, err := Run(t.Context(), fast, tt.pacer, append(tt.opts, WithGoTimers(), WithCases(1))...)
 				require.NoError(t, err)
 				m, _ := drain(t, ivs)
 				assert.Equal(t, tt.wantCalls, m.Requests)
@@ -133,7 +133,7 @@ func TestRunLetsCallsInFlightFinish(t *testing.T) {
 			finished.Add(1)
 			return Outcome{}
 		}
-		ivs, err := Run(t.Context(), call, nil, WithConcurrency(4), WithDuration(time.Second), WithPreciseWindow(0))
+		ivs, err := Run(t.Context(), call, nil, WithConcurrency(4), WithDuration(time.Second), WithGoTimers())
 		require.NoError(t, err)
 		m, _ := drain(t, ivs)
 		assert.EqualValues(t, 16, started.Load())
@@ -171,7 +171,7 @@ func testRunInterrupted(t *testing.T, failed Outcome) {
 			<-ctx.Done()
 			return failed
 		}
-		ivs, err := Run(ctx, call, nil, WithConcurrency(3), WithDuration(time.Hour), WithPreciseWindow(0))
+		ivs, err := Run(ctx, call, nil, WithConcurrency(3), WithDuration(time.Hour), WithGoTimers())
 		require.NoError(t, err)
 		for range 3 {
 			<-inFlight
@@ -200,7 +200,7 @@ func TestRunCountsOutcomes(t *testing.T) {
 			}
 			return Outcome{Case: 1, Verdict: `{"ok":false}`}
 		}
-		ivs, err := Run(t.Context(), call, nil, WithConcurrency(1), WithRequests(100), WithCases(2), WithPreciseWindow(0))
+		ivs, err := Run(t.Context(), call, nil, WithConcurrency(1), WithRequests(100), WithCases(2), WithGoTimers())
 		require.NoError(t, err)
 		m, _ := drain(t, ivs)
 		assert.EqualValues(t, 100, m.Requests)
@@ -223,7 +223,7 @@ func TestRunIntervals(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		call := func(context.Context, uint64) Outcome { time.Sleep(10 * time.Millisecond); return Outcome{} }
-		ivs, err := Run(t.Context(), call, ConstantPacer{Rate: 10}, WithDuration(3*time.Second), WithInterval(time.Second), WithPreciseWindow(0))
+		ivs, err := Run(t.Context(), call, ConstantPacer{Rate: 10}, WithDuration(3*time.Second), WithInterval(time.Second), WithGoTimers())
 		require.NoError(t, err)
 		m, all := drain(t, ivs)
 		var sum int64

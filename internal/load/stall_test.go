@@ -29,7 +29,7 @@ func TestResultCorrectsStalls(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var calls atomic.Int64
 		ivs, err := Run(t.Context(), stallEvery10th(&calls), ConstantPacer{Rate: 40},
-			WithConcurrency(1), WithRequests(60), WithCases(1), WithPreciseWindow(0))
+			WithConcurrency(1), WithRequests(60), WithCases(1), WithGoTimers())
 		require.NoError(t, err)
 		m, _ := drain(t, ivs)
 		res, err := NewResult(Info{Mode: "open", TargetRPS: 40, Concurrency: 1, RequestLimit: 60}, m)
