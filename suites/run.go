@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/grpc/codes"
@@ -41,6 +42,10 @@ type RunOptions struct {
 	// step over it fails; a default budget only warns (see latency.go).
 	LatencyBudgetExplicit bool
 	Concurrency           int
+	// Workers bounds how many cases run at once; zero means
+	// DefaultWorkers, and 1 runs one case at a time. Modules whose calls
+	// share plugin state (ingress, sd) always run one case at a time.
+	Workers int
 	// ShowToken puts the real token into reports and reproducers.
 	ShowToken bool
 	// Observe, when set, sees each call's observation as the call ends,
@@ -66,6 +71,7 @@ func Run(ctx context.Context, c *mockclient.Client, m mockclient.Module, ss []*S
 	r := &runner{c: c, opts: opts, lat: newLatencyJudge(c.Config(), c.Transport(), opts)}
 	t := c.Transport()
 	run := &report.Run{Module: string(m), Transport: string(t), Target: target(c.Config(), opts.ShowToken)}
+	var jobs []job
 	for _, s := range ss {
 		if s.Module != m {
 			continue
@@ -77,23 +83,24 @@ func Run(ctx context.Context, c *mockclient.Client, m mockclient.Module, ss []*S
 			}
 			rc := &report.Case{ID: id, Suite: s.Name, Name: cs.Name, Doc: cs.Doc, File: s.File, Line: cs.Line}
 			run.Cases = append(run.Cases, rc)
-			switch {
-			case !appliesTo(s.Transports, t) || !appliesTo(cs.Transports, t):
+			if !appliesTo(s.Transports, t) || !appliesTo(cs.Transports, t) {
 				rc.Status = report.Skip
 				rc.SkipReason = "case does not apply to " + string(t)
 				continue
-			case ctx.Err() != nil:
-				rc.Status = report.Skip
-				rc.SkipReason = "interrupted"
-				continue
 			}
-			rc.Status = report.Pass
-			for _, st := range cs.Steps {
-				rs := r.step(ctx, st)
-				rc.Steps = append(rc.Steps, rs)
-				rc.Status = rc.Status.Worse(rs.Status)
-			}
+			jobs = append(jobs, job{rc: rc, cs: cs})
 		}
+	}
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = DefaultWorkers
+	}
+	if sharesState(m) {
+		workers = 1
+	}
+	r.runCases(ctx, jobs, workers)
+	if n := r.redone.Load(); n > 0 {
+		run.Notes = append(run.Notes, redoneNote(int(n), r.alone.Load()))
 	}
 	if len(run.Cases) == 0 {
 		return nil, fmt.Errorf("%w for module %s over %s", ErrNoMatch, m, t)
@@ -112,16 +119,29 @@ type runner struct {
 	c    *mockclient.Client
 	opts RunOptions
 
+	// mu serialises Observe and guards the latency figures and every
+	// caseRun while calls of several cases are in flight.
 	mu  sync.Mutex
 	lat *latencyJudge
+
+	// The parallel schedule (parallel.go).
+	pool     chan func() // idle callers of concurrent checks take work here
+	gate     sync.RWMutex
+	inflight atomic.Int64 // cases running under gate's read lock
+	started  atomic.Int64 // cases started under gate's read lock, ever
+	redone   atomic.Int64 // cases run again alone
+	alone    atomic.Bool  // the rest of the run goes one case at a time
 }
 
-func (r *runner) call(ctx context.Context, st *Step) mockclient.Outcome {
+func (r *runner) call(ctx context.Context, cr *caseRun, st *Step) mockclient.Outcome {
 	out := st.Op.Do(ctx, r.c, st.Request)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if out.Sent && out.Failure != mockclient.FailureRequest {
-		r.lat.record(&out.Observation)
+		cr.lat.record(&out.Observation)
+	}
+	if r.disturbed(&out.Observation) {
+		cr.disturbed = true
 	}
 	if r.opts.Observe != nil {
 		r.opts.Observe(&out.Observation)
@@ -129,8 +149,8 @@ func (r *runner) call(ctx context.Context, st *Step) mockclient.Outcome {
 	return out
 }
 
-func (r *runner) step(ctx context.Context, st *Step) *report.Step {
-	out := r.call(ctx, st)
+func (r *runner) step(ctx context.Context, cr *caseRun, st *Step) *report.Step {
+	out := r.call(ctx, cr, st)
 	verdict := toJSONValue(out.Verdict)
 	rs := &report.Step{
 		Op:          st.Op.Name,
@@ -167,24 +187,20 @@ func (r *runner) step(ctx context.Context, st *Step) *report.Step {
 		add(ch)
 	}
 	if slices.Contains(st.Checks, CheckStable) && out.OK() && out.Sent {
-		again := r.call(ctx, st)
+		again := r.call(ctx, cr, st)
 		timed = append(timed, &again.Observation)
 		add(r.sameCheck(CheckStable, st, verdict, []mockclient.Outcome{again}))
 	}
 	if slices.Contains(st.Checks, CheckConcurrent) && out.OK() && out.Sent {
 		outs := make([]mockclient.Outcome, r.opts.Concurrency)
-		var wg sync.WaitGroup
-		for i := range outs {
-			wg.Go(func() { outs[i] = slim(r.call(ctx, st), stableKeys(st.Op)) })
-		}
-		wg.Wait()
+		r.burst(len(outs), func(i int) { outs[i] = slim(r.call(ctx, cr, st), stableKeys(st.Op)) })
 		for i := range outs {
 			timed = append(timed, &outs[i].Observation)
 		}
 		add(r.sameCheck(CheckConcurrent, st, verdict, outs))
 	}
 	if slices.Contains(st.Checks, CheckLatency) && out.Sent && out.Failure != mockclient.FailureTimeout {
-		r.lat.judge(rs, timed)
+		r.lat.judgeInto(&cr.lat, rs, timed)
 	}
 
 	rs.Status = report.Pass
