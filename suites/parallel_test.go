@@ -117,10 +117,19 @@ type recordingPlugin struct {
 	tags     []string
 	inflight atomic.Int32
 	most     atomic.Int32
+
+	// holdFirst makes the first call wait until a second one is in
+	// flight (or a minute passes), so that a schedule that runs cases at
+	// once shows it on any machine.
+	holdFirst bool
+	held      atomic.Bool
+	two       chan struct{}
+	twoOnce   sync.Once
 }
 
 func (p *recordingPlugin) serve(t *testing.T, m mockclient.Module, tag func(*http.Request) string, reply string) *mockclient.Client {
 	t.Helper()
+	p.two = make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n := p.inflight.Add(1)
 		defer p.inflight.Add(-1)
@@ -128,6 +137,16 @@ func (p *recordingPlugin) serve(t *testing.T, m mockclient.Module, tag func(*htt
 			most := p.most.Load()
 			if n <= most || p.most.CompareAndSwap(most, n) {
 				break
+			}
+		}
+		if n >= 2 {
+			p.twoOnce.Do(func() { close(p.two) })
+		}
+		if p.holdFirst && p.held.CompareAndSwap(false, true) {
+			select {
+			case <-p.two:
+			case <-time.After(time.Minute):
+			case <-r.Context().Done():
 			}
 		}
 		p.mu.Lock()
@@ -222,7 +241,7 @@ func TestRunKeepsStepOrder(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			p := &recordingPlugin{}
+			p := &recordingPlugin{holdFirst: !tt.serial}
 			c := p.serve(t, tt.module, tagOf, tt.reply)
 			yaml, order := statefulYAML(tt.module, 40, 4)
 			run, err := Run(t.Context(), c, tt.module, mustParse(t, yaml), RunOptions{Workers: 16})
