@@ -229,3 +229,17 @@ func redoneNote(n int, alone bool) string {
 	}
 	return s
 }
+
+// MaxInFlight is the most calls a run with opts keeps in flight at once:
+// every worker's case in its concurrent check, plus the first call of
+// another case. Package check sizes the HTTP keep-alive pool with it.
+func MaxInFlight(opts RunOptions) int {
+	workers, conc := opts.Workers, opts.Concurrency
+	if workers <= 0 {
+		workers = DefaultWorkers
+	}
+	if conc <= 0 {
+		conc = DefaultConcurrency
+	}
+	return workers * (min(conc, MaxConcurrency) + 1)
+}
