@@ -211,7 +211,7 @@ func tagOf(r *http.Request) string {
 	}
 	var body struct {
 		Host, Username, Name string
-		Service          struct{ ID string }
+		Service              struct{ ID string }
 	}
 	_ = json.NewDecoder(r.Body).Decode(&body)
 	for _, v := range []string{body.Host, body.Username, body.Service.ID, body.Name} {

@@ -159,6 +159,9 @@ func (r *runner) step(ctx context.Context, cr *caseRun, st *Step) *report.Step {
 		Actual:      verdict,
 		Observation: observation(&out.Observation, r.hide),
 		Reproducer:  r.c.Reproducer(&out.Observation, r.opts.ShowToken),
+		// Sized for every check a step can have: a large suite keeps
+		// thousands of steps, and append's doubling left a third unused.
+		Checks: make([]report.Check, 0, len(selectableChecks)+3),
 	}
 	for _, n := range out.Notes {
 		rs.Notes = append(rs.Notes, report.Note{Code: n.Code, Text: bound(r.hide(n.Text), maxReportText)})
@@ -227,8 +230,13 @@ const maxReportText = 2 * clip.Size
 const maxVerdictText = clip.Size
 
 // boundValue applies fix to every string of a JSON value (map keys
-// included) and returns the result.
+// included) and returns the result: v itself when fix changes nothing.
 func boundValue(v any, fix func(string) string) any {
+	if !changes(v, fix) {
+		// Most verdicts hold nothing to cut or redact; sharing them
+		// spares a copy of every verdict a large suite keeps.
+		return v
+	}
 	switch x := v.(type) {
 	case string:
 		return fix(x)
@@ -246,6 +254,27 @@ func boundValue(v any, fix func(string) string) any {
 		return out
 	}
 	return v
+}
+
+// changes reports whether boundValue(v, fix) would differ from v.
+func changes(v any, fix func(string) string) bool {
+	switch x := v.(type) {
+	case string:
+		return fix(x) != x
+	case []any:
+		for _, e := range x {
+			if changes(e, fix) {
+				return true
+			}
+		}
+	case map[string]any:
+		for k, e := range x {
+			if fix(k) != k || changes(e, fix) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // replyCheck passes when the plugin replied and GOST could decode the reply;
