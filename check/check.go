@@ -39,7 +39,9 @@ type Options struct {
 	// (EmbeddedSuites(fixtures.BuiltinDir, m)).
 	Suites []*suites.Suite
 	// Run tunes the runner: which cases (Filter), latency budget,
-	// concurrency. Its ShowToken is replaced by Options.ShowToken.
+	// concurrency, how many cases run at once (Workers; the HTTP
+	// keep-alive pool of a client Module builds is sized to match). Its
+	// ShowToken is replaced by Options.ShowToken.
 	Run suites.RunOptions
 	// TLS holds the TLS audit's own settings, which GOST has none of.
 	TLS AuditOptions
