@@ -159,9 +159,9 @@ func (r *runner) step(ctx context.Context, cr *caseRun, st *Step) *report.Step {
 		Actual:      verdict,
 		Observation: observation(&out.Observation, r.hide),
 		Reproducer:  r.c.Reproducer(&out.Observation, r.opts.ShowToken),
-		// Sized for every check a step can have: a large suite keeps
-		// thousands of steps, and append's doubling left a third unused.
-		Checks: make([]report.Check, 0, len(selectableChecks)+3),
+		// Sized for the step's checks: a large suite keeps thousands of
+		// steps, and append's doubling left a third of each unused.
+		Checks: make([]report.Check, 0, checkCount(st)),
 	}
 	for _, n := range out.Notes {
 		rs.Notes = append(rs.Notes, report.Note{Code: n.Code, Text: bound(r.hide(n.Text), maxReportText)})
@@ -213,6 +213,19 @@ func (r *runner) step(ctx context.Context, cr *caseRun, st *Step) *report.Step {
 	}
 	rs.Actual = r.hideValue(rs.Actual)
 	return rs
+}
+
+// checkCount is how many checks step st can have: those it selects, and
+// expect, policy and sanity.
+func checkCount(st *Step) int {
+	n := len(st.Checks) + 1
+	if st.Expect != nil {
+		n++
+	}
+	if st.WarnIf != nil {
+		n++
+	}
+	return n
 }
 
 // hideValue redacts the token from a verdict, which may quote the reply
