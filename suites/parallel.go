@@ -44,9 +44,10 @@ const maxPooledCallers = 64
 // flight (the gate's write lock), and the report keeps that run. Timing a
 // case alone only when it is slow keeps a fast plugin's run parallel; a
 // correct plugin that is fast alone is judged alone, so our parallelism
-// never turns its pass into a warning. After maxRedone such cases the rest
-// of the run goes one case at a time, since a plugin that slow gains
-// nothing from parallel calls.
+// never turns its pass into a warning. After maxRedone such cases, or one
+// that is slow or failing alone too, the rest of the run goes one case at
+// a time, since a plugin that slow gains nothing from parallel calls and
+// each case would otherwise be made twice.
 
 // sharesState reports a module whose calls change what later calls see:
 // GOST's ingress SetRule stores the rules GetRule reads, and sd's
@@ -151,7 +152,9 @@ func (r *runner) runJob(ctx context.Context, j job, parallel bool) {
 	if r.disturbedCase(cr) && busy && ctx.Err() == nil {
 		r.gate.Lock()
 		cr = r.runCase(ctx, j)
-		if r.redone.Add(1) >= maxRedone {
+		// A case that is slow or failing alone too says the plugin is:
+		// the rest of the run would only make each case twice.
+		if r.redone.Add(1) >= maxRedone || r.disturbedCase(cr) {
 			r.alone.Store(true)
 		}
 		r.gate.Unlock()

@@ -323,3 +323,76 @@ func TestRunInterrupted(t *testing.T) {
 	assert.Greater(t, interrupted, 500, "the cases after the cancel did not run")
 	assert.Less(t, interrupted, 1000, "the cases before it did")
 }
+
+// TestRunTimesSlowCasesAlone runs cases against a plugin that is fast alone
+// but slow while another case's calls are in flight (it answers a second
+// after a call for another user arrives). Those cases run again alone: the
+// latency check judges the plugin, not plugincheck's parallelism, and every
+// case passes. A real delay, since the delay is the subject.
+func TestRunTimesSlowCasesAlone(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	users := map[string]int{} // calls in flight by user
+	// The first call waits for a call of another user, so that the two
+	// overlap on any machine.
+	var firstUser string
+	other := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req struct{ Username string }
+		_ = json.NewDecoder(r.Body).Decode(&req)
+		mu.Lock()
+		first := firstUser == ""
+		if first {
+			firstUser = req.Username
+		} else if req.Username != firstUser {
+			select {
+			case <-other:
+			default:
+				close(other)
+			}
+		}
+		users[req.Username]++
+		mu.Unlock()
+		defer func() {
+			mu.Lock()
+			if users[req.Username]--; users[req.Username] == 0 {
+				delete(users, req.Username)
+			}
+			mu.Unlock()
+		}()
+		if first {
+			select {
+			case <-other:
+			case <-time.After(time.Minute):
+			case <-r.Context().Done():
+			}
+		}
+		mu.Lock()
+		crowded := len(users) > 1
+		mu.Unlock()
+		if crowded {
+			select {
+			case <-time.After(time.Second):
+			case <-r.Context().Done():
+			}
+		}
+		_, _ = fmt.Fprint(w, `{"ok":false}`)
+	}))
+	t.Cleanup(srv.Close)
+	c, err := mockclient.New(mockclient.Config{Addr: srv.URL + "/auth", CallTimeout: time.Minute})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = c.Close() })
+
+	var b strings.Builder
+	b.WriteString("name: Crowd\nmodule: auth\ncases:\n")
+	for i := range 12 {
+		fmt.Fprintf(&b, "  - name: user-%d\n    request: {username: user-%d, password: x}\n", i, i)
+	}
+	run, err := Run(t.Context(), c, mockclient.Auth, mustParse(t, b.String()), RunOptions{Workers: 4, LatencyBudget: 300 * time.Millisecond})
+	require.NoError(t, err)
+	for _, cs := range run.Cases {
+		assert.Equal(t, report.Pass, cs.Status, "%s: %+v", cs.ID, cs.Steps[0].Checks)
+	}
+	require.NotEmpty(t, run.Notes)
+	assert.Contains(t, run.Notes[0], "ran again with no other case in flight")
+}
