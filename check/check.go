@@ -39,7 +39,9 @@ type Options struct {
 	// (EmbeddedSuites(fixtures.BuiltinDir, m)).
 	Suites []*suites.Suite
 	// Run tunes the runner: which cases (Filter), latency budget,
-	// concurrency. Its ShowToken is replaced by Options.ShowToken.
+	// concurrency, how many cases run at once (Workers; the HTTP
+	// keep-alive pool of a client Module builds is sized to match). Its
+	// ShowToken is replaced by Options.ShowToken.
 	Run suites.RunOptions
 	// TLS holds the TLS audit's own settings, which GOST has none of.
 	TLS AuditOptions
@@ -137,6 +139,13 @@ func Module(ctx context.Context, cfg mockclient.Config, m mockclient.Module, opt
 	if c == nil {
 		if cfg.Module == "" {
 			cfg.Module = m
+		}
+		if cfg.HTTPPool == 0 {
+			// net/http keeps two idle connections, as in GOST; with the
+			// run's cases in flight at once nearly every call then opened
+			// and closed a connection of its own, which cost more than the
+			// call. The requests on the wire are the same either way.
+			cfg.HTTPPool = suites.MaxInFlight(opts.Run)
 		}
 		var err error
 		if c, err = NewClient(cfg, m); err != nil {

@@ -37,8 +37,11 @@ const minStepSamples = 5
 // microseconds, and scheduling delay on a loaded machine stays well under it.
 const synRetryConnect = 900 * time.Millisecond
 
-// latencyJudge applies the latency rule across a run. record runs under
-// the runner's mutex; judge and finish run once the calls they judge ended.
+// latencyJudge applies the latency rule across a run. The runner gathers
+// each case's figures in a caseLatency of its own and adds them with merge
+// (under its mutex) once the case's report is kept, so that a case run
+// again alone (parallel.go) counts once; judge and finish run once the
+// calls they judge ended.
 type latencyJudge struct {
 	budget time.Duration
 	// enforced: the budget was given explicitly, so an overrun fails.
@@ -48,11 +51,25 @@ type latencyJudge struct {
 	gostTimeout time.Duration
 	grpc        bool
 
+	// caseLatency holds the run's figures: every kept case's, merged.
+	caseLatency
+}
+
+// caseLatency is what calls add to the latency figures: of one case while
+// it runs, or of the whole run.
+type caseLatency struct {
 	samples    []time.Duration
 	synRetries int
 	// short are the checks of steps with too few calls for a median,
 	// judged when the run ends.
 	short []shortStep
+}
+
+// merge adds one case's figures to the run's.
+func (j *latencyJudge) merge(c *caseLatency) {
+	j.samples = append(j.samples, c.samples...)
+	j.synRetries += c.synRetries
+	j.short = append(j.short, c.short...)
 }
 
 // shortStep is a latency check waiting for the run's median.
@@ -73,11 +90,11 @@ func newLatencyJudge(cfg mockclient.Config, t mockclient.Transport, opts RunOpti
 	return j
 }
 
-// record adds one call to the run's figures.
-func (j *latencyJudge) record(o *mockclient.Observation) {
-	j.samples = append(j.samples, o.Latency)
+// record adds one call to the figures.
+func (c *caseLatency) record(o *mockclient.Observation) {
+	c.samples = append(c.samples, o.Latency)
 	if synRetried(o) {
-		j.synRetries++
+		c.synRetries++
 	}
 }
 
@@ -123,8 +140,14 @@ func median(d []time.Duration) time.Duration {
 	return s[int(math.Ceil(float64(len(s))/2))-1]
 }
 
-// judge adds the latency check of step rs, whose calls are obs.
+// judge adds the latency check of step rs, whose calls are obs; a step
+// too short to judge alone waits in the run's figures.
 func (j *latencyJudge) judge(rs *report.Step, obs []*mockclient.Observation) {
+	j.judgeInto(&j.caseLatency, rs, obs)
+}
+
+// judgeInto is judge with a short step kept in c.
+func (j *latencyJudge) judgeInto(c *caseLatency, rs *report.Step, obs []*mockclient.Observation) {
 	ch, short := j.check(obs)
 	line := synLine(obs)
 	if ch.Message != "" {
@@ -132,7 +155,7 @@ func (j *latencyJudge) judge(rs *report.Step, obs []*mockclient.Observation) {
 	}
 	if short != nil {
 		short.step, short.check, short.syn = rs, len(rs.Checks), line
-		j.short = append(j.short, *short)
+		c.short = append(c.short, *short)
 	}
 	rs.Checks = append(rs.Checks, ch)
 }

@@ -150,6 +150,14 @@ func ParseBytes(file string, data []byte) (*Suite, error) {
 	if len(data) > MaxFixtureSize {
 		return nil, &ParseError{File: file, Err: fmt.Errorf("%w: %d bytes, the cap is %d MiB", ErrFixtureTooLarge, len(data), MaxFixtureSize>>20)}
 	}
+	if s, ok := parseApart(file, data); ok {
+		return s, nil
+	}
+	return parseWhole(file, data)
+}
+
+// parseWhole is ParseBytes with the whole document held as nodes.
+func parseWhole(file string, data []byte) (*Suite, error) {
 	p := &parser{file: file}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
@@ -181,7 +189,12 @@ func emptyDocument(n *yaml.Node) bool {
 	return len(n.Content) == 1 && c.Kind == yaml.ScalarNode && c.Tag == "!!null" && c.Value == ""
 }
 
-type parser struct{ file string }
+type parser struct {
+	file string
+	// casesApart: the document's cases are parsed apart (parseApart), so
+	// suite leaves its cases field alone.
+	casesApart bool
+}
 
 func (p *parser) errorf(n *yaml.Node, field, format string, args ...any) error {
 	line := 0
@@ -320,23 +333,35 @@ func (p *parser) suite(root *yaml.Node) (*Suite, error) {
 			return nil, err
 		}
 	}
+	if p.casesApart {
+		return s, nil
+	}
 	cases := resolve(f["cases"])
 	if cases.Kind != yaml.SequenceNode || len(cases.Content) == 0 {
 		return nil, p.errorf(cases, "cases", "want a non-empty list of cases")
 	}
-	seen := map[string]int{}
-	for i, cn := range cases.Content {
+	if err := p.addCases(s, cases.Content, 0, map[string]int{}); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// addCases parses the case nodes ns, the first of which is cases[first],
+// into s; seen holds the lines of the case names already parsed.
+func (p *parser) addCases(s *Suite, ns []*yaml.Node, first int, seen map[string]int) error {
+	for k, cn := range ns {
+		i := first + k
 		c, err := p.caseNode(s, cn, fmt.Sprintf("cases[%d]", i))
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if line, dup := seen[c.Name]; dup {
-			return nil, p.errorf(cn, fmt.Sprintf("cases[%d].name", i), "case %q already defined on line %d", c.Name, line)
+			return p.errorf(cn, fmt.Sprintf("cases[%d].name", i), "case %q already defined on line %d", c.Name, line)
 		}
 		seen[c.Name] = c.Line
 		s.Cases = append(s.Cases, c)
 	}
-	return s, nil
+	return nil
 }
 
 var stepFields = []string{"op", "request", "expect", "warn_if", "warning", "checks"}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/grpc/codes"
@@ -41,6 +42,10 @@ type RunOptions struct {
 	// step over it fails; a default budget only warns (see latency.go).
 	LatencyBudgetExplicit bool
 	Concurrency           int
+	// Workers bounds how many cases run at once; zero means
+	// DefaultWorkers, and 1 runs one case at a time. Modules whose calls
+	// share plugin state (ingress, sd) always run one case at a time.
+	Workers int
 	// ShowToken puts the real token into reports and reproducers.
 	ShowToken bool
 	// Observe, when set, sees each call's observation as the call ends,
@@ -66,6 +71,7 @@ func Run(ctx context.Context, c *mockclient.Client, m mockclient.Module, ss []*S
 	r := &runner{c: c, opts: opts, lat: newLatencyJudge(c.Config(), c.Transport(), opts)}
 	t := c.Transport()
 	run := &report.Run{Module: string(m), Transport: string(t), Target: target(c.Config(), opts.ShowToken)}
+	var jobs []job
 	for _, s := range ss {
 		if s.Module != m {
 			continue
@@ -77,23 +83,24 @@ func Run(ctx context.Context, c *mockclient.Client, m mockclient.Module, ss []*S
 			}
 			rc := &report.Case{ID: id, Suite: s.Name, Name: cs.Name, Doc: cs.Doc, File: s.File, Line: cs.Line}
 			run.Cases = append(run.Cases, rc)
-			switch {
-			case !appliesTo(s.Transports, t) || !appliesTo(cs.Transports, t):
+			if !appliesTo(s.Transports, t) || !appliesTo(cs.Transports, t) {
 				rc.Status = report.Skip
 				rc.SkipReason = "case does not apply to " + string(t)
 				continue
-			case ctx.Err() != nil:
-				rc.Status = report.Skip
-				rc.SkipReason = "interrupted"
-				continue
 			}
-			rc.Status = report.Pass
-			for _, st := range cs.Steps {
-				rs := r.step(ctx, st)
-				rc.Steps = append(rc.Steps, rs)
-				rc.Status = rc.Status.Worse(rs.Status)
-			}
+			jobs = append(jobs, job{rc: rc, cs: cs})
 		}
+	}
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = DefaultWorkers
+	}
+	if sharesState(m) {
+		workers = 1
+	}
+	r.runCases(ctx, jobs, workers)
+	if n := r.redone.Load(); n > 0 {
+		run.Notes = append(run.Notes, redoneNote(int(n), r.alone.Load()))
 	}
 	if len(run.Cases) == 0 {
 		return nil, fmt.Errorf("%w for module %s over %s", ErrNoMatch, m, t)
@@ -112,16 +119,29 @@ type runner struct {
 	c    *mockclient.Client
 	opts RunOptions
 
+	// mu serialises Observe and guards the latency figures and every
+	// caseRun while calls of several cases are in flight.
 	mu  sync.Mutex
 	lat *latencyJudge
+
+	// The parallel schedule (parallel.go).
+	pool     chan func() // idle callers of concurrent checks take work here
+	gate     sync.RWMutex
+	inflight atomic.Int64 // cases running under gate's read lock
+	started  atomic.Int64 // cases started under gate's read lock, ever
+	redone   atomic.Int64 // cases run again alone
+	alone    atomic.Bool  // the rest of the run goes one case at a time
 }
 
-func (r *runner) call(ctx context.Context, st *Step) mockclient.Outcome {
+func (r *runner) call(ctx context.Context, cr *caseRun, st *Step) mockclient.Outcome {
 	out := st.Op.Do(ctx, r.c, st.Request)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if out.Sent && out.Failure != mockclient.FailureRequest {
-		r.lat.record(&out.Observation)
+		cr.lat.record(&out.Observation)
+	}
+	if r.disturbed(&out.Observation) {
+		cr.disturbed = true
 	}
 	if r.opts.Observe != nil {
 		r.opts.Observe(&out.Observation)
@@ -129,8 +149,8 @@ func (r *runner) call(ctx context.Context, st *Step) mockclient.Outcome {
 	return out
 }
 
-func (r *runner) step(ctx context.Context, st *Step) *report.Step {
-	out := r.call(ctx, st)
+func (r *runner) step(ctx context.Context, cr *caseRun, st *Step) *report.Step {
+	out := r.call(ctx, cr, st)
 	verdict := toJSONValue(out.Verdict)
 	rs := &report.Step{
 		Op:          st.Op.Name,
@@ -139,6 +159,9 @@ func (r *runner) step(ctx context.Context, st *Step) *report.Step {
 		Actual:      verdict,
 		Observation: observation(&out.Observation, r.hide),
 		Reproducer:  r.c.Reproducer(&out.Observation, r.opts.ShowToken),
+		// Sized for the step's checks: a large suite keeps thousands of
+		// steps, and append's doubling left a third of each unused.
+		Checks: make([]report.Check, 0, checkCount(st)),
 	}
 	for _, n := range out.Notes {
 		rs.Notes = append(rs.Notes, report.Note{Code: n.Code, Text: bound(r.hide(n.Text), maxReportText)})
@@ -167,24 +190,20 @@ func (r *runner) step(ctx context.Context, st *Step) *report.Step {
 		add(ch)
 	}
 	if slices.Contains(st.Checks, CheckStable) && out.OK() && out.Sent {
-		again := r.call(ctx, st)
+		again := r.call(ctx, cr, st)
 		timed = append(timed, &again.Observation)
-		add(r.sameCheck(CheckStable, st, verdict, []mockclient.Outcome{again}))
+		add(r.sameCheck(CheckStable, st, verdict, out.Verdict, []mockclient.Outcome{again}))
 	}
 	if slices.Contains(st.Checks, CheckConcurrent) && out.OK() && out.Sent {
 		outs := make([]mockclient.Outcome, r.opts.Concurrency)
-		var wg sync.WaitGroup
-		for i := range outs {
-			wg.Go(func() { outs[i] = slim(r.call(ctx, st), stableKeys(st.Op)) })
-		}
-		wg.Wait()
+		r.burst(len(outs), func(i int) { outs[i] = slim(r.call(ctx, cr, st), stableKeys(st.Op), out.Verdict) })
 		for i := range outs {
 			timed = append(timed, &outs[i].Observation)
 		}
-		add(r.sameCheck(CheckConcurrent, st, verdict, outs))
+		add(r.sameCheck(CheckConcurrent, st, verdict, out.Verdict, outs))
 	}
 	if slices.Contains(st.Checks, CheckLatency) && out.Sent && out.Failure != mockclient.FailureTimeout {
-		r.lat.judge(rs, timed)
+		r.lat.judgeInto(&cr.lat, rs, timed)
 	}
 
 	rs.Status = report.Pass
@@ -194,6 +213,19 @@ func (r *runner) step(ctx context.Context, st *Step) *report.Step {
 	}
 	rs.Actual = r.hideValue(rs.Actual)
 	return rs
+}
+
+// checkCount is how many checks step st can have: those it selects, and
+// expect, policy and sanity.
+func checkCount(st *Step) int {
+	n := len(st.Checks) + 1
+	if st.Expect != nil {
+		n++
+	}
+	if st.WarnIf != nil {
+		n++
+	}
+	return n
 }
 
 // hideValue redacts the token from a verdict, which may quote the reply
@@ -211,8 +243,13 @@ const maxReportText = 2 * clip.Size
 const maxVerdictText = clip.Size
 
 // boundValue applies fix to every string of a JSON value (map keys
-// included) and returns the result.
+// included) and returns the result: v itself when fix changes nothing.
 func boundValue(v any, fix func(string) string) any {
+	if !changes(v, fix) {
+		// Most verdicts hold nothing to cut or redact; sharing them
+		// spares a copy of every verdict a large suite keeps.
+		return v
+	}
 	switch x := v.(type) {
 	case string:
 		return fix(x)
@@ -230,6 +267,27 @@ func boundValue(v any, fix func(string) string) any {
 		return out
 	}
 	return v
+}
+
+// changes reports whether boundValue(v, fix) would differ from v.
+func changes(v any, fix func(string) string) bool {
+	switch x := v.(type) {
+	case string:
+		return fix(x) != x
+	case []any:
+		for _, e := range x {
+			if changes(e, fix) {
+				return true
+			}
+		}
+	case map[string]any:
+		for k, e := range x {
+			if fix(k) != k || changes(e, fix) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // replyCheck passes when the plugin replied and GOST could decode the reply;
@@ -280,11 +338,19 @@ func noNodeReply(op mockclient.Operation, t mockclient.Transport, out *mockclien
 		(out.HTTPStatus == http.StatusNoContent || out.HTTPStatus == http.StatusNotFound)
 }
 
-func (r *runner) sameCheck(name string, st *Step, first any, outs []mockclient.Outcome) report.Check {
+// sameCheck passes when every call of outs succeeded with the verdict of
+// the first call: first as JSON values, typed as the operation returned it.
+func (r *runner) sameCheck(name string, st *Step, first, typed any, outs []mockclient.Outcome) report.Check {
 	ch := report.Check{Name: name, Status: report.Pass}
 	keys := stableKeys(st.Op)
-	want := digestLong(project(first, keys))
+	var want any
 	for i, o := range outs {
+		if sameAs(&o, typed) {
+			continue
+		}
+		if want == nil {
+			want = digestLong(project(first, keys))
+		}
 		if !o.OK() {
 			ch.Status = report.Fail
 			ch.Message = fmt.Sprintf("call %d of %d failed: %s failure: %s", i+1, len(outs), o.Failure, o.Error())

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -13,8 +14,26 @@ import (
 	"github.com/plugincheck/plugincheck/internal/iostreams"
 	"github.com/plugincheck/plugincheck/internal/refplugin"
 	"github.com/plugincheck/plugincheck/mockclient"
+	"github.com/plugincheck/plugincheck/report"
 	"github.com/plugincheck/plugincheck/suites"
 )
+
+// demoModules is how many modules the demo checks at once. Each check
+// mostly waits on loopback calls, and the runs of one module already keep
+// a few cases in flight (suites.DefaultWorkers), so a few modules at once
+// fill two cores without queueing calls long enough to move a latency
+// check.
+const demoModules = 4
+
+var demoProgressMu sync.Mutex
+
+// demoProgress tells a terminal which run started; runs of several modules
+// start at once, so the lines are written whole, one at a time.
+func demoProgress(io *iostreams.IOStreams, m mockclient.Module, t mockclient.Transport) {
+	demoProgressMu.Lock()
+	defer demoProgressMu.Unlock()
+	fmt.Fprintf(io.ErrOut, "demo: %s over %s …\n", m, t)
+}
 
 // demoToken is the token the demo's reference plugins require, so that the
 // demo exercises GOST's token path on both transports.
@@ -72,7 +91,11 @@ func demoRun(ctx context.Context, opts *DemoOptions) error {
 	}
 	defer srv.Close()
 
-	rep := newReport(opts.Now())
+	type moduleSuites struct {
+		m  mockclient.Module
+		ss []*suites.Suite
+	}
+	var todo []moduleSuites
 	for _, m := range modules {
 		ss, err := loadSuites(m, true, nil)
 		if err != nil {
@@ -82,25 +105,54 @@ func demoRun(ctx context.Context, opts *DemoOptions) error {
 		if err != nil {
 			return err
 		}
-		ss = append(ss, ref...)
-		for _, t := range mockclient.Transports() {
-			addr := srv.GRPCAddr()
-			if t == mockclient.HTTP {
-				addr = srv.HTTPURL(string(m))
+		todo = append(todo, moduleSuites{m: m, ss: append(ss, ref...)})
+	}
+	// Modules are checked demoModules at a time; the report keeps module
+	// and transport order. The two runs of one module stay in order: the
+	// ingress and sd reference plugins keep rules and services that both
+	// transports share, and each run expects the other's to be over.
+	type result struct {
+		run *report.Run
+		err error
+	}
+	results := make([][]result, len(todo))
+	slots := make(chan struct{}, demoModules)
+	var wg sync.WaitGroup
+	for i, ms := range todo {
+		results[i] = make([]result, len(mockclient.Transports()))
+		wg.Go(func() {
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			for k, t := range mockclient.Transports() {
+				addr := srv.GRPCAddr()
+				if t == mockclient.HTTP {
+					addr = srv.HTTPURL(string(ms.m))
+				}
+				cfg := mockclient.Config{Addr: addr, Transport: t, Token: demoToken, CallTimeout: mockclient.DefaultCallTimeout}
+				if opts.IO.IsStderrTTY() {
+					demoProgress(opts.IO, ms.m, t)
+				}
+				run, err := check.Module(ctx, cfg, ms.m, checkOptions(&opts.Checks, ms.ss, check.AuditOptions{}, opts.Now))
+				results[i][k] = result{run: run, err: err}
+				if err != nil && !errors.Is(err, suites.ErrNoMatch) {
+					return
+				}
 			}
-			cfg := mockclient.Config{Addr: addr, Transport: t, Token: demoToken, CallTimeout: mockclient.DefaultCallTimeout}
-			if opts.IO.IsStderrTTY() {
-				fmt.Fprintf(opts.IO.ErrOut, "demo: %s over %s …\n", m, t)
-			}
-			run, err := check.Module(ctx, cfg, m, checkOptions(&opts.Checks, ss, check.AuditOptions{}, opts.Now))
-			if errors.Is(err, suites.ErrNoMatch) {
+		})
+	}
+	wg.Wait()
+
+	rep := newReport(opts.Now())
+	for _, rs := range results {
+		for _, r := range rs {
+			if errors.Is(r.err, suites.ErrNoMatch) {
 				continue // --run/--skip left nothing of this module
 			}
-			if run != nil {
-				rep.Runs = append(rep.Runs, run)
+			if r.run != nil {
+				rep.Runs = append(rep.Runs, r.run)
 			}
-			if err != nil {
-				return finish(ctx, opts.IO, opts.Now, rep, &opts.Checks, err)
+			if r.err != nil {
+				return finish(ctx, opts.IO, opts.Now, rep, &opts.Checks, r.err)
 			}
 		}
 	}
