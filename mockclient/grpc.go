@@ -113,7 +113,8 @@ func callGRPC[Rep proto.Message](ctx context.Context, c *Client, method string, 
 	call func(context.Context, ...grpc.CallOption) (Rep, error),
 ) (Rep, Observation) {
 	obs := Observation{Transport: GRPC, Method: method, Target: c.cfg.Addr, Sent: true}
-	if !c.cfg.Lean {
+	copies := !c.cfg.Lean && keepsCopies(ctx)
+	if copies {
 		obs.Request = compactProto(protoNames, req)
 	}
 	if c.cfg.Token != "" {
@@ -171,7 +172,7 @@ func callGRPC[Rep proto.Message](ctx context.Context, c *Client, method string, 
 		var zero Rep
 		return zero, obs
 	}
-	if !c.cfg.Lean {
+	if copies {
 		obs.Reply = compactProto(replyJSON, reply)
 		if len(obs.Reply) > keptReplyBytes {
 			// Kept as HTTP replies are: the start, in a copy of its own.
