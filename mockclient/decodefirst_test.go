@@ -88,3 +88,24 @@ func FuzzDecodeFirst(f *testing.F) {
 		sameAsDecoder(t, body, end, int(piece%1024))
 	})
 }
+
+// BenchmarkDecodeFirst compares decodeFirst with json.Decoder.Decode on a
+// small whole reply, as the lean path reads it.
+func BenchmarkDecodeFirst(b *testing.B) {
+	const reply = `{"ok":true,"id":"user-1"}`
+	b.Run("decoder", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var v AuthVerdict
+			_ = json.NewDecoder(iotest.DataErrReader(strings.NewReader(reply))).Decode(&v)
+		}
+	})
+	b.Run("decodeFirst", func(b *testing.B) {
+		b.ReportAllocs()
+		buf := make([]byte, firstRead)
+		for b.Loop() {
+			var v AuthVerdict
+			_ = decodeFirst(iotest.DataErrReader(strings.NewReader(reply)), buf, &v)
+		}
+	})
+}
