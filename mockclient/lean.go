@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -224,7 +223,7 @@ func (c *Client) callLean(ctx context.Context, w *wireCall, reply any, drain boo
 	case reply != nil:
 		st.budget = budgetReader{r: resp.Body, b: c.replies, perCall: MaxReplyBytes}
 		st.tee = teeReader{r: &st.budget, w: kept}
-		err := json.NewDecoder(&st.tee).Decode(reply)
+		err := decodeFirst(&st.tee, st.first[:], reply)
 		st.budget.release()
 		if err != nil {
 			obs.Failure = FailureDecode
@@ -251,6 +250,7 @@ type leanRead struct {
 	kept   cappedBuffer
 	budget budgetReader
 	tee    teeReader
+	first  [firstRead]byte
 }
 
 // teeReader is io.TeeReader's reader as a value, for leanRead.
