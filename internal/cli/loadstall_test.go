@@ -2,11 +2,9 @@ package cli
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -46,28 +44,13 @@ func TestLoadRunCorrectsStallsSynctest(t *testing.T) {
 	require.NoError(t, os.WriteFile(fx, []byte(stallFixture), 0o600))
 	synctest.Test(t, func(t *testing.T) {
 		var calls atomic.Int64
-		plugin := pluginFunc(func(r *http.Request) (*http.Response, error) {
-			d := time.Millisecond
-			if calls.Add(1)%10 == 0 {
-				d = 200 * time.Millisecond
-			}
-			select {
-			case <-time.After(d):
-			case <-r.Context().Done():
-				return nil, r.Context().Err()
-			}
-			return &http.Response{
-				StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}},
-				Body: io.NopCloser(strings.NewReader(`{"ok":true,"id":"gost"}`)), Request: r,
-			}, nil
-		})
 		ios, _, out, errOut := iostreams.Test()
 		opts := &LoadOptions{
 			IO: ios, Now: time.Now, Module: mockclient.Auth,
 			Conn:     ConnOptions{Addr: "http://plugin.test/auth", CallTimeout: 10 * time.Second},
 			Fixtures: []string{fx}, Concurrency: 1, Rate: 40, Requests: 60, Progress: "off",
 			Out:        LoadOutputs{Outputs: []string{"json"}},
-			httpClient: &http.Client{Transport: plugin},
+			httpClient: stallingPlugin(&calls),
 			engine:     []load.Option{load.WithGoTimers()},
 		}
 		require.NoError(t, loadRun(t.Context(), opts), errOut.String())
