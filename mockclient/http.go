@@ -189,7 +189,7 @@ func (c *Client) callHTTP(ctx context.Context, call httpCall) Observation {
 			_, _ = io.Copy(io.Discard, io.LimitReader(r, 4<<10))
 		}
 		obs.Failure = FailureStatus
-		obs.Err = statusError(resp)
+		obs.Err = statusError(resp.StatusCode, resp.Status)
 	case call.reply != nil:
 		br := &budgetReader{r: resp.Body, b: c.replies, perCall: MaxReplyBytes}
 		err := json.NewDecoder(io.TeeReader(br, kept)).Decode(call.reply)
@@ -231,11 +231,11 @@ func (e *StatusError) Error() string {
 	return fmt.Sprintf("HTTP status %d %s (GOST accepts only 200)", e.Code, e.Reason)
 }
 
-// statusError builds the StatusError of resp without copying its reason
-// phrase whole.
-func statusError(resp *http.Response) error {
-	reason := strings.TrimPrefix(resp.Status, strconv.Itoa(resp.StatusCode))
-	return &StatusError{Code: resp.StatusCode, Reason: clip.Text(strings.TrimPrefix(reason, " "), MaxErrorText/2)}
+// statusError builds the StatusError of a reply's code and status line
+// ("404 Not Found") without copying its reason phrase whole.
+func statusError(code int, status string) error {
+	reason := strings.TrimPrefix(status, strconv.Itoa(code))
+	return &StatusError{Code: code, Reason: clip.Text(strings.TrimPrefix(reason, " "), MaxErrorText/2)}
 }
 
 // gostTimeoutFact notes a call that GOST's own `timeout` ended

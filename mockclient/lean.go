@@ -12,13 +12,11 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/plugincheck/plugincheck/clip"
 	"github.com/plugincheck/plugincheck/mockclient/internal/h1"
 )
 
@@ -218,8 +216,7 @@ func (c *Client) callLean(ctx context.Context, w *wireCall, reply any, drain boo
 			_, _ = io.Copy(io.Discard, io.LimitReader(r, 4<<10))
 		}
 		obs.Failure = FailureStatus
-		reason := strings.TrimPrefix(resp.Status, strconv.Itoa(resp.StatusCode))
-		obs.Err = &StatusError{Code: resp.StatusCode, Reason: clip.Text(strings.TrimPrefix(reason, " "), MaxErrorText/2)}
+		obs.Err = statusError(resp.StatusCode, resp.Status)
 	case reply != nil:
 		st.budget = budgetReader{r: resp.Body, b: c.replies, perCall: MaxReplyBytes}
 		st.tee = teeReader{r: &st.budget, w: kept}

@@ -160,19 +160,6 @@ func WithGoTimers() Option {
 	return func(c *config) error { c.goTimers = true; return nil }
 }
 
-// WithPreciseWindow is the older spelling of WithGoTimers: 0 waits with Go
-// timers only; a positive d keeps the precise clock, which no longer has a
-// window (it waits the whole way without holding a thread).
-func WithPreciseWindow(d time.Duration) Option {
-	return func(c *config) error {
-		if d < 0 {
-			return invalid("precise window %s is negative", d)
-		}
-		c.goTimers = d == 0
-		return nil
-	}
-}
-
 // WithCases sets how many cases the request mix has, for per-case counts.
 func WithCases(n int) Option {
 	return func(c *config) error {
