@@ -130,13 +130,20 @@ type CheckOptions struct {
 	ShowToken     bool
 	LatencyBudget time.Duration
 	Concurrency   int
-	Outputs       []string
-	Verbose       bool
-	NoColor       bool
+	// Parallel is how many cases run at once (suites.RunOptions.Workers).
+	Parallel int
+	Outputs  []string
+	Verbose  bool
+	NoColor  bool
 	// LatencyBudgetExplicit is pflag's Changed for --latency-budget: a
 	// budget the user chose fails a slow step, the default only warns.
 	LatencyBudgetExplicit bool
 }
+
+// maxParallel caps --parallel: each case in flight can hold a concurrent
+// check's calls (and, over HTTP, their connections), and past a few dozen
+// cases at once a run gets no faster on the machines it runs on.
+const maxParallel = 64
 
 func (o *CheckOptions) addFlags(fs *pflag.FlagSet, fixtures bool) {
 	if fixtures {
@@ -151,6 +158,7 @@ func (o *CheckOptions) addFlags(fs *pflag.FlagSet, fixtures bool) {
 	fs.Var(&budgetFlag{d: &o.LatencyBudget, set: &o.LatencyBudgetExplicit}, "latency-budget",
 		"median call time allowed per step; over it warns, or fails when this flag is given")
 	fs.IntVar(&o.Concurrency, "concurrency", suites.DefaultConcurrency, "identical calls made at once by the concurrent check")
+	fs.IntVar(&o.Parallel, "parallel", suites.DefaultWorkers, fmt.Sprintf("cases run at once (1 to %d; 1 for a plugin whose answers depend on other cases' calls); ingress and sd always run one at a time", maxParallel))
 	o.addOutputFlags(fs)
 }
 
@@ -172,6 +180,9 @@ func (o *CheckOptions) validate() error {
 	if o.Concurrency > suites.MaxConcurrency {
 		return flagErrorf("--concurrency %d is above the ceiling of %d", o.Concurrency, suites.MaxConcurrency)
 	}
+	if o.Parallel < 1 || o.Parallel > maxParallel {
+		return flagErrorf("--parallel %d: want 1 to %d", o.Parallel, maxParallel)
+	}
 	if err := checkDuration("--latency-budget", o.LatencyBudget, time.Nanosecond, maxTimeout, false); err != nil {
 		return err
 	}
@@ -186,6 +197,7 @@ func (o *CheckOptions) runOptions() suites.RunOptions {
 		Filter:        suites.Filter{Run: o.Run, Skip: o.Skip},
 		LatencyBudget: o.LatencyBudget,
 		Concurrency:   o.Concurrency,
+		Workers:       o.Parallel,
 		ShowToken:     o.ShowToken,
 
 		LatencyBudgetExplicit: o.LatencyBudgetExplicit,

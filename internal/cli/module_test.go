@@ -23,6 +23,7 @@ import (
 	"github.com/plugincheck/plugincheck/internal/testcert"
 	"github.com/plugincheck/plugincheck/mockclient"
 	"github.com/plugincheck/plugincheck/report"
+	"github.com/plugincheck/plugincheck/suites"
 )
 
 func TestNewCmdModule(t *testing.T) {
@@ -41,7 +42,13 @@ func TestNewCmdModule(t *testing.T) {
 				assert.Equal(t, mockclient.DefaultCallTimeout, o.Conn.CallTimeout)
 				assert.True(t, o.Checks.Builtin)
 				assert.Equal(t, []string{"text"}, o.Checks.Outputs)
+				assert.Equal(t, suites.DefaultWorkers, o.Checks.runOptions().Workers)
 			},
+		},
+		{
+			name: "one case at a time",
+			args: "--addr 127.0.0.1:8000 --parallel 1",
+			want: func(o *ModuleOptions) { assert.Equal(t, 1, o.Checks.runOptions().Workers) },
 		},
 		{
 			name: "everything",
@@ -64,6 +71,8 @@ func TestNewCmdModule(t *testing.T) {
 		{name: "bad pattern", args: "--addr a:1 --run [x", wantErr: `pattern "[x"`},
 		{name: "bad concurrency", args: "--addr a:1 --concurrency 0", wantErr: "--concurrency must be at least 1"},
 		{name: "concurrency above ceiling", args: "--addr a:1 --concurrency 100000", wantErr: "--concurrency 100000 is above the ceiling of 1000"},
+		{name: "no parallel case", args: "--addr a:1 --parallel 0", wantErr: "--parallel 0: want 1 to 64"},
+		{name: "parallel above ceiling", args: "--addr a:1 --parallel 65", wantErr: "--parallel 65: want 1 to 64"},
 		{name: "positional argument", args: "--addr a:1 extra", wantErr: `unexpected argument "extra": auth takes only flags (see auth --help)`},
 	}
 	for _, tt := range tests {
