@@ -63,7 +63,7 @@ func TestMixCorrectsStalls(t *testing.T) {
 		ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 		defer cancel()
 		ivs, err := load.Run(ctx, c.Call, load.ConstantPacer{Rate: 40},
-			load.WithConcurrency(1), load.WithRequests(60), load.WithCases(1), load.WithPreciseWindow(0))
+			load.WithConcurrency(1), load.WithRequests(60), load.WithCases(1), load.WithGoTimers())
 		require.NoError(t, err)
 		m := load.NewMetrics()
 		for iv := range ivs {
