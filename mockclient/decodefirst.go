@@ -23,6 +23,13 @@ const firstRead = 512
 // completed the value before asking for more.
 func decodeFirst(r io.Reader, buf []byte, v any) error {
 	n, err := r.Read(buf)
+	return decodeRest(r, buf[:n], err, v)
+}
+
+// decodeRest is decodeFirst after its first Read, which returned
+// buf and err: the lean path looks at the first bytes before it decodes.
+func decodeRest(r io.Reader, buf []byte, err error, v any) error {
+	n := len(buf)
 	if err == io.EOF {
 		uerr := json.Unmarshal(buf[:n], v)
 		var se *json.SyntaxError

@@ -157,10 +157,13 @@ func (c *Client) render(call httpCall) (*wireCall, error) {
 // plugin has then received the request once already; the client switches
 // to net/http for good, so that this happens once per client. A 401 needs
 // no such care: net/http's client answers no challenge either.
-func (c *Client) callLean(ctx context.Context, w *wireCall, reply any, drain bool) (obs Observation, done bool) {
+//
+// r is the decoded reply, from rd, when obs is OK; rd.fresh nil means GOST
+// never reads the body.
+func callLean[R any](ctx context.Context, c *Client, w *wireCall, rd *leanReply[R], drain bool) (obs Observation, r R, done bool) {
 	obs = Observation{Transport: HTTP, Method: w.method, Target: w.target, Sent: true, Request: w.body, Header: w.header}
 	if c.leanOff.Load() {
-		return obs, false
+		return obs, r, false
 	}
 	// One deadline for the whole call, the earlier of plugincheck's and
 	// GOST's own `timeout` (http.Client.Timeout), set on the connection.
@@ -173,7 +176,7 @@ func (c *Client) callLean(ctx context.Context, w *wireCall, reply any, drain boo
 	resp, err := c.lean.RoundTrip(ctx, deadline, w.raw)
 	if errors.Is(err, h1.ErrUnsupported) {
 		c.leanOff.Store(true)
-		return obs, false
+		return obs, r, false
 	}
 	if err != nil {
 		obs.Latency = time.Since(start)
@@ -188,25 +191,29 @@ func (c *Client) callLean(ctx context.Context, w *wireCall, reply any, drain boo
 			c.leanTimeout(&obs, gost, "")
 		}
 		obs.Err = boundErr(obs.Err)
-		return obs, true
+		return obs, r, true
 	}
 	defer resp.Close()
 	switch resp.StatusCode {
 	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
 		if resp.Location {
 			c.leanOff.Store(true)
-			return obs, false
+			return obs, r, false
 		}
 	}
 	if strings.EqualFold(resp.ContentEncoding, "gzip") {
 		c.leanOff.Store(true)
-		return obs, false
+		return obs, r, false
 	}
 	obs.HTTPStatus = resp.StatusCode
 
-	// One allocation for the reply's readers and its kept copy.
-	st := &leanRead{kept: cappedBuffer{limit: keptReplyBytes}}
+	// The reply's readers come from a pool; what outlives the call (the
+	// kept copy) is allocated apart.
+	st := leanReads.Get().(*leanRead)
+	defer st.free()
+	st.kept = cappedBuffer{limit: keptReplyBytes}
 	kept := &st.kept
+	memoHit := false
 	switch {
 	case resp.StatusCode != http.StatusOK:
 		r := io.TeeReader(io.LimitReader(resp.Body, MaxReplyBytes), kept)
@@ -217,20 +224,34 @@ func (c *Client) callLean(ctx context.Context, w *wireCall, reply any, drain boo
 		}
 		obs.Failure = FailureStatus
 		obs.Err = statusError(resp.StatusCode, resp.Status)
-	case reply != nil:
+	case rd.fresh != nil:
 		st.budget = budgetReader{r: resp.Body, b: c.replies, perCall: MaxReplyBytes}
 		st.tee = teeReader{r: &st.budget, w: kept}
-		err := decodeFirst(&st.tee, st.first[:], reply)
-		st.budget.release()
-		if err != nil {
-			obs.Failure = FailureDecode
-			obs.Err = fmt.Errorf("decode reply: %w", boundErr(err))
+		// decodeFirst, with its first Read looked at: a reply that came
+		// whole in it and equals the one decoded last is not decoded again.
+		n, rerr := st.budget.Read(st.first[:])
+		first := st.first[:n]
+		if m, ok := rd.recall(first, rerr); ok {
+			r, obs.Reply, memoHit = m.r, m.body, true
+		} else {
+			_, _ = kept.Write(first)
+			reply, read := rd.fresh()
+			if err := decodeRest(&st.tee, first, rerr, reply); err != nil {
+				obs.Failure = FailureDecode
+				obs.Err = fmt.Errorf("decode reply: %w", boundErr(err))
+			} else {
+				r = read()
+				rd.remember(first, rerr, r)
+			}
 		}
+		st.budget.release()
 	}
 	obs.Latency = time.Since(start)
-	obs.Reply = kept.Bytes()
-	if obs.Failure == FailureNone && reply != nil {
-		c.replyKeyFactsMemo(&obs, reply, &w.keys)
+	if !memoHit {
+		obs.Reply = kept.Bytes()
+	}
+	if obs.Failure == FailureNone && rd.fresh != nil {
+		c.replyKeyFactsMemo(&obs, rd.typ, &w.keys)
 	}
 	if obs.Failure != FailureNone && !gost && ctx.Err() == nil && !time.Now().Before(deadline) {
 		c.leanTimeout(&obs, false, " while reading the reply")
@@ -239,7 +260,7 @@ func (c *Client) callLean(ctx context.Context, w *wireCall, reply any, drain boo
 		c.gostTimeoutFact(ctx, &obs, obs.Err)
 	}
 	obs.Err = boundErr(obs.Err)
-	return obs, true
+	return obs, r, true
 }
 
 // leanRead holds what reading one reply needs.
@@ -248,6 +269,17 @@ type leanRead struct {
 	budget budgetReader
 	tee    teeReader
 	first  [firstRead]byte
+}
+
+// leanReads recycles leanReads: a fresh one per call is 600 bytes to
+// allocate and clear.
+var leanReads = sync.Pool{New: func() any { return new(leanRead) }}
+
+// free drops what the call read (its kept copy is the Observation's now)
+// and returns st to the pool.
+func (st *leanRead) free() {
+	st.kept, st.budget, st.tee = cappedBuffer{}, budgetReader{}, teeReader{}
+	leanReads.Put(st)
 }
 
 // teeReader is io.TeeReader's reader as a value, for leanRead.

@@ -69,6 +69,8 @@ func TestLeanOutcomes(t *testing.T) {
 		// fallback: the reply needs net/http, which then makes the calls.
 		fallback bool
 		failure  mockclient.Failure
+		// failures, when set, is the failure of each call in turn.
+		failures []mockclient.Failure
 	}{
 		// happy
 		{name: "200 keep-alive reused", module: mockclient.Auth, req: auth, calls: 5, leanConns: 1,
@@ -97,6 +99,35 @@ func TestLeanOutcomes(t *testing.T) {
 			cfg: mockclient.Config{Token: "s3cret-token"},
 			reply: func(*testing.T) func(int, *http.Request, io.Writer) bool {
 				return replyRaw(reply200(`{"ok":true,"id":"a","s3cret-token":1}`))
+			}},
+		{name: "reply that changes between calls", module: mockclient.Auth, req: auth, calls: 8, leanConns: 1,
+			reply: func(*testing.T) func(int, *http.Request, io.Writer) bool {
+				bodies := []string{`{"ok":true,"id":"a"}`, `{"ok":true,"id":"a"}`, `{"ok":false,"id":"b"}`, `{"ok":true,"id":"a"}`,
+					`{"ok":true,"id":"a","extra":1}`, `{"ok":true,"id":"a"} trailing`, `{"ok":true,"id":"a"}`, `{"ok":true,"id":"a"} trailing`}
+				return func(n int, _ *http.Request, w io.Writer) bool {
+					_, err := io.WriteString(w, reply200(bodies[n%len(bodies)]))
+					return err == nil
+				}
+			}},
+		{name: "remembered reply then one that does not decode", module: mockclient.Auth, req: auth, calls: 4,
+			failures: []mockclient.Failure{mockclient.FailureNone, mockclient.FailureDecode, mockclient.FailureNone, mockclient.FailureDecode},
+			reply: func(*testing.T) func(int, *http.Request, io.Writer) bool {
+				bodies := []string{`{"ok":true,"id":"a"}`, `{"ok":"yes","id":"a"}`, `{"ok":true,"id":"a"}`, `{"ok":true,"id":"a"`}
+				return func(n int, _ *http.Request, w io.Writer) bool {
+					_, err := io.WriteString(w, reply200(bodies[n%len(bodies)]))
+					return err == nil
+				}
+			}},
+		{name: "reply written in two parts", module: mockclient.Auth, req: auth, calls: 3, leanConns: 1,
+			reply: func(*testing.T) func(int, *http.Request, io.Writer) bool {
+				return func(_ int, _ *http.Request, w io.Writer) bool {
+					r := reply200(`{"ok":true,"id":"split"}`)
+					if _, err := io.WriteString(w, r[:len(r)-5]); err != nil {
+						return false
+					}
+					_, err := io.WriteString(w, r[len(r)-5:])
+					return err == nil
+				}
 			}},
 		// sad
 		{name: "500 drained as the auth client does", module: mockclient.Auth, req: auth, calls: 2, leanConns: 1,
@@ -191,7 +222,11 @@ func TestLeanOutcomes(t *testing.T) {
 			for i := range tt.calls {
 				want := op.Do(ctx, plain, tt.req)
 				got := p.Do(ctx)
-				assert.Equal(t, tt.failure, got.Failure, "call %d: %v", i, got.Err)
+				failure := tt.failure
+				if tt.failures != nil {
+					failure = tt.failures[i]
+				}
+				assert.Equal(t, failure, got.Failure, "call %d: %v", i, got.Err)
 				sameOutcome(t, op, want, got, strings.NewReplacer(srvLean.URL, srvPlain.URL))
 				if tt.cfg.Token != "" {
 					for _, n := range got.Notes {

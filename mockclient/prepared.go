@@ -82,30 +82,29 @@ func (o *op[Req, V, R]) prepared(c *Client, req Req) *Prepared {
 		if err != nil {
 			return perCall
 		}
+		rd, vb := newLeanReply(spec.fresh, spec.reply), newVerdictBox[V]()
 		return &Prepared{do: func(ctx context.Context) Outcome {
-			reply, read := spec.reply, spec.read
-			switch {
-			case spec.fresh != nil:
-				reply, read = spec.fresh()
-			case spec.reply != nil:
+			rd := rd
+			if spec.fresh == nil && spec.reply != nil {
 				// A reply without fresh: a new spec holds a new reply.
 				s, err := o.http(req)
 				if err != nil {
 					return perCall.do(ctx)
 				}
-				reply, read = s.reply, s.read
+				rd = &leanReply[R]{fresh: func() (any, func() R) { return s.reply, s.read }, typ: rd.typ}
 			}
-			obs, done := c.callLean(ctx, w, reply, spec.drain)
+			obs, r, done := callLean(ctx, c, w, rd, spec.drain)
 			if !done {
 				// The lean path cannot read this reply as GOST's net/http
 				// client does (see callLean): net/http makes the call.
 				return perCall.do(ctx)
 			}
-			var r R
-			if obs.OK() && read != nil {
-				r = read()
+			if !obs.OK() {
+				var zero R
+				r = zero
 			}
-			return outcome(o.decide(c, req, obs, r))
+			res := o.decide(c, req, obs, r)
+			return Outcome{Observation: res.Observation, Verdict: vb.box(res.Verdict), Notes: res.Notes}
 		}}
 	}
 	return perCall

@@ -102,12 +102,13 @@ func ignoredKeys(keys, known []string) []string {
 // replyKeyFacts notes the top-level keys of obs's reply that GOST's reply
 // struct, of which reply is a pointer, does not have.
 func (c *Client) replyKeyFacts(obs *Observation, reply any) {
-	c.replyKeyFactsMemo(obs, reply, &c.keysMemo)
+	c.replyKeyFactsMemo(obs, reflect.TypeOf(reply), &c.keysMemo)
 }
 
-// replyKeyFactsMemo is replyKeyFacts with the key scan remembered in memo.
-func (c *Client) replyKeyFactsMemo(obs *Observation, reply any, memo *atomic.Pointer[keysMemo]) {
-	known, ok := jsonFieldNamesOf(reflect.TypeOf(reply))
+// replyKeyFactsMemo is replyKeyFacts, for a reply of type t, with the key
+// scan remembered in memo.
+func (c *Client) replyKeyFactsMemo(obs *Observation, t reflect.Type, memo *atomic.Pointer[keysMemo]) {
+	known, ok := jsonFieldNamesOf(t)
 	if !ok {
 		return
 	}
