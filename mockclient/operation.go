@@ -211,17 +211,24 @@ func (o *op[Req, V, R]) call(ctx context.Context, c *Client, req Req) Result[V] 
 // what the verdict tables feed directly.
 func (o *op[Req, V, R]) decide(c *Client, req Req, obs Observation, reply R) Result[V] {
 	var res Result[V]
+	o.decideInto(&res, c, req, obs, reply)
+	return res
+}
+
+// decideInto is decide into res, which must be zero: the rules are
+// function values, so the Result they get escapes, and a prepared call
+// recycles its own.
+func (o *op[Req, V, R]) decideInto(res *Result[V], c *Client, req Req, obs Observation, reply R) {
 	if o.start != nil {
-		o.start(req, &res)
+		o.start(req, res)
 	}
 	obs.module = o.module
 	res.observe(obs)
 	if res.OK() {
-		o.verdict(c, &res, reply)
+		o.verdict(c, res, reply)
 	} else if o.failed != nil {
-		o.failed(c, &res)
+		o.failed(c, res)
 	}
-	return res
 }
 
 // operation erases the operation's types for the registry.

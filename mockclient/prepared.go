@@ -2,6 +2,7 @@ package mockclient
 
 import (
 	"context"
+	"sync"
 
 	"google.golang.org/grpc"
 	protov2 "google.golang.org/protobuf/proto"
@@ -83,6 +84,9 @@ func (o *op[Req, V, R]) prepared(c *Client, req Req) *Prepared {
 			return perCall
 		}
 		rd, vb := newLeanReply(spec.fresh, spec.reply), newVerdictBox[V]()
+		// The Result each call decides into; the rules keep no pointer
+		// to it.
+		results := &sync.Pool{New: func() any { return new(Result[V]) }}
 		return &Prepared{do: func(ctx context.Context) Outcome {
 			rd := rd
 			if spec.fresh == nil && spec.reply != nil {
@@ -103,8 +107,12 @@ func (o *op[Req, V, R]) prepared(c *Client, req Req) *Prepared {
 				var zero R
 				r = zero
 			}
-			res := o.decide(c, req, obs, r)
-			return Outcome{Observation: res.Observation, Verdict: vb.box(res.Verdict), Notes: res.Notes}
+			res := results.Get().(*Result[V])
+			o.decideInto(res, c, req, obs, r)
+			out := Outcome{Observation: res.Observation, Verdict: vb.box(res.Verdict), Notes: res.Notes}
+			*res = Result[V]{}
+			results.Put(res)
+			return out
 		}}
 	}
 	return perCall
