@@ -32,6 +32,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/plugincheck/plugincheck/clip"
@@ -61,6 +62,9 @@ type Dialer func(ctx context.Context) (net.Conn, error)
 type Pool struct {
 	dial Dialer
 	sem  chan struct{} // one token per open or opening connection in use
+	// noWait turns send's wait for the reply off, for tests of the
+	// plain path.
+	noWait bool
 
 	mu     sync.Mutex
 	idle   []*conn
@@ -93,6 +97,15 @@ type conn struct {
 	br   *bufio.Reader
 	used bool // has carried a reply: a failure before any byte may be a stale keep-alive
 	resp Response
+
+	// raw is a plain TCP connection's descriptor, through which send
+	// writes the request and waits for the reply (see send); nil for TLS.
+	raw  syscall.RawConn
+	rawF func(fd uintptr) bool // c.sendThenWait, bound once
+	req  []byte                // the request send is writing
+	sent int                   // how much of req the socket took
+	werr error                 // the write's failure
+	step bool                  // the write was tried: a wake-up means readable
 
 	// The end of the watched context moves the deadline to the past. A
 	// load makes every call with the same context, so the watch is set up
@@ -203,7 +216,57 @@ func (p *Pool) get(ctx context.Context, deadline time.Time) (*conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &conn{nc: nc, br: bufio.NewReaderSize(nc, 4096)}, nil
+	return newConn(nc, rawSend && !p.noWait), nil
+}
+
+// newConn wraps nc, with its descriptor when it is a plain TCP connection
+// on a system where send waits for the reply (sendThenWait).
+func newConn(nc net.Conn, wait bool) *conn {
+	c := &conn{nc: nc, br: bufio.NewReaderSize(nc, 4096)}
+	if tc, ok := nc.(*net.TCPConn); ok && wait {
+		if rc, err := tc.SyscallConn(); err == nil {
+			c.raw, c.rawF = rc, c.sendThenWait
+		}
+	}
+	return c
+}
+
+// send writes req and, on a plain TCP connection, waits until the
+// connection is readable, so that the first read of the reply finds it.
+//
+// Why: a read issued right after the write nearly always comes before the
+// reply and returns EAGAIN; only then does Go's netpoller park the
+// goroutine until epoll reports the reply. That was two read syscalls per
+// call where wrk makes one. RawConn.Read resets the descriptor's read
+// readiness (pollDesc.rg) and then calls sendThenWait, which writes the
+// request and asks to wait: the reply can only arrive after the write,
+// hence after the reset, and its arrival is an edge that epoll reports and
+// the netpoller turns either into a readiness the wait consumes or into a
+// wake-up of the parked goroutine, so it cannot be missed. A wake-up from
+// an older edge only means the read that follows is Go's ordinary one,
+// which resets, reads, and waits on EAGAIN as before. The wait ends at the
+// connection's deadline, which the end of ctx moves to the past (watch);
+// its error is left to that read, which reports it as it always has.
+func (c *conn) send(req []byte) error {
+	if c.raw == nil {
+		_, err := c.nc.Write(req)
+		return err
+	}
+	c.req, c.sent, c.werr, c.step = req, 0, nil, false
+	_ = c.raw.Read(c.rawF)
+	sent, werr := c.sent, c.werr
+	c.req, c.werr = nil, nil
+	if werr != nil {
+		return werr
+	}
+	if sent < len(req) {
+		// The socket's buffer is full, or the wait could not start (a
+		// deadline already past, a closed connection): net's own write
+		// sends the rest, or reports why it cannot, within the deadline.
+		_, err := c.nc.Write(req[sent:])
+		return err
+	}
+	return nil
 }
 
 // put returns c to the idle list, or closes it when the pool is closed.
@@ -287,7 +350,7 @@ func (p *Pool) exchange(ctx context.Context, c *conn, deadline time.Time, req []
 		// have fired before SetDeadline undid it.
 		return nil, fmt.Errorf("h1: %w", context.Cause(ctx))
 	}
-	if _, err := c.nc.Write(req); err != nil {
+	if err := c.send(req); err != nil {
 		return nil, fmt.Errorf("h1: write request: %w: %w", errStale, err)
 	}
 	r := &c.resp

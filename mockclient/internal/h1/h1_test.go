@@ -14,6 +14,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+	"strconv"
+	"strings"
 )
 
 func TestMain(m *testing.M) {
@@ -98,6 +100,14 @@ func (s *server) pool(size int) *Pool {
 
 const request = "GET / HTTP/1.1\r\nHost: x\r\n\r\n"
 
+// paths are the two ways a pool sends a request: writing it and waiting
+// for the reply through the descriptor (send), and net.Conn's plain Write
+// and Read, which TLS connections and other systems take.
+var paths = []struct {
+	name   string
+	noWait bool
+}{{name: "wait", noWait: false}, {name: "plain", noWait: true}}
+
 // call makes one round trip and reads the whole body.
 func call(ctx context.Context, p *Pool, d time.Duration) (int, string, error) {
 	resp, err := p.RoundTrip(ctx, time.Now().Add(d), []byte(request))
@@ -173,27 +183,30 @@ func TestRoundTrip(t *testing.T) {
 		}, calls: 1, wantErr: ErrUnsupported},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			s := newServer(t, tt.reply)
-			p := s.pool(4)
-			defer p.Close()
-			ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
-			defer cancel()
-			for i := range tt.calls {
-				code, body, err := call(ctx, p, time.Minute)
-				if tt.wantErr != nil {
-					require.ErrorIs(t, err, tt.wantErr, "call %d", i)
-				} else {
-					require.NoError(t, err, "call %d", i)
+		for _, path := range paths {
+			t.Run(tt.name+"/"+path.name, func(t *testing.T) {
+				t.Parallel()
+				s := newServer(t, tt.reply)
+				p := s.pool(4)
+				p.noWait = path.noWait
+				defer p.Close()
+				ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+				defer cancel()
+				for i := range tt.calls {
+					code, body, err := call(ctx, p, time.Minute)
+					if tt.wantErr != nil {
+						require.ErrorIs(t, err, tt.wantErr, "call %d", i)
+					} else {
+						require.NoError(t, err, "call %d", i)
+					}
+					assert.Equal(t, tt.wantCode, code, "call %d", i)
+					assert.Equal(t, tt.wantBody, body, "call %d", i)
 				}
-				assert.Equal(t, tt.wantCode, code, "call %d", i)
-				assert.Equal(t, tt.wantBody, body, "call %d", i)
-			}
-			if tt.wantConns > 0 {
-				assert.Equal(t, tt.wantConns, s.connections())
-			}
-		})
+				if tt.wantConns > 0 {
+					assert.Equal(t, tt.wantConns, s.connections())
+				}
+			})
+		}
 	}
 }
 
@@ -208,39 +221,42 @@ func TestDeadlineAndCancel(t *testing.T) {
 		{name: "context end", cancel: true, wantErr: context.Canceled},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			got := make(chan struct{})
-			s := newServer(t, func(_ int, w io.Writer) bool {
-				close(got)
-				// Wait for the client to give up: its close ends this read.
-				_, _ = io.Copy(io.Discard, w.(io.Reader))
-				return false
+		for _, path := range paths {
+			t.Run(tt.name+"/"+path.name, func(t *testing.T) {
+				t.Parallel()
+				got := make(chan struct{})
+				s := newServer(t, func(_ int, w io.Writer) bool {
+					close(got)
+					// Wait for the client to give up: its close ends this read.
+					_, _ = io.Copy(io.Discard, w.(io.Reader))
+					return false
+				})
+				p := s.pool(1)
+				p.noWait = path.noWait
+				defer p.Close()
+				ctx, cancel := context.WithCancel(t.Context())
+				defer cancel()
+				d := time.Minute
+				if !tt.cancel {
+					d = 100 * time.Millisecond
+				} else {
+					go func() {
+						<-got
+						cancel()
+					}()
+				}
+				_, _, err := call(ctx, p, d)
+				require.Error(t, err)
+				if errors.Is(tt.wantErr, errDeadline) {
+					var ne net.Error
+					require.ErrorAs(t, err, &ne)
+					assert.True(t, ne.Timeout())
+				} else {
+					assert.ErrorIs(t, err, tt.wantErr)
+				}
+				assert.Empty(t, p.sem, "the call gave its slot back")
 			})
-			p := s.pool(1)
-			defer p.Close()
-			ctx, cancel := context.WithCancel(t.Context())
-			defer cancel()
-			d := time.Minute
-			if !tt.cancel {
-				d = 100 * time.Millisecond
-			} else {
-				go func() {
-					<-got
-					cancel()
-				}()
-			}
-			_, _, err := call(ctx, p, d)
-			require.Error(t, err)
-			if errors.Is(tt.wantErr, errDeadline) {
-				var ne net.Error
-				require.ErrorAs(t, err, &ne)
-				assert.True(t, ne.Timeout())
-			} else {
-				assert.ErrorIs(t, err, tt.wantErr)
-			}
-			assert.Empty(t, p.sem, "the call gave its slot back")
-		})
+		}
 	}
 }
 
@@ -279,4 +295,125 @@ func TestPoolBound(t *testing.T) {
 	require.NoError(t, p.Close())
 	_, err = p.RoundTrip(ctx, time.Now().Add(time.Minute), []byte(request))
 	assert.ErrorIs(t, err, ErrClosed)
+}
+
+// TestSendLargeRequest: a request larger than the socket takes at once
+// (the nonblocking write in send stops at EAGAIN) is finished by
+// net.Conn's Write, and the reply is read as usual, on both paths.
+func TestSendLargeRequest(t *testing.T) {
+	t.Parallel()
+	body := strings.Repeat("x", 16<<20)
+	req := []byte("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n" + body)
+	for _, path := range paths {
+		t.Run(path.name, func(t *testing.T) {
+			t.Parallel()
+			s := newServer(t, always("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"))
+			p := s.pool(1)
+			p.noWait = path.noWait
+			defer p.Close()
+			ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+			defer cancel()
+			for i := range 2 {
+				resp, err := p.RoundTrip(ctx, time.Now().Add(time.Minute), req)
+				require.NoError(t, err, "call %d", i)
+				b, err := io.ReadAll(resp.Body)
+				require.NoError(t, err)
+				assert.Equal(t, "ok", string(b))
+				require.NoError(t, resp.Close())
+			}
+			assert.Equal(t, 1, s.connections())
+		})
+	}
+}
+
+// TestSendReplyInParts: a reply that arrives in several writes is read
+// whole after send's wait, which ends at the first of them.
+func TestSendReplyInParts(t *testing.T) {
+	t.Parallel()
+	parts := []string{"HTTP/1.1 200 OK\r\n", "Content-Length: 5\r\n\r\n", "he", "llo"}
+	for _, path := range paths {
+		t.Run(path.name, func(t *testing.T) {
+			t.Parallel()
+			s := newServer(t, func(_ int, w io.Writer) bool {
+				for _, part := range parts {
+					if _, err := io.WriteString(w, part); err != nil {
+						return false
+					}
+				}
+				return true
+			})
+			p := s.pool(1)
+			p.noWait = path.noWait
+			defer p.Close()
+			ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+			defer cancel()
+			for i := range 20 {
+				code, body, err := call(ctx, p, time.Minute)
+				require.NoError(t, err, "call %d", i)
+				assert.Equal(t, 200, code)
+				assert.Equal(t, "hello", body)
+			}
+			assert.Equal(t, 1, s.connections())
+		})
+	}
+}
+
+// TestSendUsesTheDescriptor: a pool's plain TCP connections take send's
+// wait on Linux, and a pool with noWait's do not.
+func TestSendUsesTheDescriptor(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, always("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"))
+	for _, path := range paths {
+		p := s.pool(1)
+		p.noWait = path.noWait
+		ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+		_, _, err := call(ctx, p, time.Minute)
+		cancel()
+		require.NoError(t, err)
+		p.mu.Lock()
+		require.Len(t, p.idle, 1)
+		assert.Equal(t, rawSend && !path.noWait, p.idle[0].raw != nil, path.name)
+		p.mu.Unlock()
+		require.NoError(t, p.Close())
+	}
+}
+
+// TestSendToAResetConnection: a keep-alive connection the server reset
+// while idle fails on the write, which is a stale connection's failure:
+// the call is made again on a fresh one.
+func TestSendToAResetConnection(t *testing.T) {
+	t.Parallel()
+	for _, path := range paths {
+		t.Run(path.name, func(t *testing.T) {
+			t.Parallel()
+			reset := make(chan struct{}, 1)
+			s := newServer(t, func(n int, w io.Writer) bool {
+				if _, err := io.WriteString(w, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"); err != nil || n > 0 {
+					return err == nil
+				}
+				tc := w.(*net.TCPConn)
+				_ = tc.SetLinger(0) // close sends a reset
+				_ = tc.Close()
+				reset <- struct{}{}
+				return false
+			})
+			p := s.pool(1)
+			p.noWait = path.noWait
+			defer p.Close()
+			ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+			defer cancel()
+			_, body, err := call(ctx, p, time.Minute)
+			require.NoError(t, err)
+			assert.Equal(t, "ok", body)
+			select {
+			case <-reset:
+			case <-ctx.Done():
+				t.Fatal("the server did not reset the connection")
+			}
+			_, body, err = call(ctx, p, time.Minute)
+			require.NoError(t, err)
+			assert.Equal(t, "ok", body)
+			assert.Equal(t, 2, s.connections())
+		})
+	}
 }
