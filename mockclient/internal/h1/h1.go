@@ -136,7 +136,8 @@ type Response struct {
 
 	c     *conn
 	p     *Pool
-	close bool // Connection: close, or a body framed by the connection's end
+	done  <-chan struct{} // Done of the call's context, which c watches
+	close bool            // Connection: close, or a body framed by the connection's end
 	body  body
 }
 
@@ -308,14 +309,9 @@ func (c *conn) watch(ctx context.Context) {
 	})
 }
 
-// cancelled reports whether the watched context has ended.
-func (c *conn) cancelled() bool {
-	c.mu.Lock()
-	done := c.watched
-	c.mu.Unlock()
-	if done == nil {
-		return false
-	}
+// ended reports whether done, a context's Done, is closed; a nil done
+// never is.
+func ended(done <-chan struct{}) bool {
 	select {
 	case <-done:
 		return true
@@ -338,14 +334,17 @@ func (c *conn) closeConn() {
 
 // exchange writes req on c and reads the reply's head.
 func (p *Pool) exchange(ctx context.Context, c *conn, deadline time.Time, req []byte) (*Response, error) {
+	// done is the channel c.watch watches from here on: polling it is
+	// what c.cancelled does, without the lock.
+	done := ctx.Done()
 	c.watch(ctx)
-	if ctx.Err() != nil {
+	if ended(done) {
 		return nil, fmt.Errorf("h1: %w", context.Cause(ctx))
 	}
 	if err := c.nc.SetDeadline(deadline); err != nil {
 		return nil, fmt.Errorf("h1: %w", err)
 	}
-	if c.cancelled() {
+	if ended(done) {
 		// ctx ended between the check and the deadline: the watch may
 		// have fired before SetDeadline undid it.
 		return nil, fmt.Errorf("h1: %w", context.Cause(ctx))
@@ -354,7 +353,7 @@ func (p *Pool) exchange(ctx context.Context, c *conn, deadline time.Time, req []
 		return nil, fmt.Errorf("h1: write request: %w: %w", errStale, err)
 	}
 	r := &c.resp
-	*r = Response{c: c, p: p}
+	*r = Response{c: c, p: p, done: done}
 	if err := r.readHead(c.br); err != nil {
 		return nil, err
 	}
@@ -373,7 +372,7 @@ func (r *Response) Close() error {
 	r.c = nil
 	// Bytes after the reply are a reply nobody asked for; net/http's read
 	// goroutine drops a connection that sends one, and so does the pool.
-	if !r.close && r.body.done() && c.br.Buffered() == 0 && !c.cancelled() {
+	if !r.close && r.body.done() && c.br.Buffered() == 0 && !ended(r.done) {
 		p.put(c)
 	} else {
 		c.closeConn()
