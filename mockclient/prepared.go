@@ -17,7 +17,9 @@ import (
 // the plugin's answer. Every call still applies GOST's skip, verdict and
 // failure rules exactly as Operation.Do does, so a Prepared call and
 // Operation.Do give the same Outcome for the same reply. The Outcomes of
-// one Prepared share their Request and Header: callers only read them.
+// one Prepared share their Request and Header, and over HTTP may share
+// their Reply and the boxed Verdict with earlier Outcomes that had the same
+// reply: callers only read them.
 type Prepared struct {
 	do func(ctx context.Context) Outcome
 }
