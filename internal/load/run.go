@@ -334,7 +334,11 @@ func (r *runner) record(sh *shard, measured, interrupted bool, o Outcome, due, b
 	}
 	c.MaxLag = max(c.MaxLag, lag)
 	c.Clamped += recordLatency(sh.corr, end.Sub(due))
-	recordLatency(sh.uncorr, end.Sub(began))
+	if r.pacer != nil {
+		// A closed loop starts each call when it is due: its uncorrected
+		// histogram is its corrected one, which flush copies.
+		recordLatency(sh.uncorr, end.Sub(began))
+	}
 	c.record(o)
 	if end.After(sh.lastEnd) {
 		sh.lastEnd = end
@@ -379,7 +383,11 @@ func (r *runner) flush(final bool) *Interval {
 	for _, sh := range r.shards {
 		sh.mu.Lock()
 		iv.Corrected.Merge(sh.corr)
-		iv.Uncorrected.Merge(sh.uncorr)
+		if r.pacer != nil {
+			iv.Uncorrected.Merge(sh.uncorr)
+		} else {
+			iv.Uncorrected.Merge(sh.corr)
+		}
 		sh.corr.Reset()
 		sh.uncorr.Reset()
 		iv.Counts.Add(&sh.counts)

@@ -3,6 +3,7 @@ package load
 import (
 	"context"
 	"errors"
+	"runtime"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -271,4 +272,28 @@ func TestStopReasonText(t *testing.T) {
 		assert.Equal(t, r, got)
 	}
 	assert.Error(t, new(StopReason).UnmarshalText([]byte("nope")))
+}
+
+// TestClosedLoopUncorrectedIsCorrected: a closed loop records each call
+// once, and every interval's uncorrected histogram is its corrected one
+// (each call starts when it is due), counts and percentiles alike.
+func TestClosedLoopUncorrectedIsCorrected(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int64
+	call := func(context.Context, uint64) Outcome {
+		// Latencies that differ from call to call, without sleeping.
+		for range calls.Add(1) % 7 * 50 {
+			runtime.Gosched()
+		}
+		return Outcome{Verdict: "ok"}
+	}
+	ivs, err := Run(t.Context(), call, nil, WithConcurrency(4), WithRequests(3000), WithCases(1))
+	require.NoError(t, err)
+	m, all := drain(t, ivs)
+	require.EqualValues(t, 3000, m.Requests)
+	for i, iv := range all {
+		assert.True(t, iv.Uncorrected.Equals(iv.Corrected), "interval %d", i)
+	}
+	assert.EqualValues(t, 3000, m.Uncorrected.TotalCount())
+	assert.True(t, m.Uncorrected.Equals(m.Corrected))
 }
