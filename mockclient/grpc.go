@@ -133,7 +133,9 @@ func callGRPC[Rep proto.Message](ctx context.Context, c *Client, method string, 
 	st := &grpcCallState{}
 	st.opts[0], st.opts[1] = grpc.Header(&st.header), grpc.Trailer(&st.trailer)
 	opts := st.opts[:2:len(st.opts)]
-	if !c.cfg.Lean {
+	if !c.cfg.Lean && (c.cfg.TLS != nil || c.owned == nil) {
+		// The peer gives the TLS state; a connection New dialled without
+		// a tls block has none to give, and capturing it costs a copy.
 		opts = append(opts, grpc.Peer(&st.peer))
 	}
 	header, trailer, p := &st.header, &st.trailer, &st.peer
