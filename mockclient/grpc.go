@@ -68,6 +68,7 @@ type grpcCallState struct {
 	header, trailer metadata.MD
 	peer            peer.Peer
 	opts            [4]grpc.CallOption
+	clock           phaseClock // outside Lean mode; here to save an allocation a call
 }
 
 // tokenHeader is the Observation.Header of a gRPC call with a token. A Lean
@@ -143,7 +144,8 @@ func callGRPC[Rep proto.Message](ctx context.Context, c *Client, method string, 
 	ready := false
 	if !c.cfg.Lean {
 		ready = c.grpcReady()
-		clock = newPhaseClock()
+		st.clock.start = time.Now()
+		clock = &st.clock
 		ctx = context.WithValue(ctx, grpcClock{}, clock)
 	}
 	start := time.Now()

@@ -135,13 +135,10 @@ type runner struct {
 	verdicts verdicts // decoded verdicts the steps' reports share (repeat.go)
 }
 
-func (r *runner) call(ctx context.Context, cr *caseRun, st *Step) mockclient.Outcome {
-	return r.record(cr, st.Op.Do(ctx, r.c, st.Request))
-}
-
 // record adds a call's outcome to the case's figures and shows it to
-// Observe.
-func (r *runner) record(cr *caseRun, out mockclient.Outcome) mockclient.Outcome {
+// Observe. It takes a pointer: Observe's argument escapes, and an Outcome
+// passed by value would be copied to the heap on every call.
+func (r *runner) record(cr *caseRun, out *mockclient.Outcome) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if out.Sent && out.Failure != mockclient.FailureRequest {
@@ -153,11 +150,11 @@ func (r *runner) record(cr *caseRun, out mockclient.Outcome) mockclient.Outcome 
 	if r.opts.Observe != nil {
 		r.opts.Observe(&out.Observation)
 	}
-	return out
 }
 
 func (r *runner) step(ctx context.Context, cr *caseRun, st *Step) *report.Step {
-	out := r.call(ctx, cr, st)
+	out := st.Op.Do(ctx, r.c, st.Request)
+	r.record(cr, &out)
 	verdict := r.verdicts.value(out.Verdict)
 	rs := &report.Step{
 		Op:          st.Op.Name,
@@ -204,13 +201,18 @@ func (r *runner) step(ctx context.Context, cr *caseRun, st *Step) *report.Step {
 		do = r.repeater(st)
 	}
 	if slices.Contains(st.Checks, CheckStable) && out.OK() && out.Sent {
-		again := r.record(cr, do(repeat))
+		again := do(repeat)
+		r.record(cr, &again)
 		timed = append(timed, &again.Observation)
 		add(r.sameCheck(CheckStable, st, verdict, out.Verdict, []mockclient.Outcome{again}))
 	}
 	if slices.Contains(st.Checks, CheckConcurrent) && out.OK() && out.Sent {
 		outs := make([]mockclient.Outcome, r.opts.Concurrency)
-		r.burst(len(outs), func(i int) { outs[i] = slim(r.record(cr, do(repeat)), stableKeys(st.Op), out.Verdict) })
+		r.burst(len(outs), func(i int) {
+			outs[i] = do(repeat)
+			r.record(cr, &outs[i])
+			outs[i] = slim(outs[i], stableKeys(st.Op), out.Verdict)
+		})
 		for i := range outs {
 			timed = append(timed, &outs[i].Observation)
 		}
