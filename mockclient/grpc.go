@@ -68,6 +68,7 @@ type grpcCallState struct {
 	header, trailer metadata.MD
 	peer            peer.Peer
 	opts            [4]grpc.CallOption
+	clock           phaseClock // outside Lean mode; here to save an allocation a call
 }
 
 // tokenHeader is the Observation.Header of a gRPC call with a token. A Lean
@@ -133,7 +134,9 @@ func callGRPC[Rep proto.Message](ctx context.Context, c *Client, method string, 
 	st := &grpcCallState{}
 	st.opts[0], st.opts[1] = grpc.Header(&st.header), grpc.Trailer(&st.trailer)
 	opts := st.opts[:2:len(st.opts)]
-	if !c.cfg.Lean {
+	if !c.cfg.Lean && (c.cfg.TLS != nil || c.owned == nil) {
+		// The peer gives the TLS state; a connection New dialled without
+		// a tls block has none to give, and capturing it costs a copy.
 		opts = append(opts, grpc.Peer(&st.peer))
 	}
 	header, trailer, p := &st.header, &st.trailer, &st.peer
@@ -141,7 +144,8 @@ func callGRPC[Rep proto.Message](ctx context.Context, c *Client, method string, 
 	ready := false
 	if !c.cfg.Lean {
 		ready = c.grpcReady()
-		clock = newPhaseClock()
+		st.clock.start = time.Now()
+		clock = &st.clock
 		ctx = context.WithValue(ctx, grpcClock{}, clock)
 	}
 	start := time.Now()

@@ -109,3 +109,15 @@ func BenchmarkRun10000Auth(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkParse10000Auth parses the 10,000-case fixture (1.5 MB, parsed
+// in chunks): a run waits for the parse before its first call.
+//
+//	go test ./suites -run '^$' -bench Parse10000Auth
+func BenchmarkParse10000Auth(b *testing.B) {
+	data := largeAuthYAML(10000)
+	for b.Loop() {
+		_, err := ParseBytes("auth_large.yaml", data)
+		require.NoError(b, err)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"regexp"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -58,32 +59,65 @@ func parseApart(file string, data []byte) (s *Suite, ok bool) {
 	if err != nil {
 		return nil, false
 	}
+	// The chunks' YAML is parsed apartAhead chunks ahead, on goroutines of
+	// its own, while the cases of the chunks before are decoded in order:
+	// the YAML parse was most of a large fixture's parse, which a run
+	// waits for, and the other core was idle meanwhile.
+	chunks := (len(items) + apartChunk - 1) / apartChunk
+	parsed := make([]chan *yaml.Node, chunks)
+	var wg sync.WaitGroup
+	defer wg.Wait() // on giving up too: a chunk parse ends by itself
+	begin := func(c int) {
+		ch := make(chan *yaml.Node, 1)
+		parsed[c] = ch
+		wg.Go(func() { ch <- parseChunk(lines, items, end, c*apartChunk) })
+	}
+	for c := range min(apartAhead, chunks) {
+		begin(c)
+	}
 	seen := map[string]int{}
-	for first := 0; first < len(items); first += apartChunk {
-		chunk := items[first:min(first+apartChunk, len(items))]
-		last := end
-		if first+apartChunk < len(items) {
-			last = items[first+apartChunk]
+	for c := range chunks {
+		root := <-parsed[c]
+		parsed[c] = nil
+		if c+apartAhead < chunks {
+			begin(c + apartAhead)
 		}
-		var doc []byte
-		for _, l := range lines[chunk[0]:last] {
-			doc = append(doc, l...)
-		}
-		root, ok := oneDocument(doc)
-		if !ok || root.Kind != yaml.SequenceNode || len(root.Content) != len(chunk) {
-			return nil, false
-		}
-		shiftLines(root, chunk[0])
-		for k, n := range root.Content {
-			if n.Line != chunk[k]+1 {
-				return nil, false
-			}
-		}
-		if p.addCases(s, root.Content, first, seen) != nil {
+		if root == nil || p.addCases(s, root.Content, c*apartChunk, seen) != nil {
 			return nil, false
 		}
 	}
 	return s, true
+}
+
+// apartAhead is how many chunks are parsed ahead of the one whose cases
+// are decoded; each holds the node tree of apartChunk cases.
+const apartAhead = 2
+
+// parseChunk parses the cases items[first:first+apartChunk], whose lines
+// end before the next item or at end, and returns the list's node with
+// its nodes moved to their lines in the file; nil when the chunk is not
+// the list of those items it should be.
+func parseChunk(lines [][]byte, items []int, end, first int) *yaml.Node {
+	chunk := items[first:min(first+apartChunk, len(items))]
+	last := end
+	if first+apartChunk < len(items) {
+		last = items[first+apartChunk]
+	}
+	var doc []byte
+	for _, l := range lines[chunk[0]:last] {
+		doc = append(doc, l...)
+	}
+	root, ok := oneDocument(doc)
+	if !ok || root.Kind != yaml.SequenceNode || len(root.Content) != len(chunk) {
+		return nil
+	}
+	shiftLines(root, chunk[0])
+	for k, n := range root.Content {
+		if n.Line != chunk[k]+1 {
+			return nil
+		}
+	}
+	return root
 }
 
 // casesBlock finds the top-level `cases:` block list in lines: its lines

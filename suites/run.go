@@ -131,10 +131,14 @@ type runner struct {
 	started  atomic.Int64 // cases started under gate's read lock, ever
 	redone   atomic.Int64 // cases run again alone
 	alone    atomic.Bool  // the rest of the run goes one case at a time
+
+	verdicts verdicts // decoded verdicts the steps' reports share (repeat.go)
 }
 
-func (r *runner) call(ctx context.Context, cr *caseRun, st *Step) mockclient.Outcome {
-	out := st.Op.Do(ctx, r.c, st.Request)
+// record adds a call's outcome to the case's figures and shows it to
+// Observe. It takes a pointer: Observe's argument escapes, and an Outcome
+// passed by value would be copied to the heap on every call.
+func (r *runner) record(cr *caseRun, out *mockclient.Outcome) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if out.Sent && out.Failure != mockclient.FailureRequest {
@@ -146,12 +150,12 @@ func (r *runner) call(ctx context.Context, cr *caseRun, st *Step) mockclient.Out
 	if r.opts.Observe != nil {
 		r.opts.Observe(&out.Observation)
 	}
-	return out
 }
 
 func (r *runner) step(ctx context.Context, cr *caseRun, st *Step) *report.Step {
-	out := r.call(ctx, cr, st)
-	verdict := toJSONValue(out.Verdict)
+	out := st.Op.Do(ctx, r.c, st.Request)
+	r.record(cr, &out)
+	verdict := r.verdicts.value(out.Verdict)
 	rs := &report.Step{
 		Op:          st.Op.Name,
 		Request:     json.RawMessage(r.hide(string(st.RequestJSON()))),
@@ -192,14 +196,23 @@ func (r *runner) step(ctx context.Context, cr *caseRun, st *Step) *report.Step {
 	// The repeats of the stable and concurrent checks keep only verdicts
 	// (see slim): mockclient need not copy their requests and replies.
 	repeat := mockclient.WithoutCopies(ctx)
+	var do func(context.Context) mockclient.Outcome
+	if (slices.Contains(st.Checks, CheckStable) || slices.Contains(st.Checks, CheckConcurrent)) && out.OK() && out.Sent {
+		do = r.repeater(st)
+	}
 	if slices.Contains(st.Checks, CheckStable) && out.OK() && out.Sent {
-		again := r.call(repeat, cr, st)
+		again := do(repeat)
+		r.record(cr, &again)
 		timed = append(timed, &again.Observation)
 		add(r.sameCheck(CheckStable, st, verdict, out.Verdict, []mockclient.Outcome{again}))
 	}
 	if slices.Contains(st.Checks, CheckConcurrent) && out.OK() && out.Sent {
 		outs := make([]mockclient.Outcome, r.opts.Concurrency)
-		r.burst(len(outs), func(i int) { outs[i] = slim(r.call(repeat, cr, st), stableKeys(st.Op), out.Verdict) })
+		r.burst(len(outs), func(i int) {
+			outs[i] = do(repeat)
+			r.record(cr, &outs[i])
+			outs[i] = slim(outs[i], stableKeys(st.Op), out.Verdict)
+		})
 		for i := range outs {
 			timed = append(timed, &outs[i].Observation)
 		}

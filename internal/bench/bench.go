@@ -19,7 +19,7 @@ import (
 )
 
 // sections are the benchmark's parts, in the order they run.
-var sections = []string{"grpc", "http", "open", "stall", "memory"}
+var sections = []string{"grpc", "http", "open", "stall", "memory", "suite"}
 
 type options struct {
 	only        []string
@@ -64,6 +64,7 @@ type env struct {
 // plugin is the addresses of one `bench serve` process.
 type plugin struct {
 	grpc, http, refhttp string
+	pid                 int // the `bench serve` process, for its CPU time
 }
 
 // httpURL is the HTTP plugin the HTTP sections measure against.
@@ -118,7 +119,7 @@ func bench(ctx context.Context, o options, out, log io.Writer) error {
 		run  func(context.Context) error
 	}
 	for _, s := range []section{{"grpc", e.grpcSection}, {"http", e.httpSection}, {"open", e.openSection},
-		{"stall", e.stallSection}, {"memory", e.memorySection}} {
+		{"stall", e.stallSection}, {"memory", e.memorySection}, {"suite", e.suiteSection}} {
 		if !o.runs(s.name) {
 			continue
 		}
@@ -211,7 +212,7 @@ func (e *env) startPlugin(ctx context.Context, so serveOptions) (plugin, func(),
 		stop()
 		return plugin{}, nil, err
 	}
-	return plugin{grpc: got["grpc"], http: got["http"], refhttp: got["refhttp"]}, stop, nil
+	return plugin{grpc: got["grpc"], http: got["http"], refhttp: got["refhttp"], pid: cmd.Process.Pid}, stop, nil
 }
 
 // runTo runs a command with its standard output in file.

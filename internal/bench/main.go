@@ -9,7 +9,8 @@
 // Sections: grpc (closed loop against ghz and a bare grpc-go loop), http
 // (closed loop against wrk and vegeta), open (open-loop latency against a
 // goroutine-per-call reference client), stall (a plugin that stalls every
-// 10th call) and memory (peak RSS). Its helper subcommands are
+// 10th call), memory (peak RSS) and suite (a 10,000-case module run and
+// the demo). Its helper subcommands are
 // `bench serve` (the plugins), `bench raw` (the bare grpc-go loop) and
 // `bench ref` (the reference client). See docs/benchmark.md.
 package main

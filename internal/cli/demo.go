@@ -85,6 +85,8 @@ func demoRun(ctx context.Context, opts *DemoOptions) error {
 			modules = append(modules, m)
 		}
 	}
+	// The demo is 26 module runs, plugins included, in one process.
+	defer moduleMemoryPolicy(ctx)()
 	srv, err := refplugin.Start(ctx, refplugin.Options{Token: demoToken})
 	if err != nil {
 		return fmt.Errorf("start reference plugins: %w", err)

@@ -55,6 +55,8 @@ consistency, latency, module sanity) plus any --fixtures, over the plugin's tran
 }
 
 func moduleRun(ctx context.Context, opts *ModuleOptions) error {
+	// The parse, the run and the report all hold the suite's cases.
+	defer moduleMemoryPolicy(ctx)()
 	cfg, err := opts.Conn.config(opts.Module)
 	if err != nil {
 		return err
