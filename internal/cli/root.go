@@ -89,6 +89,7 @@ included), 4 load threshold breached, 130 interrupted.`,
 	root.AddCommand(newCmdTLS(f, nil), newCmdDemo(f, nil), newCmdSuites(f), newCmdProtoset(f), newCmdVersion(f),
 		newCmdLoad(f, nil), newCmdMerge(f, nil))
 	usageArgs(root)
+	bindEnv(root, f.Getenv)
 	return root
 }
 
