@@ -1,0 +1,158 @@
+package gostconfig
+
+import (
+	"cmp"
+	"fmt"
+	"net"
+	"slices"
+	"strings"
+
+	"github.com/plugincheck/plugincheck/clip"
+	"github.com/plugincheck/plugincheck/mockclient"
+	"github.com/plugincheck/plugincheck/report"
+)
+
+const (
+	warn = report.Warn
+	fail = report.Fail
+)
+
+// CodeTypeCase marks an auther whose type is "HTTP" or another case of
+// "http", which x's auther parser alone reads as gRPC.
+const CodeTypeCase = "type-case"
+
+// missing says, for each section, what GOST does with a name that nothing
+// in the section defines. Its registry hands out a wrapper for any name and
+// looks the name up on every call, so GOST accepts the config and logs
+// nothing (a rewriter alone is logged); the wrapper's answer for a missing
+// component is the consequence.
+var missing = map[string]struct {
+	severity report.Status
+	effect   string
+}{
+	"authers":    {fail, "lets every client in: its auther wrapper answers ok when nothing is registered under the name"},
+	"admissions": {fail, "refuses every connection: its admission wrapper admits nothing when nothing is registered under the name"},
+	"bypasses":   {warn, "bypasses nothing"},
+	"resolvers":  {fail, "fails every host name lookup through it (resolver.ErrInvalid)"},
+	"hosts":      {warn, "maps no host"},
+	"ingresses":  {warn, "finds no ingress rule"},
+	"routers":    {warn, "finds no route"},
+	"sds":        {warn, "registers nothing in service discovery"},
+	"recorders":  {warn, "records nothing"},
+	"rewriters":  {warn, "logs `rewriter not found in registry` once and passes the data unchanged"},
+	"limiters":   {warn, "applies no traffic limit"},
+	"climiters":  {warn, "applies no connection limit"},
+	"rlimiters":  {warn, "applies no rate limit"},
+	"observers":  {warn, "reports no events or stats"},
+	"chains":     {fail, "connects directly, not through a chain: the chain wrapper routes nowhere"},
+	"hops":       {fail, "has no node to connect through, so every connection through the hop fails"},
+}
+
+// findings gathers the config's problems, by line.
+func (p *parser) findings(d *Deployment) []Finding {
+	var out []Finding
+	add := func(f Finding) {
+		f.File = d.Source
+		out = append(out, f)
+	}
+	for _, f := range p.extra {
+		add(f)
+	}
+	for _, dp := range p.dups {
+		add(Finding{Code: CodeDuplicateName, Severity: fail, Line: dp.line,
+			Message: fmt.Sprintf("%s: a second entry named %q (the first is at line %d): GOST refuses the config (registry: duplicate object); rename one",
+				dp.section, clip.Text(dp.name, 80), dp.first)})
+	}
+	seen := map[string]bool{}
+	for _, r := range p.refs {
+		if _, ok := p.defined[r.section][r.name]; ok {
+			continue
+		}
+		key := fmt.Sprintf("%s/%s/%d", r.section, r.name, r.line)
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		m := missing[r.section]
+		add(Finding{Code: CodeUnknownComponent, Severity: m.severity, Line: r.line,
+			Message: fmt.Sprintf("%s names %s %q, which the config does not define: GOST accepts the config and silently %s; define it under %s: or fix the name",
+				r.via, singular(r.section), clip.Text(r.name, 80), m.effect, r.section)})
+	}
+	tokens := map[string][]int{} // addr → plugins, for token conflicts
+	for i, pl := range d.Plugins {
+		id := pl.ID()
+		if pl.Ignored != "" {
+			add(Finding{Code: CodeIgnoredPlugin, Severity: warn, Line: pl.Line, Plugin: id,
+				Message: pl.Ignored + "; GOST never calls this plugin, so remove the block or move the plugin to limiters:"})
+		} else if len(pl.Users) == 0 {
+			add(Finding{Code: CodeUnusedPlugin, Severity: warn, Line: pl.Line, Plugin: id,
+				Message: fmt.Sprintf("no service, chain or hop uses %s: GOST builds its client and never calls it; name it in a service or remove it", id)})
+		}
+		t, err := mockclient.ParseTarget(pl.Config)
+		if err != nil {
+			add(Finding{Code: CodeBadAddress, Severity: fail, Line: pl.Line, Plugin: id,
+				Message: "addr " + clip.Redact(err.Error(), pl.Config.Token)})
+		}
+		cfg := pl.Config
+		switch {
+		case cfg.Transport == mockclient.HTTP && cfg.Timeout <= 0:
+			add(Finding{Code: CodeHTTPNoTimeout, Severity: warn, Line: pl.Line, Plugin: id,
+				Message: "an HTTP plugin without timeout: GOST's HTTP client then has no deadline (http.Client.Timeout 0), so a plugin that never answers holds each connection forever; set timeout, e.g. 5s"})
+		}
+		if cfg.Transport == mockclient.HTTP && cfg.TLS != nil && err == nil && !t.UsesTLS() {
+			add(Finding{Code: CodeIgnoredTLS, Severity: warn, Line: pl.Line, Plugin: id,
+				Message: "a tls block on an http:// URL: GOST speaks plaintext to it and ignores the block; use an https:// addr for TLS"})
+		}
+		if cfg.Transport == mockclient.GRPC && cfg.TLS == nil && err == nil && !loopback(t) {
+			add(Finding{Code: CodeGRPCPlaintextRemote, Severity: warn, Line: pl.Line, Plugin: id,
+				Message: fmt.Sprintf("a gRPC plugin at %s without tls: GOST sends the token and every request in clear over the network; add tls (secure: true) or keep the plugin on loopback",
+					clip.Text(t.Host, 80))})
+		}
+		if cfg.Addr != "" {
+			tokens[cfg.Addr] = append(tokens[cfg.Addr], i)
+		}
+	}
+	for addr, is := range tokens {
+		for _, j := range is[1:] {
+			a, b := d.Plugins[is[0]], d.Plugins[j]
+			if a.Config.Token == b.Config.Token {
+				continue
+			}
+			add(Finding{Code: CodeTokenConflict, Severity: warn, Line: b.Line, Plugin: b.ID(),
+				Message: fmt.Sprintf("addr %q is also %s's (line %d) with a different token: one plugin server checks one token, so GOST's calls from one of the two blocks are refused; use the same token",
+					clip.Text(addr, 120), a.ID(), a.Line)})
+		}
+	}
+	for i := range out {
+		for _, pl := range d.Plugins {
+			out[i].Message = clip.Redact(out[i].Message, pl.Config.Token)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Finding) int {
+		return cmp.Or(cmp.Compare(a.Line, b.Line), strings.Compare(a.Code, b.Code))
+	})
+	return out
+}
+
+// loopback reports whether GOST's connection to t stays on this machine:
+// a unix socket, localhost or a loopback IP.
+func loopback(t mockclient.Target) bool {
+	if t.Network == "unix" {
+		return true
+	}
+	if strings.EqualFold(t.Host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(t.Host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// singulars names one component of each section in messages.
+var singulars = map[string]string{
+	"authers": "auther", "admissions": "admission", "bypasses": "bypass", "hosts": "hosts",
+	"resolvers": "resolver", "ingresses": "ingress", "routers": "router", "sds": "sd",
+	"recorders": "recorder", "rewriters": "rewriter", "limiters": "limiter", "climiters": "climiter",
+	"rlimiters": "rlimiter", "observers": "observer", "chains": "chain", "hops": "hop",
+}
+
+func singular(section string) string { return cmp.Or(singulars[section], section) }
