@@ -71,6 +71,10 @@ type Plugin struct {
 	Line int
 	// Users are the services, chains and hops that use it, in config order.
 	Users []User
+	// Chain is the chain that holds this hop inline (chains[].hops[] with
+	// its own plugin), after the hops section in Plugins; empty for an
+	// entry of a section.
+	Chain string
 	// Ignored says why GOST v0.15.2 never calls this block (climiters and
 	// rlimiters read no plugin); empty when GOST calls it.
 	Ignored string

@@ -229,6 +229,7 @@ func (p *parser) pluginOf(kind, name string, item *value, path, chain string) er
 		}
 	}
 	pl.Config = cfg
+	pl.Chain = chain
 	if kind == "climiters" || kind == "rlimiters" {
 		pl.Ignored = "GOST v0.15.2 reads no plugin for " + kind + ": its connection and rate limiters take only limits, file, redis and http"
 	}

@@ -27,14 +27,14 @@ type hopInfo struct {
 
 // graph is who refers to what.
 type graph struct {
-	services  []service
-	svcRefs   [][]ref  // direct references by service
-	svcChains [][]ref  // chains by service
-	svcHops   [][]ref  // forwarder hops by service
-	chainHops map[string][]hopRef
-	hops      map[string]hopInfo // top-level hops by name (first wins, as GOST's registry)
-	chainOrder, hopOrder []string // config order, for stable users
-	others    []ref              // api.auther, metrics.auther, resolvers' chains
+	services             []service
+	svcRefs              [][]ref // direct references by service
+	svcChains            [][]ref // chains by service
+	svcHops              [][]ref // forwarder hops by service
+	chainHops            map[string][]hopRef
+	hops                 map[string]hopInfo // top-level hops by name (first wins, as GOST's registry)
+	chainOrder, hopOrder []string           // config order, for stable users
+	others               []ref              // api.auther, metrics.auther, resolvers' chains
 }
 
 // hopRef is one hop of a chain: inline (its own plugin and references)
