@@ -83,11 +83,8 @@ func FetchAPI(ctx context.Context, opts APIOptions) (source string, data []byte,
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
-		msg := err.Error()
-		if password != "" {
-			msg = clip.Redact(msg, password)
-		}
-		return source, nil, fmt.Errorf("%w: %s", ErrAPI, clip.Text(msg, 300))
+		// The request URL carries no credentials, so neither does err.
+		return source, nil, fmt.Errorf("%w: %w", ErrAPI, err)
 	}
 	defer resp.Body.Close()
 	switch {

@@ -123,9 +123,13 @@ func (p *parser) findings(d *Deployment) []Finding {
 					clip.Text(addr, 120), a.ID(), a.Line)})
 		}
 	}
+	// A finding about one plugin carries that plugin's token (and the
+	// other's, for a conflict) redacted; one about no plugin, every token.
 	for i := range out {
 		for _, pl := range d.Plugins {
-			out[i].Message = clip.Redact(out[i].Message, pl.Config.Token)
+			if out[i].Plugin == "" || out[i].Plugin == pl.ID() || out[i].Code == CodeTokenConflict && strings.Contains(out[i].Message, pl.ID()) {
+				out[i].Message = clip.Redact(out[i].Message, pl.Config.Token)
+			}
 		}
 	}
 	slices.SortStableFunc(out, func(a, b Finding) int {

@@ -223,7 +223,7 @@ func (p *parser) pluginOf(kind, name string, item *value, path, chain string) er
 		}
 		cfg.TLS = t
 		if len(ignored) > 0 {
-			p.extra = append(p.extra, Finding{Code: CodeIgnoredTLS, Severity: warn, Line: v.line, Plugin: pl.ID(),
+			p.extra = append(p.extra, Finding{Code: CodeIgnoredTLS, Severity: warn, Line: keyLine(blk, "tls"), Plugin: pl.ID(),
 				Message: fmt.Sprintf("tls %s: GOST ignores these on a plugin block (it uses only secure and serverName, and sends no client certificate); remove them",
 					strings.Join(ignored, ", "))})
 		}

@@ -170,7 +170,11 @@ func (p *parser) readServices(g *graph) error {
 			if err != nil {
 				return err
 			}
-			if err := add(p.names(ro, rp, "name", "", "recorders")); err != nil {
+			rs, err := p.names(ro, rp, "name", "", "recorders")
+			for i := range rs {
+				rs[i].via = "recorders"
+			}
+			if err := add(rs, err); err != nil {
 				return err
 			}
 		}

@@ -52,7 +52,7 @@ func (e *ConfigError) Error() string {
 		fmt.Fprintf(&b, ":%d", e.Line)
 	}
 	if e.Field != "" {
-		fmt.Fprintf(&b, ": %s", e.Field)
+		fmt.Fprintf(&b, ": %s", clip.Text(e.Field, 200))
 	}
 	fmt.Fprintf(&b, ": %v", e.Err)
 	return b.String()
