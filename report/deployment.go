@@ -188,6 +188,25 @@ func runName(run *Run) string {
 	return cell(run.Plugin) + "  " + clean(run.Module) + "/" + clean(run.Transport)
 }
 
+// findingsSummary is "3 config findings (1 fail, 2 warn)" for the summary
+// line, whose badge counts them.
+func findingsSummary(fs []Finding) string {
+	s := plural(len(fs), "config finding")
+	var fail, warn int
+	for _, f := range fs {
+		switch f.Status {
+		case Fail:
+			fail++
+		case Warn:
+			warn++
+		}
+	}
+	if fail+warn > 0 {
+		s += fmt.Sprintf(" (%d fail, %d warn)", fail, warn)
+	}
+	return s
+}
+
 func plural(n int, what string) string {
 	if n == 1 {
 		return "1 " + what

@@ -570,7 +570,7 @@ func (p *printer) summary(r *Report) {
 		extra = append(extra, runs)
 	}
 	if r.Deployment() {
-		extra = append(extra, plural(len(r.Findings), "config finding"))
+		extra = append(extra, findingsSummary(r.Findings))
 	}
 	extra = append(extra, r.Duration.String())
 	if !r.StartedAt.IsZero() {

@@ -159,7 +159,13 @@ func configRun(ctx context.Context, opts *ConfigOptions) error {
 			continue // --run/--skip left nothing of this plugin
 		case r == nil && err != nil && ctx.Err() == nil:
 			// GOST could not build a client from the block either: a
-			// finding of its own, and the other plugins still run.
+			// finding of its own (unless the config's bad-address one says
+			// it), and the other plugins still run.
+			if slices.ContainsFunc(d.Findings, func(f gostconfig.Finding) bool {
+				return f.Plugin == p.ID() && f.Code == gostconfig.CodeBadAddress
+			}) {
+				continue
+			}
 			rep.Findings = append(rep.Findings, report.Finding{
 				Code: "not-checked", Status: report.Fail, File: d.Source, Line: p.Line, Plugin: p.ID(),
 				Message: clip.Text(redactTokens(oneLine(err), plugins, opts.Checks.ShowToken), 1024),
