@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/plugincheck/plugincheck/clip"
 	"github.com/plugincheck/plugincheck/mockclient"
 )
 
@@ -23,6 +24,15 @@ type Service struct {
 // maxServiceName bounds the service name kept in a case name; the full
 // name still goes on the wire.
 const maxServiceName = 48
+
+// MaxServices bounds the services ForServices sends cases for: each adds
+// a copy of the shapes its handler sends, and a config with thousands of
+// services on one plugin would otherwise make a run of millions of cases.
+// The first MaxServices distinct names are kept.
+const MaxServices = 64
+
+// maxDocName bounds the service name quoted in a case's doc and warning.
+const maxDocName = 200
 
 // ForServices returns ss with more cases: every built-in case whose request
 // GOST fills with a service name is sent again, once for each service in
@@ -57,8 +67,10 @@ func mergeServices(svcs []Service) []Service {
 		}
 		i := slices.IndexFunc(out, func(o Service) bool { return o.Name == sv.Name })
 		switch {
-		case i < 0:
+		case i < 0 && len(out) < MaxServices:
 			out = append(out, sv)
+		case i < 0:
+			// past MaxServices: left out
 		case out[i].Handler == "" && out[i].Listener == "":
 			out[i] = sv
 		}
@@ -93,13 +105,14 @@ func suiteForServices(s *Suite, svcs []Service) *Suite {
 func caseForService(cs *Case, sv Service) *Case {
 	nc := *cs
 	nc.Name = cs.Name + "@" + serviceSlug(sv.Name)
-	nc.Doc = fmt.Sprintf("%s; sent as service %q%s", cs.Doc, sv.Name, typesOf(sv))
+	shown := clip.Text(sv.Name, maxDocName)
+	nc.Doc = fmt.Sprintf("%s; sent as service %q%s", cs.Doc, shown, typesOf(sv))
 	nc.Steps = make([]*Step, len(cs.Steps))
 	for i, st := range cs.Steps {
 		ns := *st
 		ns.Request = withService(st.Request, sv.Name)
 		if ns.Warning != "" {
-			ns.Warning = fmt.Sprintf("%s, on service %q", st.Warning, sv.Name)
+			ns.Warning = fmt.Sprintf("%s, on service %q", st.Warning, shown)
 		}
 		nc.Steps[i] = &ns
 	}
@@ -111,11 +124,11 @@ func typesOf(sv Service) string {
 	case sv.Handler == "" && sv.Listener == "":
 		return ""
 	case sv.Listener == "":
-		return fmt.Sprintf(" (handler %s)", sv.Handler)
+		return fmt.Sprintf(" (handler %s)", clip.Text(sv.Handler, 64))
 	case sv.Handler == "":
-		return fmt.Sprintf(" (listener %s)", sv.Listener)
+		return fmt.Sprintf(" (listener %s)", clip.Text(sv.Listener, 64))
 	}
-	return fmt.Sprintf(" (handler %s, listener %s)", sv.Handler, sv.Listener)
+	return fmt.Sprintf(" (handler %s, listener %s)", clip.Text(sv.Handler, 64), clip.Text(sv.Listener, 64))
 }
 
 // serviceSlug is the service name as a case name part: kebab-case ASCII,

@@ -2,6 +2,7 @@ package suites_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -219,4 +220,22 @@ func TestForServicesCatchesPerServicePolicy(t *testing.T) {
 	}
 	slices.Sort(warned)
 	assert.Equal(t, []string{"http-proxy-no-credentials@forward-tcp-8080", "random-credentials@forward-tcp-8080"}, warned)
+}
+
+func TestForServicesBound(t *testing.T) {
+	t.Parallel()
+	ss := builtin(t, mockclient.Auth)
+	var svcs []suites.Service
+	for i := range suites.MaxServices + 10 {
+		svcs = append(svcs, suites.Service{Name: fmt.Sprintf("svc-%d", i), Handler: "socks5"})
+	}
+	got := added(ss, suites.ForServices(ss, svcs))
+	assert.Len(t, got, 2*suites.MaxServices, "two socks5 shapes per service, for the first MaxServices")
+	assert.Equal(t, fmt.Sprintf("socks5-userpass@svc-%d", suites.MaxServices-1), got[len(got)-1])
+	long := strings.Repeat("n", 100_000)
+	out := suites.ForServices(ss, []suites.Service{{Name: long, Handler: "socks5"}})
+	nc := out[0].Cases[len(out[0].Cases)-1]
+	assert.Less(t, len(nc.Doc), 1000, "the doc quotes a bounded name")
+	assert.Less(t, len(nc.Name), 100)
+	assert.Equal(t, long, nc.Steps[0].Request.(*mockclient.AuthRequest).Service, "the wire carries the whole name, as GOST sends it")
 }

@@ -199,7 +199,8 @@ func checkPlugin(ctx context.Context, opts *ConfigOptions, p *gostconfig.Plugin,
 	if len(ss) == 0 {
 		return nil, fmt.Errorf("%w %s", check.ErrNoSuite, p.Module)
 	}
-	ss = forBuiltin(ss, servicesOf(p.Users))
+	svcs := servicesOf(p.Users)
+	ss = forBuiltin(ss, svcs)
 	if opts.IO.IsStderrTTY() {
 		fmt.Fprintf(opts.IO.ErrOut, "checking %s (%s over %s at %s) …\n", clip.Text(p.ID(), 200), p.Module, cfg.Transport,
 			clip.Text(redactedAddr(cfg, opts.Checks.ShowToken), 200))
@@ -210,6 +211,9 @@ func checkPlugin(ctx context.Context, opts *ConfigOptions, p *gostconfig.Plugin,
 	}
 	r.Plugin = p.ID()
 	r.Services = userNames(p.Users)
+	if n := distinct(svcs); n > suites.MaxServices {
+		r.Notes = append(r.Notes, fmt.Sprintf("%d services use this plugin; the requests carried the names of the first %d", n, suites.MaxServices))
+	}
 	if cfg.Transport == mockclient.GRPC && cfg.Timeout > 0 {
 		r.Notes = append(r.Notes, "the block's timeout has no effect on gRPC plugins in GOST; calls were bounded by --call-timeout")
 	}
@@ -227,6 +231,22 @@ func servicesOf(users []gostconfig.User) []suites.Service {
 	return out
 }
 
+// distinct counts the service names of svcs.
+func distinct(svcs []suites.Service) int {
+	seen := make(map[string]bool, len(svcs))
+	for _, s := range svcs {
+		seen[s.Name] = true
+	}
+	return len(seen)
+}
+
+// maxUserNames bounds the users a run lists, and maxUserName each name:
+// both come from the config.
+const (
+	maxUserNames = 256
+	maxUserName  = 256
+)
+
 // userNames names the plugin's users for the report: services by name,
 // chains and hops that no service reaches as such.
 func userNames(users []gostconfig.User) []string {
@@ -243,7 +263,11 @@ func userNames(users []gostconfig.User) []string {
 		default:
 			continue
 		}
+		n = clip.Text(n, maxUserName)
 		if !slices.Contains(out, n) {
+			if len(out) == maxUserNames {
+				return append(out, "…")
+			}
 			out = append(out, n)
 		}
 	}

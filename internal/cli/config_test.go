@@ -49,7 +49,7 @@ func writeDeployment(t *testing.T, name string, srv *refplugin.Server, extra ...
 // runMainIn is runMain with stdin.
 func runMainIn(t *testing.T, stdin string, args ...string) (ExitCode, string, string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
 	ios, in, out, errOut := iostreams.Test()
 	in.WriteString(stdin)
@@ -67,7 +67,8 @@ func TestConfigDeployment(t *testing.T) {
 	jsonOut := filepath.Join(t.TempDir(), "report.json")
 	junitOut := filepath.Join(t.TempDir(), "report.xml")
 
-	code, stdout, stderr := runMain(t, "config", path, "-o", "text", "-o", "json="+jsonOut, "-o", "junit="+junitOut)
+	// 26 module checks: a generous bound for a loaded machine.
+	code, stdout, stderr := runMainWithin(t, 10*time.Minute, "config", path, "-o", "text", "-o", "json="+jsonOut, "-o", "junit="+junitOut)
 	require.Equal(t, ExitOK, code, "stderr: %s\nstdout: %s", stderr, clip.Text(stdout, 8<<10))
 
 	d, err := gostconfig.Parse(path, mustRead(t, path))
@@ -138,17 +139,17 @@ func TestConfigCatchesOpenService(t *testing.T) {
 	addr := openService(t)
 	path := writeDeployment(t, "open-service.yaml", nil, "{{AUTH}}", addr)
 
-	code, stdout, stderr := runMain(t, "auth", "--addr", addr, "--strict")
+	code, stdout, stderr := runMainIn(t, "", "auth", "--addr", addr, "--strict")
 	require.Equal(t, ExitOK, code, "the plain module run does not catch it: %s\n%s", stderr, stdout)
 
-	code, stdout, stderr = runMain(t, "config", path)
+	code, stdout, stderr = runMainIn(t, "", "config", path)
 	require.Equal(t, ExitOK, code, "a warning: %s", stderr)
 	assert.Contains(t, stdout, `WARN  auth-request-shapes/http/random-credentials@forward-tcp-8080`)
 	assert.Contains(t, stdout, `accepted random credentials (allow-all auth), on service "forward-tcp-8080"`)
 	assert.NotContains(t, stdout, `random-credentials@socks5-1080`+strings.Repeat(" ", 0)+"  WARN")
 	assert.Regexp(t, `PASS\s+auth-request-shapes/http/random-credentials@socks5-1080`, stdout, "the other service checks passwords")
 
-	code, _, _ = runMain(t, "config", path, "--strict")
+	code, _, _ = runMainIn(t, "", "config", path, "--strict")
 	assert.Equal(t, ExitFailed, code)
 }
 
@@ -171,7 +172,7 @@ func TestConfigFindings(t *testing.T) {
 
 	jsonOut := filepath.Join(t.TempDir(), "r.json")
 	junitOut := filepath.Join(t.TempDir(), "r.xml")
-	code, stdout, stderr := runMain(t, "config", path, "--only", "authers/auth-ok", "-o", "text", "-o", "json="+jsonOut, "-o", "junit="+junitOut)
+	code, stdout, stderr := runMainIn(t, "", "config", path, "--only", "authers/auth-ok", "-o", "text", "-o", "json="+jsonOut, "-o", "junit="+junitOut)
 	worst := report.Pass
 	for _, f := range d.Findings {
 		worst = worst.Worse(f.Severity)
@@ -201,7 +202,7 @@ func TestConfigFindings(t *testing.T) {
 	}
 
 	if worst == report.Warn {
-		code, _, _ = runMain(t, "config", path, "--only", "authers/auth-ok", "--strict")
+		code, _, _ = runMainIn(t, "", "config", path, "--only", "authers/auth-ok", "--strict")
 		assert.Equal(t, ExitFailed, code, "a warning finding fails under --strict")
 	}
 }
