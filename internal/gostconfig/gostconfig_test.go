@@ -168,7 +168,7 @@ func TestFindings(t *testing.T) {
 			name:   "unknown hop in a chain",
 			config: "chains:\n- name: c\n  hops:\n  - name: nope\n",
 			code:   CodeUnknownComponent, line: 4, severity: report.Fail,
-			says: "every connection through the hop fails",
+			says: "connections skip this hop and every hop after it",
 		},
 		{
 			name:   "unknown bypass in a hop",
