@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/go-gost/core/auth"
-	xauth "github.com/go-gost/x/auth"
 	api_service "github.com/go-gost/x/api/service"
+	xauth "github.com/go-gost/x/auth"
 	"github.com/go-gost/x/config"
 	auth_parser "github.com/go-gost/x/config/parsing/auth"
 	"github.com/stretchr/testify/assert"
