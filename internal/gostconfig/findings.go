@@ -33,7 +33,7 @@ var missing = map[string]struct {
 	"authers":    {fail, "lets every client in: its auther wrapper answers ok when nothing is registered under the name"},
 	"admissions": {fail, "refuses every connection: its admission wrapper admits nothing when nothing is registered under the name"},
 	"bypasses":   {warn, "bypasses nothing"},
-	"resolvers":  {fail, "fails every host name lookup through it (resolver.ErrInvalid)"},
+	"resolvers":  {fail, "fails every host name lookup through it (resolver.ErrInvalid), so connections to host names fail"},
 	"hosts":      {warn, "maps no host"},
 	"ingresses":  {warn, "finds no ingress rule"},
 	"routers":    {warn, "finds no route"},
@@ -45,8 +45,15 @@ var missing = map[string]struct {
 	"rlimiters":  {warn, "applies no rate limit"},
 	"observers":  {warn, "reports no events or stats"},
 	"chains":     {fail, "connects directly, not through a chain: the chain wrapper routes nowhere"},
-	"hops":       {fail, "has no node to connect through, so every connection through the hop fails"},
+	"hops":       {fail, "has no node to forward to, so every connection fails (node not available)"},
 }
+
+// chainHopMissing is what GOST does with a chain's hop that names no hop:
+// its route ends there (x's Chain.Route returns the route so far).
+var chainHopMissing = struct {
+	severity report.Status
+	effect   string
+}{fail, "ends the chain's route before it: connections skip this hop and every hop after it, and with no hop before it they go direct"}
 
 // findings gathers the config's problems, by line.
 func (p *parser) findings(d *Deployment) []Finding {
@@ -74,6 +81,9 @@ func (p *parser) findings(d *Deployment) []Finding {
 		}
 		seen[key] = true
 		m := missing[r.section]
+		if r.via == "chains.hops" {
+			m = chainHopMissing
+		}
 		add(Finding{Code: CodeUnknownComponent, Severity: m.severity, Line: r.line,
 			Message: fmt.Sprintf("%s names %s %q, which the config does not define: GOST accepts the config and silently %s; define it under %s: or fix the name",
 				r.via, singular(r.section), clip.Text(r.name, 80), m.effect, r.section)})

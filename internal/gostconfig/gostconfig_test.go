@@ -168,7 +168,19 @@ func TestFindings(t *testing.T) {
 			name:   "unknown hop in a chain",
 			config: "chains:\n- name: c\n  hops:\n  - name: nope\n",
 			code:   CodeUnknownComponent, line: 4, severity: report.Fail,
-			says: "every connection through the hop fails",
+			says: "connections skip this hop and every hop after it",
+		},
+		{
+			name:   "unknown forwarder hop",
+			config: "services:\n- name: svc\n  handler: {type: tcp}\n  forwarder:\n    hop: nope\n",
+			code:   CodeUnknownComponent, line: 5, severity: report.Fail,
+			says: "node not available",
+		},
+		{
+			name:   "unknown ingress in tunnel metadata",
+			config: "services:\n- name: svc\n  handler:\n    type: tunnel\n    metadata:\n      ingress: nope\n",
+			code:   CodeUnknownComponent, line: 6, severity: report.Warn,
+			says: "handler.metadata.ingress names ingress \"nope\"",
 		},
 		{
 			name:   "unknown bypass in a hop",
