@@ -99,7 +99,11 @@ func TestGOSTAPIConfigCommand(t *testing.T) {
 	assert.Contains(t, apiOut, "Deployment "+api.URL+"/config?format=json: 26 plugin runs")
 
 	// The summary tables agree line for line.
-	table := func(s string) string { head, _, _ := strings.Cut(s, "\n\n"); _, rows, _ := strings.Cut(head, "\n"); return rows }
+	table := func(s string) string {
+		head, _, _ := strings.Cut(s, "\n\n")
+		_, rows, _ := strings.Cut(head, "\n")
+		return rows
+	}
 	assert.Equal(t, table(stdout), table(apiOut))
 
 	apiBytes, err := os.ReadFile(apiJSON)
