@@ -21,11 +21,12 @@ const TokenEnv = "PLUGIN_TOKEN"
 
 // envFlags are the flags read from the environment: where the plugin is and
 // how GOST reaches it, on every command that has them, plus the web API's
-// credentials of the config command. Report and check flags stay on the
+// credentials of the config command (not --api itself: a URL from the
+// environment would turn every `config FILE` into a usage error). Report and check flags stay on the
 // command line, so that a run says what it checked.
 var envFlags = []string{
 	"addr", "transport", "token", "tls", "tls-secure", "tls-server-name", "timeout", "call-timeout",
-	"tls-ca-cert", "tls-client-cert", "tls-client-key", "api", "api-user", "api-password",
+	"tls-ca-cert", "tls-client-cert", "tls-client-key", "api-user", "api-password",
 }
 
 // envNames are the variables of flag name, first one wins.
