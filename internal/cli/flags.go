@@ -181,6 +181,9 @@ func (o *CheckOptions) validate() error {
 	if err := validServices(o.Services); err != nil {
 		return err
 	}
+	if len(o.Services) > 0 && !o.Builtin {
+		return flagErrorf("--service sends the built-in suite's requests with those names, and --builtin=false leaves it out")
+	}
 	if o.Concurrency < 1 {
 		return flagErrorf("--concurrency must be at least 1")
 	}

@@ -77,4 +77,6 @@ func TestNewCmdModuleServices(t *testing.T) {
 	assert.Equal(t, []string{"forward-tcp-8080", "代理"}, got.Checks.Services)
 	_, err = parseWithEnv(t, "--addr a:1 --service "+strings.Repeat("x", 2000), nil)
 	require.ErrorContains(t, err, "longer than 1024 bytes")
+	_, err = parseWithEnv(t, "--addr a:1 --service s --builtin=false --fixtures x.yaml", nil)
+	require.ErrorContains(t, err, "--builtin=false leaves it out")
 }
