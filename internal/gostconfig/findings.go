@@ -67,8 +67,8 @@ func (p *parser) findings(d *Deployment) []Finding {
 	}
 	for _, dp := range p.dups {
 		add(Finding{Code: CodeDuplicateName, Severity: fail, Line: dp.line,
-			Message: fmt.Sprintf("%s: a second entry named %q (the first is at line %d): GOST refuses the config (registry: duplicate object); rename one",
-				dp.section, clip.Text(dp.name, 80), dp.first)})
+			Message: fmt.Sprintf("%s: a second entry named %q%s: GOST refuses the config (registry: duplicate object); rename one",
+				dp.section, clip.Text(dp.name, 80), p.lineRef(" (the first is at line %d)", dp.first))})
 	}
 	seen := map[string]bool{}
 	for _, r := range p.refs {
@@ -129,8 +129,8 @@ func (p *parser) findings(d *Deployment) []Finding {
 				continue
 			}
 			add(Finding{Code: CodeTokenConflict, Severity: warn, Line: b.Line, Plugin: b.ID(),
-				Message: fmt.Sprintf("addr %q is also %s's (line %d) with a different token: one plugin server checks one token, so GOST's calls from one of the two blocks are refused; use the same token",
-					clip.Text(addr, 120), a.ID(), a.Line)})
+				Message: fmt.Sprintf("addr %q is also %s's%s with a different token: one plugin server checks one token, so GOST's calls from one of the two blocks are refused; use the same token",
+					clip.Text(addr, 120), a.ID(), p.lineRef(" (line %d)", a.Line))})
 		}
 	}
 	// A finding about one plugin carries that plugin's token (and the
@@ -146,6 +146,15 @@ func (p *parser) findings(d *Deployment) []Finding {
 		return cmp.Or(cmp.Compare(a.Line, b.Line), strings.Compare(a.Code, b.Code))
 	})
 	return out
+}
+
+// lineRef formats a reference to another line, or nothing for a config
+// from GOST's API, whose lines mean nothing.
+func (p *parser) lineRef(format string, line int) string {
+	if fromAPI(p.source) || line <= 0 {
+		return ""
+	}
+	return fmt.Sprintf(format, line)
 }
 
 // loopback reports whether GOST's connection to t stays on this machine:

@@ -480,3 +480,28 @@ func TestKinds(t *testing.T) {
 	}
 	assert.Equal(t, "authers/auth-0", Plugin{Kind: "authers", Name: "auth-0"}.ID())
 }
+
+// TestSourceDecidesCodec: stdin that starts with "{" but is a YAML flow
+// mapping reads as YAML; a config from the API has no lines.
+func TestSourceDecidesCodec(t *testing.T) {
+	t.Parallel()
+	d, err := Parse("-", []byte("{authers: [{name: a, plugin: {addr: '127.0.0.1:1'}}]}\n"))
+	require.NoError(t, err)
+	require.Len(t, d.Plugins, 1)
+
+	_, err = Parse("gost.json", []byte("{authers: []}"))
+	require.ErrorContains(t, err, "gost.json:1: not valid JSON")
+
+	const api = "http://127.0.0.1:18080/api/config?format=json"
+	d, err = Parse(api, []byte(`{"authers":[{"name":"a","plugin":{"addr":"127.0.0.1:1","token":"x"}},{"name":"b","plugin":{"addr":"127.0.0.1:1","token":"y"}}]}`))
+	require.NoError(t, err)
+	require.NotEmpty(t, d.Findings)
+	for _, p := range d.Plugins {
+		assert.Zero(t, p.Line)
+	}
+	for _, f := range d.Findings {
+		assert.Zero(t, f.Line)
+		assert.Equal(t, api, f.File)
+		assert.NotContains(t, f.Message, "line")
+	}
+}

@@ -17,11 +17,12 @@ func Parse(source string, data []byte) (*Deployment, error) {
 	if len(data) > MaxConfigSize {
 		return nil, &ConfigError{Source: source, Err: fmt.Errorf("%w: %d bytes, the cap is %d MiB", ErrTooLarge, len(data), MaxConfigSize>>20)}
 	}
-	root, err := read(source, data)
+	r := &reader{source: source}
+	root, err := r.read(data)
 	if err != nil {
 		return nil, err
 	}
-	p := &parser{reader: &reader{source: source, json: isJSON(source, data)}, root: root,
+	p := &parser{reader: r, root: root,
 		defined: map[string]map[string]int{}, inline: map[int]bool{}}
 	if err := p.sections(); err != nil {
 		return nil, err
@@ -34,6 +35,14 @@ func Parse(source string, data []byte) (*Deployment, error) {
 		d.Plugins[i].Users = p.users[i]
 	}
 	d.Findings = p.findings(d)
+	if fromAPI(source) {
+		for i := range d.Plugins {
+			d.Plugins[i].Line = 0
+		}
+		for i := range d.Findings {
+			d.Findings[i].Line = 0
+		}
+	}
 	return d, nil
 }
 

@@ -101,29 +101,41 @@ func (r *reader) errorf(line int, field, format string, args ...any) error {
 	return &ConfigError{Source: r.source, Line: line, Field: field, Err: fmt.Errorf(format, args...)}
 }
 
-// isJSON says whether GOST reads data as JSON: GOST picks the codec from
-// the file's extension (Config.ReadFile) and its API serves JSON; for stdin
-// and other names, the content decides.
-func isJSON(source string, data []byte) bool {
+// codecOf says how GOST reads data: as JSON or YAML, and whether the name
+// decided it. GOST picks the codec from the file's extension
+// (Config.ReadFile) and its API serves JSON; for stdin and other names the
+// content decides, and a text that is not JSON is read as YAML.
+func codecOf(source string, data []byte) (json, byName bool) {
 	switch strings.ToLower(path.Ext(source)) {
 	case ".json":
-		return true
+		return true, true
 	case ".yaml", ".yml":
-		return false
+		return false, true
 	}
 	t := bytes.TrimLeft(data, " \t\r\n\ufeff")
-	return len(t) > 0 && (t[0] == '{' || t[0] == '[')
+	return len(t) > 0 && (t[0] == '{' || t[0] == '['), false
+}
+
+// fromAPI reports whether source is a URL, as FetchAPI names it: the API's
+// JSON is one line, so its lines say nothing.
+func fromAPI(source string) bool {
+	return strings.HasPrefix(source, "http://") || strings.HasPrefix(source, "https://")
 }
 
 // read parses data into a value tree.
-func read(source string, data []byte) (*value, error) {
-	r := &reader{source: source, json: isJSON(source, data)}
+func (r *reader) read(data []byte) (*value, error) {
+	source := r.source
+	isJSON, byName := codecOf(source, data)
+	r.json = isJSON
 	if r.json {
 		// encoding/json is the codec viper uses for JSON: check the text
 		// with it, so what it refuses is refused here too.
 		var probe map[string]any
 		if err := json.Unmarshal(data, &probe); err != nil {
-			return nil, r.jsonError(data, err)
+			if byName || fromAPI(source) {
+				return nil, r.jsonError(data, err)
+			}
+			r.json = false // a YAML flow mapping, such as {authers: [...]}
 		}
 	}
 	var doc yaml.Node
