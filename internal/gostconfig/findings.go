@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"net"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -135,11 +136,20 @@ func (p *parser) findings(d *Deployment) []Finding {
 	}
 	// A finding about one plugin carries that plugin's token (and the
 	// other's, for a conflict) redacted; one about no plugin, every token.
+	// A token "1" (from `token: true`) would otherwise mangle every other
+	// plugin's address.
+	all := newRedactor(d.Plugins)
 	for i := range out {
-		for _, pl := range d.Plugins {
-			if out[i].Plugin == "" || out[i].Plugin == pl.ID() || out[i].Code == CodeTokenConflict && strings.Contains(out[i].Message, pl.ID()) {
-				out[i].Message = clip.Redact(out[i].Message, pl.Config.Token)
-			}
+		f := &out[i]
+		if f.Plugin == "" {
+			f.Message = all.redact(f.Message)
+			continue
+		}
+		for _, j := range p.byName[f.Plugin] {
+			f.Message = clip.Redact(f.Message, d.Plugins[j].Config.Token)
+		}
+		if f.Code == CodeTokenConflict {
+			f.Message = all.redact(f.Message)
 		}
 	}
 	slices.SortStableFunc(out, func(a, b Finding) int {
@@ -179,3 +189,33 @@ var singulars = map[string]string{
 }
 
 func singular(section string) string { return cmp.Or(singulars[section], section) }
+
+// redactor removes every distinct token of a config, in the forms
+// clip.Redact knows (as is, query- and path-escaped), in one pass: a
+// config can hold thousands of tokens and findings, and one
+// strings.Replacer costs the length of the message, not the number of
+// tokens.
+type redactor struct{ r *strings.Replacer }
+
+func newRedactor(ps []Plugin) redactor {
+	seen := map[string]bool{}
+	var forms []string
+	for _, p := range ps {
+		t := p.Config.Token
+		for _, f := range []string{t, url.QueryEscape(t), url.PathEscape(t)} {
+			if f != "" && !seen[f] {
+				seen[f] = true
+				forms = append(forms, f)
+			}
+		}
+	}
+	// Longer forms first, so a token that holds another is replaced whole.
+	slices.SortStableFunc(forms, func(a, b string) int { return cmp.Compare(len(b), len(a)) })
+	pairs := make([]string, 0, 2*len(forms))
+	for _, f := range forms {
+		pairs = append(pairs, f, clip.Redacted)
+	}
+	return redactor{strings.NewReplacer(pairs...)}
+}
+
+func (r redactor) redact(s string) string { return r.r.Replace(s) }
