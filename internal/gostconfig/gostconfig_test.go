@@ -505,3 +505,20 @@ func TestSourceDecidesCodec(t *testing.T) {
 		assert.NotContains(t, f.Message, "line")
 	}
 }
+
+// TestInlineHopsOnOneLine: inline hops of a one-line JSON config (as the
+// API serves it) keep their own users.
+func TestInlineHopsOnOneLine(t *testing.T) {
+	t.Parallel()
+	d, err := Parse("gost.json", []byte(`{"services":[{"name":"s1","handler":{"chain":"c1"}},{"name":"s2","handler":{"chain":"c2"}}],`+
+		`"chains":[{"name":"c1","hops":[{"name":"h1","plugin":{"addr":"127.0.0.1:1"}}]},{"name":"c2","hops":[{"name":"h2","plugin":{"addr":"127.0.0.1:2"}}]}]}`))
+	require.NoError(t, err)
+	require.Len(t, d.Plugins, 2)
+	for i, p := range d.Plugins {
+		name := fmt.Sprintf("h%d", i+1)
+		assert.Equal(t, name, p.Name)
+		assert.Equal(t, fmt.Sprintf("c%d", i+1), p.Chain)
+		require.Len(t, p.Users, 1, name)
+		assert.Equal(t, fmt.Sprintf("s%d", i+1), p.Users[0].Service, name)
+	}
+}

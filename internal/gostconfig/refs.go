@@ -2,7 +2,6 @@ package gostconfig
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 )
 
@@ -434,8 +433,8 @@ func (p *parser) readHops(g *graph) error {
 				return err
 			}
 			idx := -1
-			if pl != nil {
-				idx = p.pluginAt(keyLine(hop, "plugin"))
+			if i, ok := p.inlineAt[hp]; ok && pl != nil {
+				idx = i
 			}
 			hrs = append(hrs, hopRef{name: hname, line: h.line, inline: &hopInfo{plugin: idx, refs: rs}})
 		}
@@ -463,16 +462,6 @@ func (p *parser) pluginIndex(kind, name string, _ int) int {
 // inlineHop reports whether plugin i sits in a chain rather than in the
 // hops section.
 func (p *parser) inlineHop(i int) bool { return p.inline[i] }
-
-// pluginAt finds the plugin whose block's key is at line.
-func (p *parser) pluginAt(line int) int {
-	for i, pl := range p.plugins {
-		if pl.Kind == "hops" && pl.Line == line {
-			return i
-		}
-	}
-	return -1
-}
 
 func (p *parser) readOthers(g *graph) error {
 	for _, sec := range []string{"api", "metrics"} {
@@ -519,10 +508,16 @@ func (p *parser) readOthers(g *graph) error {
 // resolveUsers turns the graph into the users of every plugin, and keeps
 // every reference for the unknown-component check.
 func (p *parser) resolveUsers(g *graph) {
+	type key struct {
+		i int
+		u User
+	}
+	seen := map[key]bool{} // a plugin used by many services stays linear
 	addUser := func(i int, u User) {
-		if i < 0 || i >= len(p.users) || slices.Contains(p.users[i], u) {
+		if i < 0 || i >= len(p.users) || seen[key{i, u}] {
 			return
 		}
+		seen[key{i, u}] = true
 		p.users[i] = append(p.users[i], u)
 	}
 	// direct: the plugins of a named component.
