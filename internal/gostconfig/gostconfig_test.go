@@ -183,6 +183,12 @@ func TestFindings(t *testing.T) {
 			says: "handler.metadata.ingress names ingress \"nope\"",
 		},
 		{
+			name:   "unknown rewriter in a node's body rewrite",
+			config: "hops:\n- name: h\n  nodes:\n  - name: n\n    addr: 127.0.0.1:1\n    http:\n      rewriteResponseBody:\n      - rewriter: nope\n",
+			code:   CodeUnknownComponent, line: 8, severity: report.Warn,
+			says: "hop.nodes.http.rewriteResponseBody.rewriter names rewriter \"nope\"",
+		},
+		{
 			name:   "unknown bypass in a hop",
 			config: "hops:\n- name: h\n  bypass: nope\n",
 			code:   CodeUnknownComponent, line: 3, severity: report.Warn,

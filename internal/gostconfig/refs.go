@@ -269,6 +269,13 @@ func (p *parser) readServices(g *graph) error {
 			if err := add(p.names(no, np, "bypass", "bypasses", "bypasses")); err != nil {
 				return err
 			}
+			rs, err := p.bodyRewriters(no, np)
+			for k := range rs {
+				rs[k].via = "forwarder." + rs[k].via
+			}
+			if err := add(rs, err); err != nil {
+				return err
+			}
 		}
 		g.services = append(g.services, s)
 		g.svcRefs = append(g.svcRefs, refs)
@@ -375,9 +382,51 @@ func (p *parser) hopRefs(h *value, path string) ([]ref, error) {
 			}
 			out = append(out, rs...)
 		}
+		rs, err := p.bodyRewriters(no, np)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rs...)
 	}
 	for i := range out {
+		if strings.HasPrefix(out[i].via, "nodes.") {
+			out[i].via = "hop." + out[i].via
+			continue
+		}
 		out[i].via = "hop." + lastPart(out[i].via)
+	}
+	return out, nil
+}
+
+// bodyRewriters reads the rewriters a node's HTTP body rewrite rules name
+// (rewriteBody, rewriteRequestBody, rewriteResponseBody), which x's node
+// parser looks up by name.
+func (p *parser) bodyRewriters(node *value, path string) ([]ref, error) {
+	h, err := p.sub(node, path, "http")
+	if err != nil || h == nil {
+		return nil, err
+	}
+	var out []ref
+	for _, f := range []string{"rewriteBody", "rewriteRequestBody", "rewriteResponseBody"} {
+		lv, err := p.field(h, path+".http", f)
+		if err != nil {
+			return nil, err
+		}
+		for i, it := range list(lv) {
+			ip := fmt.Sprintf("%s.http.%s[%d]", path, f, i)
+			io, err := p.object(it, ip)
+			if err != nil {
+				return nil, err
+			}
+			rs, err := p.names(io, ip, "rewriter", "", "rewriters")
+			if err != nil {
+				return nil, err
+			}
+			for j := range rs {
+				rs[j].via = "nodes.http." + f + ".rewriter"
+			}
+			out = append(out, rs...)
+		}
 	}
 	return out, nil
 }
