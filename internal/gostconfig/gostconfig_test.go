@@ -337,6 +337,9 @@ authers:
 	assert.Equal(t, []User{with(svc, "", "fh", "hop.plugin")}, users["hops/fh"])
 	assert.Equal(t, []User{{Via: "api.auther"}}, users["authers/api-auth"])
 	assert.Empty(t, d.Findings)
+
+	d = parseOne(t, "services:\n- name: s\n  handler: {chainGroup: {chains: ['']}}\nchains:\n- name: c\n  hops: [{name: ''}]\n")
+	assert.Empty(t, d.Findings, "x looks up no empty name")
 }
 
 // TestReading checks values as GOST reads them: durations, weakly typed

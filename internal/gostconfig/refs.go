@@ -207,7 +207,9 @@ func (p *parser) readServices(g *graph) error {
 					if err != nil {
 						return err
 					}
-					chains = append(chains, ref{section: "chains", name: s, line: e.line, via: trimIndex(part.path) + ".chainGroup"})
+					if s != "" {
+						chains = append(chains, ref{section: "chains", name: s, line: e.line, via: trimIndex(part.path) + ".chainGroup"})
+					}
 					continue
 				}
 				eo, err := p.object(e, ep)
@@ -639,7 +641,9 @@ func (p *parser) resolveUsers(g *graph) {
 		hrs := g.chainHops[name]
 		for _, hr := range hrs {
 			if hr.inline == nil {
-				p.refs = append(p.refs, ref{section: "hops", name: hr.name, line: hr.line, via: "chains.hops"})
+				if hr.name != "" { // x skips a hop with no name and nothing inline
+					p.refs = append(p.refs, ref{section: "hops", name: hr.name, line: hr.line, via: "chains.hops"})
+				}
 			} else {
 				for _, r := range hr.inline.refs {
 					p.refs = append(p.refs, r)
