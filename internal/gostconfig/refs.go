@@ -459,7 +459,7 @@ func (p *parser) readHops(g *graph) error {
 			continue
 		}
 		g.hopOrder = append(g.hopOrder, name)
-		g.hops[name] = hopInfo{plugin: p.pluginIndex("hops", name, it.line), refs: rs}
+		g.hops[name] = hopInfo{plugin: p.pluginIndex(name), refs: rs}
 	}
 	chains, err := p.field(p.root, "", "chains")
 	if err != nil {
@@ -497,22 +497,16 @@ func (p *parser) readHops(g *graph) error {
 	return nil
 }
 
-// pluginIndex finds the plugin of the section entry name, the first with
-// that name, as GOST's registry keeps the first.
-func (p *parser) pluginIndex(kind, name string, _ int) int {
-	if is := p.byName[kind+"/"+name]; len(is) > 0 {
-		for _, i := range is {
-			if p.plugins[i].Line > 0 && !p.inlineHop(i) {
-				return i
-			}
+// pluginIndex finds the plugin of the hops-section entry name, the first
+// with that name, as GOST's registry keeps the first; -1 for none.
+func (p *parser) pluginIndex(name string) int {
+	for _, i := range p.byName["hops/"+name] {
+		if !p.inline[i] {
+			return i
 		}
 	}
 	return -1
 }
-
-// inlineHop reports whether plugin i sits in a chain rather than in the
-// hops section.
-func (p *parser) inlineHop(i int) bool { return p.inline[i] }
 
 func (p *parser) readOthers(g *graph) error {
 	for _, sec := range []string{"api", "metrics"} {

@@ -365,7 +365,7 @@ func (r *reader) field(v *value, path, name string) (*value, error) {
 	var found *entry
 	for i := range v.keys {
 		e := &v.keys[i]
-		if strings.EqualFold(e.key, name) || strings.EqualFold(strings.ToLower(e.key), name) {
+		if strings.EqualFold(strings.ToLower(e.key), name) {
 			if found != nil {
 				return nil, r.errorf(e.line, join(path, strings.ToLower(name)),
 					"keys %q (line %d) and %q both mean %s: GOST lower-cases keys and keeps one of them at random",
@@ -386,7 +386,7 @@ func keyLine(v *value, name string) int {
 		return 0
 	}
 	for _, e := range v.keys {
-		if strings.EqualFold(e.key, name) || strings.EqualFold(strings.ToLower(e.key), name) {
+		if strings.EqualFold(strings.ToLower(e.key), name) {
 			return e.line
 		}
 	}
