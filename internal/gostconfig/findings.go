@@ -89,7 +89,8 @@ func (p *parser) findings(d *Deployment) []Finding {
 			Message: fmt.Sprintf("%s names %s %q, which the config does not define: GOST accepts the config and silently %s; define it under %s: or fix the name",
 				r.via, singular(r.section), clip.Text(r.name, 80), m.effect, r.section)})
 	}
-	tokens := map[string][]int{} // addr → plugins, for token conflicts
+	tokens := map[string][]int{} // server → plugins, for token conflicts
+	var addrs []string           // servers in config order
 	for i, pl := range d.Plugins {
 		id := pl.ID()
 		if pl.Ignored != "" {
@@ -119,19 +120,26 @@ func (p *parser) findings(d *Deployment) []Finding {
 				Message: fmt.Sprintf("a gRPC plugin at %s without tls: GOST sends the token and every request in clear over the network; add tls (secure: true) or keep the plugin on loopback",
 					clip.Text(t.Host, 80))})
 		}
-		if cfg.Addr != "" {
-			tokens[cfg.Addr] = append(tokens[cfg.Addr], i)
+		if err == nil {
+			// One server: the same transport and dial address, whatever
+			// the URL path (one HTTP server often serves several modules).
+			k := string(t.Transport) + " " + t.Network + " " + t.Dial
+			if _, ok := tokens[k]; !ok {
+				addrs = append(addrs, k)
+			}
+			tokens[k] = append(tokens[k], i)
 		}
 	}
-	for addr, is := range tokens {
+	for _, k := range addrs {
+		is := tokens[k]
 		for _, j := range is[1:] {
 			a, b := d.Plugins[is[0]], d.Plugins[j]
 			if a.Config.Token == b.Config.Token {
 				continue
 			}
 			add(Finding{Code: CodeTokenConflict, Severity: warn, Line: b.Line, Plugin: b.ID(),
-				Message: fmt.Sprintf("addr %q is also %s's%s with a different token: one plugin server checks one token, so GOST's calls from one of the two blocks are refused; use the same token",
-					clip.Text(addr, 120), a.ID(), p.lineRef(" (line %d)", a.Line))})
+				Message: fmt.Sprintf("addr %q reaches the plugin server of %s%s, with a different token: a plugin server checks one token, so it refuses GOST's calls from one of the two blocks; use the same token",
+					clip.Text(b.Config.Addr, 120), a.ID(), p.lineRef(" (line %d)", a.Line))})
 		}
 	}
 	// A finding about one plugin carries that plugin's token (and the
@@ -153,7 +161,7 @@ func (p *parser) findings(d *Deployment) []Finding {
 		}
 	}
 	slices.SortStableFunc(out, func(a, b Finding) int {
-		return cmp.Or(cmp.Compare(a.Line, b.Line), strings.Compare(a.Code, b.Code))
+		return cmp.Or(cmp.Compare(a.Line, b.Line), strings.Compare(a.Code, b.Code), strings.Compare(a.Plugin, b.Plugin))
 	})
 	return out
 }

@@ -216,7 +216,13 @@ func TestFindings(t *testing.T) {
 			name:   "same addr, different tokens",
 			config: used + "authers:\n- name: a\n  plugin: {addr: 127.0.0.1:1, token: one-token}\n- name: b\n  plugin: {addr: 127.0.0.1:1, token: two-token}\n",
 			code:   CodeTokenConflict, line: 8, severity: report.Warn, plugin: "authers/b",
-			says: "authers/a's (line 6) with a different token",
+			says: "reaches the plugin server of authers/a (line 6), with a different token",
+		},
+		{
+			name:   "one HTTP server, two paths, different tokens",
+			config: used + "authers:\n- name: a\n  plugin: {type: http, addr: 'http://127.0.0.1:1/auth', timeout: 1s, token: one-token}\nbypasses:\n- name: b\n  plugin: {type: http, addr: 'http://127.0.0.1:1/bypass', timeout: 1s, token: two-token}\n",
+			code:   CodeTokenConflict, line: 9, severity: report.Warn, plugin: "bypasses/b",
+			says: "addr \"http://127.0.0.1:1/bypass\" reaches the plugin server of authers/a",
 		},
 		{
 			name:   "grpc in clear to a remote host",
