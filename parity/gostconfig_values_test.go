@@ -1,0 +1,84 @@
+package parity
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/plugincheck/plugincheck/internal/gostconfig"
+)
+
+// TestGostconfigValueParity writes every plugin-block field with values of
+// every shape (strings with and without units, integers, floats, booleans,
+// YAML-only spellings, nulls, lists, mappings), in YAML and in JSON, and
+// checks that gostconfig.Parse accepts exactly what x's loader accepts and
+// reads the same plugin from it. The one deliberate difference: a type
+// that is neither grpc nor http, which x silently reads as gRPC, is
+// refused.
+func TestGostconfigValueParity(t *testing.T) {
+	fields := []string{"type", "addr", "token", "timeout", "tls.secure", "tls.serverName", "tls.caFile", "tls.validity", "tls.rejectUnknownSNI", "tls.serverNames", "tls.options.alpn", "tls.options.minVersion"}
+	yamlValues := []string{`10s`, `10`, `"10"`, `1.5`, `-5`, `true`, `yes`, `"true"`, `null`, `~`, `[]`, `{}`, `[a, b]`, `{a: 1}`, `0x10`, `1e3`, `""`, `"0"`, `HTTP`, `http`, `grpc`, `0`, `on`, `2001-12-14`}
+	jsonValues := []string{`"10s"`, `10`, `"10"`, `1.5`, `-5`, `true`, `"yes"`, `"true"`, `null`, `[]`, `{}`, `["a", "b"]`, `{"a": 1}`, `1e3`, `""`, `"0"`, `"HTTP"`, `"http"`, `"grpc"`, `0`, `12345678901234567890`}
+	for _, format := range []string{"yaml", "json"} {
+		values := yamlValues
+		if format == "json" {
+			values = jsonValues
+		}
+		for _, field := range fields {
+			for _, val := range values {
+				name := fmt.Sprintf("%s/%s=%s", format, field, val)
+				t.Run(name, func(t *testing.T) {
+					data := blockWith(format, field, val)
+					cfg, xerr := readWithX(t, "gost."+format, []byte(data))
+					d, err := gostconfig.Parse("gost."+format, []byte(data))
+					if xerr != nil {
+						require.Error(t, err, "x refuses %s", data)
+						return
+					}
+					if field == "type" && err != nil {
+						assert.ErrorContains(t, err, "unknown plugin type")
+						return
+					}
+					require.NoError(t, err, "x accepts %s", data)
+					assert.Equal(t, xPlugins(t, cfg), ours(d))
+				})
+			}
+		}
+	}
+}
+
+// blockWith is a config with one bypass plugin whose field (a dotted path
+// under plugin) holds val.
+func blockWith(format, field, val string) string {
+	parts := strings.Split(field, ".")
+	if format == "yaml" {
+		var b strings.Builder
+		b.WriteString("bypasses:\n- name: b\n  plugin:\n")
+		if parts[0] != "addr" {
+			b.WriteString("    addr: 127.0.0.1:9000\n")
+		}
+		indent := "    "
+		for i, p := range parts {
+			if i == len(parts)-1 {
+				fmt.Fprintf(&b, "%s%s: %s\n", indent, p, val)
+			} else {
+				fmt.Fprintf(&b, "%s%s:\n", indent, p)
+				indent += "  "
+			}
+		}
+		return b.String()
+	}
+	inner := val
+	for i := len(parts) - 1; i >= 0; i-- {
+		inner = fmt.Sprintf("{%q: %s}", parts[i], inner)
+	}
+	inner = strings.TrimSuffix(strings.TrimPrefix(inner, "{"), "}")
+	addr := `"addr": "127.0.0.1:9000", `
+	if parts[0] == "addr" {
+		addr = ""
+	}
+	return fmt.Sprintf(`{"bypasses": [{"name": "b", "plugin": {%s%s}}]}`, addr, inner)
+}
