@@ -82,3 +82,37 @@ func blockWith(format, field, val string) string {
 	}
 	return fmt.Sprintf(`{"bypasses": [{"name": "b", "plugin": {%s%s}}]}`, addr, inner)
 }
+
+// TestGostconfigServiceValueParity does the same for the service fields
+// gostconfig reads to find a plugin's users: x refuses a wrong type in any
+// of them, and so must gostconfig.
+func TestGostconfigServiceValueParity(t *testing.T) {
+	fields := []string{"name", "bypass", "bypasses", "admissions", "handler.type", "handler.auther", "handler.authers", "handler.chain", "listener.type", "forwarder.hop", "recorders", "handler.chainGroup.chains"}
+	values := []string{`b`, `10`, `1.5`, `true`, `null`, `[]`, `{}`, `[b, c]`, `{a: 1}`, `[{chain: c}]`, `[[x]]`}
+	for _, field := range fields {
+		for _, val := range values {
+			t.Run(field+"="+val, func(t *testing.T) {
+				var b strings.Builder
+				b.WriteString("bypasses:\n- name: b\n  plugin: {addr: 127.0.0.1:9000}\nservices:\n- name: s\n  addr: :0\n")
+				indent := "  "
+				parts := strings.Split(field, ".")
+				for i, p := range parts {
+					if i == len(parts)-1 {
+						fmt.Fprintf(&b, "%s%s: %s\n", indent, p, val)
+					} else {
+						fmt.Fprintf(&b, "%s%s:\n", indent, p)
+						indent += "  "
+					}
+				}
+				data := b.String()
+				_, xerr := readWithX(t, "gost.yaml", []byte(data))
+				_, err := gostconfig.Parse("gost.yaml", []byte(data))
+				if xerr != nil {
+					assert.Error(t, err, "x refuses:\n%s", data)
+				} else {
+					assert.NoError(t, err, "x accepts:\n%s", data)
+				}
+			})
+		}
+	}
+}

@@ -202,10 +202,10 @@ func (p *parser) readServices(g *graph) error {
 			}
 			for j, e := range list(gc) {
 				ep := fmt.Sprintf("%s.chainGroup.chains[%d]", part.path, j)
-				if e.kind == kScalar { // GOST's hook: a plain string is the chain's name
-					s, err := p.str(e, ep)
-					if err != nil {
-						return err
+				if e.kind == kScalar { // GOST's hook: a string, and only a string, is the chain's name
+					s, ok := e.scalar.(string)
+					if !ok {
+						return p.errorf(e.line, ep, "want a chain name or a mapping, got %s", e.describe())
 					}
 					if s != "" {
 						chains = append(chains, ref{section: "chains", name: s, line: e.line, via: trimIndex(part.path) + ".chainGroup"})
