@@ -116,3 +116,51 @@ func TestGostconfigServiceValueParity(t *testing.T) {
 		}
 	}
 }
+
+// TestGostconfigReferenceValueParity does the same for the other places
+// gostconfig reads names from: chains and their hops, the hops section,
+// resolvers' nameservers, forwarders, nodes and the api block.
+func TestGostconfigReferenceValueParity(t *testing.T) {
+	bases := []struct{ prefix, fields string }{
+		{"chains:\n- name: c\n  hops:\n  - name: h\n", "name bypass bypasses resolver hosts nodes plugin"},
+		{"hops:\n- name: h\n", "bypass bypasses resolver hosts nodes"},
+		{"hops:\n- name: h\n  nodes:\n  - name: n\n", "bypass bypasses resolver hosts http"},
+		{"resolvers:\n- name: r\n  nameservers:\n  - addr: 1.1.1.1\n", "chain"},
+		{"services:\n- name: s\n  forwarder:\n", "hop name nodes hopGroup"},
+		{"api:\n  addr: :0\n", "auther"},
+		{"metrics:\n  addr: :0\n", "auther"},
+		{"", "services chains hops authers api"},
+	}
+	values := []string{`b`, `10`, `true`, `null`, `[]`, `{}`, `[b, c]`, `{a: 1}`, `[{name: x}]`, `[[x]]`}
+	for _, base := range bases {
+		for _, field := range strings.Fields(base.fields) {
+			for _, val := range values {
+				t.Run(fmt.Sprintf("%s%s=%s", strings.ReplaceAll(base.prefix, "\n", "/"), field, val), func(t *testing.T) {
+					data := base.prefix + lastIndent(base.prefix) + field + ": " + val + "\n"
+					_, xerr := readWithX(t, "gost.yaml", []byte(data))
+					_, err := gostconfig.Parse("gost.yaml", []byte(data))
+					if xerr != nil {
+						assert.Error(t, err, "x refuses:\n%s", data)
+					} else {
+						assert.NoError(t, err, "x accepts:\n%s", data)
+					}
+				})
+			}
+		}
+	}
+}
+
+// lastIndent is the indentation for a new key of the last mapping in
+// prefix: that of its last line's key.
+func lastIndent(prefix string) string {
+	lines := strings.Split(strings.TrimSuffix(prefix, "\n"), "\n")
+	last := lines[len(lines)-1]
+	if last == "" {
+		return ""
+	}
+	n := len(last) - len(strings.TrimLeft(last, " -"))
+	if strings.HasSuffix(last, ":") { // a mapping opened on this line
+		return strings.Repeat(" ", n+2)
+	}
+	return strings.Repeat(" ", n)
+}

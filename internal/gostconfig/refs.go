@@ -475,13 +475,13 @@ func (p *parser) readHops(g *graph) error {
 			hop, hname, _ := p.entry(h, hp)
 			pl, _ := p.field(hop, hp, "plugin")
 			nodes, _ := p.field(hop, hp, "nodes")
+			rs, err := p.hopRefs(hop, hp) // type-checked even when x then ignores them
+			if err != nil {
+				return err
+			}
 			if pl == nil && nodes == nil {
 				hrs = append(hrs, hopRef{name: hname, line: h.line})
 				continue
-			}
-			rs, err := p.hopRefs(hop, hp)
-			if err != nil {
-				return err
 			}
 			idx := -1
 			if i, ok := p.inlineAt[hp]; ok && pl != nil {

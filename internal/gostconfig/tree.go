@@ -162,7 +162,7 @@ func (r *reader) read(data []byte) (*value, error) {
 	case kNull:
 		return &value{kind: kMap, line: v.line}, nil
 	case kMap:
-		return v, nil
+		return prune(v), nil
 	}
 	return nil, r.errorf(v.line, "", "the config must be a mapping of sections (services:, authers:, …), got %s", v.describe())
 }
@@ -322,6 +322,29 @@ func (r *reader) mapping(n *yaml.Node, field string, depth int) (*value, error) 
 		}
 	}
 	return v, nil
+}
+
+// prune drops the empty mappings nested in mappings from the top of the
+// config down, as viper does: Unmarshal decodes AllSettings, which rebuilds
+// the config from its flattened keys, and an empty mapping has none (so
+// `api: {auther: {}}` has no auther). Lists are leaves to viper and keep
+// everything.
+func prune(v *value) *value {
+	if v.kind != kMap {
+		return v
+	}
+	out := &value{kind: kMap, line: v.line}
+	for _, e := range v.keys {
+		if e.val.kind == kMap {
+			pv := prune(e.val)
+			if len(pv.keys) == 0 {
+				continue
+			}
+			e.val = pv
+		}
+		out.keys = append(out.keys, e)
+	}
+	return out
 }
 
 func join(field, key string) string {
