@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"net"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -67,8 +68,8 @@ func (p *parser) findings(d *Deployment) []Finding {
 	}
 	for _, dp := range p.dups {
 		add(Finding{Code: CodeDuplicateName, Severity: fail, Line: dp.line,
-			Message: fmt.Sprintf("%s: a second entry named %q (the first is at line %d): GOST refuses the config (registry: duplicate object); rename one",
-				dp.section, clip.Text(dp.name, 80), dp.first)})
+			Message: fmt.Sprintf("%s: a second entry named %q%s: GOST refuses the config (registry: duplicate object); rename one",
+				dp.section, clip.Text(dp.name, 80), p.lineRef(" (the first is at line %d)", dp.first))})
 	}
 	seen := map[string]bool{}
 	for _, r := range p.refs {
@@ -88,7 +89,8 @@ func (p *parser) findings(d *Deployment) []Finding {
 			Message: fmt.Sprintf("%s names %s %q, which the config does not define: GOST accepts the config and silently %s; define it under %s: or fix the name",
 				r.via, singular(r.section), clip.Text(r.name, 80), m.effect, r.section)})
 	}
-	tokens := map[string][]int{} // addr → plugins, for token conflicts
+	tokens := map[string][]int{} // server → plugins, for token conflicts
+	var addrs []string           // servers in config order
 	for i, pl := range d.Plugins {
 		id := pl.ID()
 		if pl.Ignored != "" {
@@ -118,34 +120,59 @@ func (p *parser) findings(d *Deployment) []Finding {
 				Message: fmt.Sprintf("a gRPC plugin at %s without tls: GOST sends the token and every request in clear over the network; add tls (secure: true) or keep the plugin on loopback",
 					clip.Text(t.Host, 80))})
 		}
-		if cfg.Addr != "" {
-			tokens[cfg.Addr] = append(tokens[cfg.Addr], i)
+		if err == nil {
+			// One server: the same transport and dial address, whatever
+			// the URL path (one HTTP server often serves several modules).
+			k := string(t.Transport) + " " + t.Network + " " + t.Dial
+			if _, ok := tokens[k]; !ok {
+				addrs = append(addrs, k)
+			}
+			tokens[k] = append(tokens[k], i)
 		}
 	}
-	for addr, is := range tokens {
+	for _, k := range addrs {
+		is := tokens[k]
 		for _, j := range is[1:] {
 			a, b := d.Plugins[is[0]], d.Plugins[j]
 			if a.Config.Token == b.Config.Token {
 				continue
 			}
 			add(Finding{Code: CodeTokenConflict, Severity: warn, Line: b.Line, Plugin: b.ID(),
-				Message: fmt.Sprintf("addr %q is also %s's (line %d) with a different token: one plugin server checks one token, so GOST's calls from one of the two blocks are refused; use the same token",
-					clip.Text(addr, 120), a.ID(), a.Line)})
+				Message: fmt.Sprintf("addr %q reaches the plugin server of %s%s, with a different token: a plugin server checks one token, so it refuses GOST's calls from one of the two blocks; use the same token",
+					clip.Text(b.Config.Addr, 120), a.ID(), p.lineRef(" (line %d)", a.Line))})
 		}
 	}
 	// A finding about one plugin carries that plugin's token (and the
 	// other's, for a conflict) redacted; one about no plugin, every token.
+	// A token "1" (from `token: true`) would otherwise mangle every other
+	// plugin's address.
+	all := newRedactor(d.Plugins)
 	for i := range out {
-		for _, pl := range d.Plugins {
-			if out[i].Plugin == "" || out[i].Plugin == pl.ID() || out[i].Code == CodeTokenConflict && strings.Contains(out[i].Message, pl.ID()) {
-				out[i].Message = clip.Redact(out[i].Message, pl.Config.Token)
-			}
+		f := &out[i]
+		if f.Plugin == "" {
+			f.Message = all.redact(f.Message)
+			continue
+		}
+		for _, j := range p.byName[f.Plugin] {
+			f.Message = clip.Redact(f.Message, d.Plugins[j].Config.Token)
+		}
+		if f.Code == CodeTokenConflict {
+			f.Message = all.redact(f.Message)
 		}
 	}
 	slices.SortStableFunc(out, func(a, b Finding) int {
-		return cmp.Or(cmp.Compare(a.Line, b.Line), strings.Compare(a.Code, b.Code))
+		return cmp.Or(cmp.Compare(a.Line, b.Line), strings.Compare(a.Code, b.Code), strings.Compare(a.Plugin, b.Plugin))
 	})
 	return out
+}
+
+// lineRef formats a reference to another line, or nothing for a config
+// from GOST's API, whose lines mean nothing.
+func (p *parser) lineRef(format string, line int) string {
+	if fromAPI(p.source) || line <= 0 {
+		return ""
+	}
+	return fmt.Sprintf(format, line)
 }
 
 // loopback reports whether GOST's connection to t stays on this machine:
@@ -170,3 +197,33 @@ var singulars = map[string]string{
 }
 
 func singular(section string) string { return cmp.Or(singulars[section], section) }
+
+// redactor removes every distinct token of a config, in the forms
+// clip.Redact knows (as is, query- and path-escaped), in one pass: a
+// config can hold thousands of tokens and findings, and one
+// strings.Replacer costs the length of the message, not the number of
+// tokens.
+type redactor struct{ r *strings.Replacer }
+
+func newRedactor(ps []Plugin) redactor {
+	seen := map[string]bool{}
+	var forms []string
+	for _, p := range ps {
+		t := p.Config.Token
+		for _, f := range []string{t, url.QueryEscape(t), url.PathEscape(t)} {
+			if f != "" && !seen[f] {
+				seen[f] = true
+				forms = append(forms, f)
+			}
+		}
+	}
+	// Longer forms first, so a token that holds another is replaced whole.
+	slices.SortStableFunc(forms, func(a, b string) int { return cmp.Compare(len(b), len(a)) })
+	pairs := make([]string, 0, 2*len(forms))
+	for _, f := range forms {
+		pairs = append(pairs, f, clip.Redacted)
+	}
+	return redactor{strings.NewReplacer(pairs...)}
+}
+
+func (r redactor) redact(s string) string { return r.r.Replace(s) }

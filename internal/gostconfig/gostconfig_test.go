@@ -183,6 +183,12 @@ func TestFindings(t *testing.T) {
 			says: "handler.metadata.ingress names ingress \"nope\"",
 		},
 		{
+			name:   "unknown rewriter in a node's body rewrite",
+			config: "hops:\n- name: h\n  nodes:\n  - name: n\n    addr: 127.0.0.1:1\n    http:\n      rewriteResponseBody:\n      - rewriter: nope\n",
+			code:   CodeUnknownComponent, line: 8, severity: report.Warn,
+			says: "hop.nodes.http.rewriteResponseBody.rewriter names rewriter \"nope\"",
+		},
+		{
 			name:   "unknown bypass in a hop",
 			config: "hops:\n- name: h\n  bypass: nope\n",
 			code:   CodeUnknownComponent, line: 3, severity: report.Warn,
@@ -210,7 +216,13 @@ func TestFindings(t *testing.T) {
 			name:   "same addr, different tokens",
 			config: used + "authers:\n- name: a\n  plugin: {addr: 127.0.0.1:1, token: one-token}\n- name: b\n  plugin: {addr: 127.0.0.1:1, token: two-token}\n",
 			code:   CodeTokenConflict, line: 8, severity: report.Warn, plugin: "authers/b",
-			says: "authers/a's (line 6) with a different token",
+			says: "reaches the plugin server of authers/a (line 6), with a different token",
+		},
+		{
+			name:   "one HTTP server, two paths, different tokens",
+			config: used + "authers:\n- name: a\n  plugin: {type: http, addr: 'http://127.0.0.1:1/auth', timeout: 1s, token: one-token}\nbypasses:\n- name: b\n  plugin: {type: http, addr: 'http://127.0.0.1:1/bypass', timeout: 1s, token: two-token}\n",
+			code:   CodeTokenConflict, line: 9, severity: report.Warn, plugin: "bypasses/b",
+			says: "addr \"http://127.0.0.1:1/bypass\" reaches the plugin server of authers/a",
 		},
 		{
 			name:   "grpc in clear to a remote host",
@@ -331,6 +343,9 @@ authers:
 	assert.Equal(t, []User{with(svc, "", "fh", "hop.plugin")}, users["hops/fh"])
 	assert.Equal(t, []User{{Via: "api.auther"}}, users["authers/api-auth"])
 	assert.Empty(t, d.Findings)
+
+	d = parseOne(t, "services:\n- name: s\n  handler: {chainGroup: {chains: ['']}}\nchains:\n- name: c\n  hops: [{name: ''}]\n")
+	assert.Empty(t, d.Findings, "x looks up no empty name")
 }
 
 // TestReading checks values as GOST reads them: durations, weakly typed
@@ -479,4 +494,46 @@ func TestKinds(t *testing.T) {
 		assert.NotEmpty(t, ModuleOf(k), k)
 	}
 	assert.Equal(t, "authers/auth-0", Plugin{Kind: "authers", Name: "auth-0"}.ID())
+}
+
+// TestSourceDecidesCodec: stdin that starts with "{" but is a YAML flow
+// mapping reads as YAML; a config from the API has no lines.
+func TestSourceDecidesCodec(t *testing.T) {
+	t.Parallel()
+	d, err := Parse("-", []byte("{authers: [{name: a, plugin: {addr: '127.0.0.1:1'}}]}\n"))
+	require.NoError(t, err)
+	require.Len(t, d.Plugins, 1)
+
+	_, err = Parse("gost.json", []byte("{authers: []}"))
+	require.ErrorContains(t, err, "gost.json:1: not valid JSON")
+
+	const api = "http://127.0.0.1:18080/api/config?format=json"
+	d, err = Parse(api, []byte(`{"authers":[{"name":"a","plugin":{"addr":"127.0.0.1:1","token":"x"}},{"name":"b","plugin":{"addr":"127.0.0.1:1","token":"y"}}]}`))
+	require.NoError(t, err)
+	require.NotEmpty(t, d.Findings)
+	for _, p := range d.Plugins {
+		assert.Zero(t, p.Line)
+	}
+	for _, f := range d.Findings {
+		assert.Zero(t, f.Line)
+		assert.Equal(t, api, f.File)
+		assert.NotContains(t, f.Message, "line")
+	}
+}
+
+// TestInlineHopsOnOneLine: inline hops of a one-line JSON config (as the
+// API serves it) keep their own users.
+func TestInlineHopsOnOneLine(t *testing.T) {
+	t.Parallel()
+	d, err := Parse("gost.json", []byte(`{"services":[{"name":"s1","handler":{"chain":"c1"}},{"name":"s2","handler":{"chain":"c2"}}],`+
+		`"chains":[{"name":"c1","hops":[{"name":"h1","plugin":{"addr":"127.0.0.1:1"}}]},{"name":"c2","hops":[{"name":"h2","plugin":{"addr":"127.0.0.1:2"}}]}]}`))
+	require.NoError(t, err)
+	require.Len(t, d.Plugins, 2)
+	for i, p := range d.Plugins {
+		name := fmt.Sprintf("h%d", i+1)
+		assert.Equal(t, name, p.Name)
+		assert.Equal(t, fmt.Sprintf("c%d", i+1), p.Chain)
+		require.Len(t, p.Users, 1, name)
+		assert.Equal(t, fmt.Sprintf("s%d", i+1), p.Users[0].Service, name)
+	}
 }

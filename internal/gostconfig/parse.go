@@ -17,12 +17,13 @@ func Parse(source string, data []byte) (*Deployment, error) {
 	if len(data) > MaxConfigSize {
 		return nil, &ConfigError{Source: source, Err: fmt.Errorf("%w: %d bytes, the cap is %d MiB", ErrTooLarge, len(data), MaxConfigSize>>20)}
 	}
-	root, err := read(source, data)
+	r := &reader{source: source}
+	root, err := r.read(data)
 	if err != nil {
 		return nil, err
 	}
-	p := &parser{reader: &reader{source: source, json: isJSON(source, data)}, root: root,
-		defined: map[string]map[string]int{}, inline: map[int]bool{}}
+	p := &parser{reader: r, root: root,
+		defined: map[string]map[string]int{}, inline: map[int]bool{}, inlineAt: map[string]int{}}
 	if err := p.sections(); err != nil {
 		return nil, err
 	}
@@ -34,6 +35,14 @@ func Parse(source string, data []byte) (*Deployment, error) {
 		d.Plugins[i].Users = p.users[i]
 	}
 	d.Findings = p.findings(d)
+	if fromAPI(source) {
+		for i := range d.Plugins {
+			d.Plugins[i].Line = 0
+		}
+		for i := range d.Findings {
+			d.Findings[i].Line = 0
+		}
+	}
 	return d, nil
 }
 
@@ -48,6 +57,9 @@ type parser struct {
 	defined map[string]map[string]int
 	// byName maps "kind/name" to the index of its plugin.
 	byName map[string][]int
+	// inlineAt indexes the plugins of chains' inline hops by their path
+	// ("chains[0].hops[1]").
+	inlineAt map[string]int
 	// inline marks the plugins of hops written inside a chain.
 	inline map[int]bool
 	// dups are entries whose name an earlier entry of the section took.
@@ -169,6 +181,7 @@ func (p *parser) pluginOf(kind, name string, item *value, path, chain string) er
 	if raw == nil {
 		return nil
 	}
+	hopPath := path
 	path += ".plugin"
 	blk, err := p.object(raw, path)
 	if err != nil {
@@ -238,6 +251,7 @@ func (p *parser) pluginOf(kind, name string, item *value, path, chain string) er
 	p.users = append(p.users, nil)
 	if chain != "" {
 		p.inline[len(p.plugins)-1] = true
+		p.inlineAt[hopPath] = len(p.plugins) - 1
 	}
 	return nil
 }

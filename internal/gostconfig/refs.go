@@ -2,7 +2,6 @@ package gostconfig
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 )
 
@@ -203,12 +202,14 @@ func (p *parser) readServices(g *graph) error {
 			}
 			for j, e := range list(gc) {
 				ep := fmt.Sprintf("%s.chainGroup.chains[%d]", part.path, j)
-				if e.kind == kScalar { // GOST's hook: a plain string is the chain's name
-					s, err := p.str(e, ep)
-					if err != nil {
-						return err
+				if e.kind == kScalar { // GOST's hook: a string, and only a string, is the chain's name
+					s, ok := e.scalar.(string)
+					if !ok {
+						return p.errorf(e.line, ep, "want a chain name or a mapping, got %s", e.describe())
 					}
-					chains = append(chains, ref{section: "chains", name: s, line: e.line, via: trimIndex(part.path) + ".chainGroup"})
+					if s != "" {
+						chains = append(chains, ref{section: "chains", name: s, line: e.line, via: trimIndex(part.path) + ".chainGroup"})
+					}
 					continue
 				}
 				eo, err := p.object(e, ep)
@@ -268,6 +269,13 @@ func (p *parser) readServices(g *graph) error {
 				return err
 			}
 			if err := add(p.names(no, np, "bypass", "bypasses", "bypasses")); err != nil {
+				return err
+			}
+			rs, err := p.bodyRewriters(no, np)
+			for k := range rs {
+				rs[k].via = "forwarder." + rs[k].via
+			}
+			if err := add(rs, err); err != nil {
 				return err
 			}
 		}
@@ -376,9 +384,51 @@ func (p *parser) hopRefs(h *value, path string) ([]ref, error) {
 			}
 			out = append(out, rs...)
 		}
+		rs, err := p.bodyRewriters(no, np)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rs...)
 	}
 	for i := range out {
+		if strings.HasPrefix(out[i].via, "nodes.") {
+			out[i].via = "hop." + out[i].via
+			continue
+		}
 		out[i].via = "hop." + lastPart(out[i].via)
+	}
+	return out, nil
+}
+
+// bodyRewriters reads the rewriters a node's HTTP body rewrite rules name
+// (rewriteBody, rewriteRequestBody, rewriteResponseBody), which x's node
+// parser looks up by name.
+func (p *parser) bodyRewriters(node *value, path string) ([]ref, error) {
+	h, err := p.sub(node, path, "http")
+	if err != nil || h == nil {
+		return nil, err
+	}
+	var out []ref
+	for _, f := range []string{"rewriteBody", "rewriteRequestBody", "rewriteResponseBody"} {
+		lv, err := p.field(h, path+".http", f)
+		if err != nil {
+			return nil, err
+		}
+		for i, it := range list(lv) {
+			ip := fmt.Sprintf("%s.http.%s[%d]", path, f, i)
+			io, err := p.object(it, ip)
+			if err != nil {
+				return nil, err
+			}
+			rs, err := p.names(io, ip, "rewriter", "", "rewriters")
+			if err != nil {
+				return nil, err
+			}
+			for j := range rs {
+				rs[j].via = "nodes.http." + f + ".rewriter"
+			}
+			out = append(out, rs...)
+		}
 	}
 	return out, nil
 }
@@ -409,7 +459,7 @@ func (p *parser) readHops(g *graph) error {
 			continue
 		}
 		g.hopOrder = append(g.hopOrder, name)
-		g.hops[name] = hopInfo{plugin: p.pluginIndex("hops", name, it.line), refs: rs}
+		g.hops[name] = hopInfo{plugin: p.pluginIndex(name), refs: rs}
 	}
 	chains, err := p.field(p.root, "", "chains")
 	if err != nil {
@@ -425,17 +475,17 @@ func (p *parser) readHops(g *graph) error {
 			hop, hname, _ := p.entry(h, hp)
 			pl, _ := p.field(hop, hp, "plugin")
 			nodes, _ := p.field(hop, hp, "nodes")
+			rs, err := p.hopRefs(hop, hp) // type-checked even when x then ignores them
+			if err != nil {
+				return err
+			}
 			if pl == nil && nodes == nil {
 				hrs = append(hrs, hopRef{name: hname, line: h.line})
 				continue
 			}
-			rs, err := p.hopRefs(hop, hp)
-			if err != nil {
-				return err
-			}
 			idx := -1
-			if pl != nil {
-				idx = p.pluginAt(keyLine(hop, "plugin"))
+			if i, ok := p.inlineAt[hp]; ok && pl != nil {
+				idx = i
 			}
 			hrs = append(hrs, hopRef{name: hname, line: h.line, inline: &hopInfo{plugin: idx, refs: rs}})
 		}
@@ -447,27 +497,11 @@ func (p *parser) readHops(g *graph) error {
 	return nil
 }
 
-// pluginIndex finds the plugin of the section entry name, the first with
-// that name, as GOST's registry keeps the first.
-func (p *parser) pluginIndex(kind, name string, _ int) int {
-	if is := p.byName[kind+"/"+name]; len(is) > 0 {
-		for _, i := range is {
-			if p.plugins[i].Line > 0 && !p.inlineHop(i) {
-				return i
-			}
-		}
-	}
-	return -1
-}
-
-// inlineHop reports whether plugin i sits in a chain rather than in the
-// hops section.
-func (p *parser) inlineHop(i int) bool { return p.inline[i] }
-
-// pluginAt finds the plugin whose block's key is at line.
-func (p *parser) pluginAt(line int) int {
-	for i, pl := range p.plugins {
-		if pl.Kind == "hops" && pl.Line == line {
+// pluginIndex finds the plugin of the hops-section entry name, the first
+// with that name, as GOST's registry keeps the first; -1 for none.
+func (p *parser) pluginIndex(name string) int {
+	for _, i := range p.byName["hops/"+name] {
+		if !p.inline[i] {
 			return i
 		}
 	}
@@ -519,10 +553,16 @@ func (p *parser) readOthers(g *graph) error {
 // resolveUsers turns the graph into the users of every plugin, and keeps
 // every reference for the unknown-component check.
 func (p *parser) resolveUsers(g *graph) {
+	type key struct {
+		i int
+		u User
+	}
+	seen := map[key]bool{} // a plugin used by many services stays linear
 	addUser := func(i int, u User) {
-		if i < 0 || i >= len(p.users) || slices.Contains(p.users[i], u) {
+		if i < 0 || i >= len(p.users) || seen[key{i, u}] {
 			return
 		}
+		seen[key{i, u}] = true
 		p.users[i] = append(p.users[i], u)
 	}
 	// direct: the plugins of a named component.
@@ -595,7 +635,9 @@ func (p *parser) resolveUsers(g *graph) {
 		hrs := g.chainHops[name]
 		for _, hr := range hrs {
 			if hr.inline == nil {
-				p.refs = append(p.refs, ref{section: "hops", name: hr.name, line: hr.line, via: "chains.hops"})
+				if hr.name != "" { // x skips a hop with no name and nothing inline
+					p.refs = append(p.refs, ref{section: "hops", name: hr.name, line: hr.line, via: "chains.hops"})
+				}
 			} else {
 				for _, r := range hr.inline.refs {
 					p.refs = append(p.refs, r)

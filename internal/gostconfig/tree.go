@@ -101,29 +101,41 @@ func (r *reader) errorf(line int, field, format string, args ...any) error {
 	return &ConfigError{Source: r.source, Line: line, Field: field, Err: fmt.Errorf(format, args...)}
 }
 
-// isJSON says whether GOST reads data as JSON: GOST picks the codec from
-// the file's extension (Config.ReadFile) and its API serves JSON; for stdin
-// and other names, the content decides.
-func isJSON(source string, data []byte) bool {
+// codecOf says how GOST reads data: as JSON or YAML, and whether the name
+// decided it. GOST picks the codec from the file's extension
+// (Config.ReadFile) and its API serves JSON; for stdin and other names the
+// content decides, and a text that is not JSON is read as YAML.
+func codecOf(source string, data []byte) (json, byName bool) {
 	switch strings.ToLower(path.Ext(source)) {
 	case ".json":
-		return true
+		return true, true
 	case ".yaml", ".yml":
-		return false
+		return false, true
 	}
 	t := bytes.TrimLeft(data, " \t\r\n\ufeff")
-	return len(t) > 0 && (t[0] == '{' || t[0] == '[')
+	return len(t) > 0 && (t[0] == '{' || t[0] == '['), false
+}
+
+// fromAPI reports whether source is a URL, as FetchAPI names it: the API's
+// JSON is one line, so its lines say nothing.
+func fromAPI(source string) bool {
+	return strings.HasPrefix(source, "http://") || strings.HasPrefix(source, "https://")
 }
 
 // read parses data into a value tree.
-func read(source string, data []byte) (*value, error) {
-	r := &reader{source: source, json: isJSON(source, data)}
+func (r *reader) read(data []byte) (*value, error) {
+	source := r.source
+	isJSON, byName := codecOf(source, data)
+	r.json = isJSON
 	if r.json {
 		// encoding/json is the codec viper uses for JSON: check the text
 		// with it, so what it refuses is refused here too.
 		var probe map[string]any
 		if err := json.Unmarshal(data, &probe); err != nil {
-			return nil, r.jsonError(data, err)
+			if byName || fromAPI(source) {
+				return nil, r.jsonError(data, err)
+			}
+			r.json = false // a YAML flow mapping, such as {authers: [...]}
 		}
 	}
 	var doc yaml.Node
@@ -150,7 +162,7 @@ func read(source string, data []byte) (*value, error) {
 	case kNull:
 		return &value{kind: kMap, line: v.line}, nil
 	case kMap:
-		return v, nil
+		return prune(v), nil
 	}
 	return nil, r.errorf(v.line, "", "the config must be a mapping of sections (services:, authers:, …), got %s", v.describe())
 }
@@ -312,6 +324,29 @@ func (r *reader) mapping(n *yaml.Node, field string, depth int) (*value, error) 
 	return v, nil
 }
 
+// prune drops the empty mappings nested in mappings from the top of the
+// config down, as viper does: Unmarshal decodes AllSettings, which rebuilds
+// the config from its flattened keys, and an empty mapping has none (so
+// `api: {auther: {}}` has no auther). Lists are leaves to viper and keep
+// everything.
+func prune(v *value) *value {
+	if v.kind != kMap {
+		return v
+	}
+	out := &value{kind: kMap, line: v.line}
+	for _, e := range v.keys {
+		if e.val.kind == kMap {
+			pv := prune(e.val)
+			if len(pv.keys) == 0 {
+				continue
+			}
+			e.val = pv
+		}
+		out.keys = append(out.keys, e)
+	}
+	return out
+}
+
 func join(field, key string) string {
 	key = clip.Text(key, 60)
 	if field == "" {
@@ -353,7 +388,7 @@ func (r *reader) field(v *value, path, name string) (*value, error) {
 	var found *entry
 	for i := range v.keys {
 		e := &v.keys[i]
-		if strings.EqualFold(e.key, name) || strings.EqualFold(strings.ToLower(e.key), name) {
+		if strings.EqualFold(strings.ToLower(e.key), name) {
 			if found != nil {
 				return nil, r.errorf(e.line, join(path, strings.ToLower(name)),
 					"keys %q (line %d) and %q both mean %s: GOST lower-cases keys and keeps one of them at random",
@@ -374,7 +409,7 @@ func keyLine(v *value, name string) int {
 		return 0
 	}
 	for _, e := range v.keys {
-		if strings.EqualFold(e.key, name) || strings.EqualFold(strings.ToLower(e.key), name) {
+		if strings.EqualFold(strings.ToLower(e.key), name) {
 			return e.line
 		}
 	}
