@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/spf13/cobra"
 
@@ -135,6 +136,43 @@ func configRun(ctx context.Context, opts *ConfigOptions) error {
 	if err != nil {
 		return err
 	}
+	err = checkDeployment(ctx, opts, d)
+	if err != nil && !opts.Checks.ShowToken {
+		// Main redacts --token from the error line; here every block's
+		// token is one, and a diagnosis or a library error may quote it.
+		var tokens []string
+		for _, p := range d.Plugins {
+			tokens = append(tokens, p.Config.Token)
+		}
+		err = redactError(err, tokens)
+	}
+	return err
+}
+
+// redactedError is an error whose message had tokens removed; errors.Is
+// and errors.As still see the original, so the exit code is unchanged.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+
+func (e *redactedError) Unwrap() error { return e.err }
+
+func redactError(err error, tokens []string) error {
+	msg := err.Error()
+	for _, t := range tokens {
+		msg = clip.Redact(msg, t)
+	}
+	if msg == err.Error() {
+		return err
+	}
+	return &redactedError{msg: msg, err: err}
+}
+
+// checkDeployment checks the selected plugins of d and renders the report.
+func checkDeployment(ctx context.Context, opts *ConfigOptions, d *gostconfig.Deployment) error {
 	plugins, err := selectPlugins(d.Plugins, opts.Only)
 	if err != nil {
 		return err
@@ -202,8 +240,8 @@ func checkPlugin(ctx context.Context, opts *ConfigOptions, p *gostconfig.Plugin,
 	svcs := servicesOf(p.Users)
 	ss = forBuiltin(ss, svcs)
 	if opts.IO.IsStderrTTY() {
-		fmt.Fprintf(opts.IO.ErrOut, "checking %s (%s over %s at %s) …\n", clip.Text(p.ID(), 200), p.Module, cfg.Transport,
-			clip.Text(redactedAddr(cfg, opts.Checks.ShowToken), 200))
+		fmt.Fprintf(opts.IO.ErrOut, "checking %s (%s over %s at %s) …\n", printable(p.ID()), p.Module, cfg.Transport,
+			printable(redactedAddr(cfg, opts.Checks.ShowToken)))
 	}
 	r, err := run(ctx, cfg, p.Module, checkOptions(&opts.Checks, ss, check.AuditOptions{}, opts.Now))
 	if r == nil {
@@ -218,6 +256,17 @@ func checkPlugin(ctx context.Context, opts *ConfigOptions, p *gostconfig.Plugin,
 		r.Notes = append(r.Notes, "the block's timeout has no effect on gRPC plugins in GOST; calls were bounded by --call-timeout")
 	}
 	return r, err
+}
+
+// printable bounds a config's text for a status line on a terminal and
+// replaces its control characters, which could move the cursor.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return '?'
+		}
+		return r
+	}, clip.Text(s, 200))
 }
 
 // servicesOf are the services whose names the plugin's requests carry.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -469,4 +470,16 @@ func TestConfigAPI(t *testing.T) {
 			assert.Contains(t, out.String(), "Deployment http://127.0.0.1:18080/api/config?format=json: 2 plugin runs")
 		})
 	}
+}
+
+func TestRedactError(t *testing.T) {
+	t.Parallel()
+	base := fmt.Errorf("%w: plugin at http://u:tok-123@h/auth said tok-123", ErrTargetUnreachable)
+	err := redactError(base, []string{"", "tok-123"})
+	assert.NotContains(t, err.Error(), "tok-123")
+	assert.ErrorIs(t, err, ErrTargetUnreachable)
+	assert.Equal(t, ExitUnreachable, exitCodeFor(t.Context(), err))
+	plain := errors.New("nothing to hide")
+	assert.Same(t, plain, redactError(plain, []string{"tok-123"}))
+	assert.Equal(t, "a?[31mb", printable("a\x1b[31mb"))
 }
