@@ -164,3 +164,43 @@ func lastIndent(prefix string) string {
 	}
 	return strings.Repeat(" ", n)
 }
+
+// TestGostconfigAliasParity: configs whose aliases expand to more and more
+// of their values are accepted and refused where yaml.v3's alias guard,
+// which GOST's viper runs, accepts and refuses them.
+func TestGostconfigAliasParity(t *testing.T) {
+	refused, accepted := 0, 0
+	for _, width := range []int{1, 16, 48, 49, 50, 64, 100} {
+		for _, n := range []int{1, 5, 8, 9, 10, 20, 100, 1000} {
+			t.Run(fmt.Sprintf("width=%d/aliases=%d", width, n), func(t *testing.T) {
+				var b strings.Builder
+				b.WriteString("x-base: &base {")
+				for i := range width {
+					fmt.Fprintf(&b, "k%d: v, ", i)
+				}
+				b.WriteString("addr: '127.0.0.1:1'}\nx-list: [")
+				for i := range n {
+					if i > 0 {
+						b.WriteString(", ")
+					}
+					b.WriteString("*base")
+				}
+				b.WriteString("]\nbypasses:\n- name: b\n  plugin: *base\n")
+				data := b.String()
+				cfg, xerr := readWithX(t, "gost.yaml", []byte(data))
+				d, err := gostconfig.Parse("gost.yaml", []byte(data))
+				if xerr != nil {
+					refused++
+					require.Error(t, err, "x refuses: %v", xerr)
+					assert.ErrorContains(t, err, "excessive aliasing")
+					return
+				}
+				accepted++
+				require.NoError(t, err)
+				assert.Equal(t, xPlugins(t, cfg), ours(d))
+			})
+		}
+	}
+	assert.Positive(t, refused, "no case reaches yaml.v3's alias guard")
+	assert.Positive(t, accepted)
+}

@@ -2,6 +2,8 @@ package gostconfig
 
 import (
 	"context"
+	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -87,9 +89,11 @@ func TestFetchAPIUnauthorizedIs(t *testing.T) {
 // TestFetchAPITLS reads over https with the caller's client.
 func TestFetchAPITLS(t *testing.T) {
 	t.Parallel()
-	s := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	s := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte(apiBody))
 	}))
+	s.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshake below
+	s.StartTLS()
 	t.Cleanup(s.Close)
 	source, data, err := FetchAPI(t.Context(), APIOptions{URL: s.URL, Client: s.Client()})
 	require.NoError(t, err)

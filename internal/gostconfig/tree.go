@@ -94,7 +94,10 @@ type entry struct {
 type reader struct {
 	source string
 	json   bool
-	nodes  int
+	// yaml.v3's alias accounting (see count).
+	decodeCount, aliasCount, aliasDepth int
+	anchors                             map[*yaml.Node]anchored
+	reading                             map[*yaml.Node]bool
 }
 
 func (r *reader) errorf(line int, field, format string, args ...any) error {
@@ -154,7 +157,8 @@ func (r *reader) read(data []byte) (*value, error) {
 		}
 		root = root.Content[0]
 	}
-	v, err := r.node(root, "", 0)
+	r.anchors, r.reading = map[*yaml.Node]anchored{}, map[*yaml.Node]bool{}
+	v, err := r.node(root, nil, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -196,32 +200,124 @@ func (r *reader) yamlError(err error) error {
 	return r.errorf(line, "", "not valid YAML: %s", clip.Text(msg, 200))
 }
 
-func (r *reader) node(n *yaml.Node, field string, depth int) (*value, error) {
-	r.nodes++
-	if r.nodes > maxNodes {
-		return nil, r.errorf(n.Line, field, "more than %d values (aliases expanded): refusing to read further", maxNodes)
+// nodePath is where a node sits, built only when an error needs it: a config
+// of a million values would otherwise format a million paths.
+type nodePath struct {
+	parent *nodePath
+	key    string
+	index  int // a list item's, when item is set
+	item   bool
+}
+
+func (p *nodePath) child(k string) *nodePath { return &nodePath{parent: p, key: k} }
+func (p *nodePath) at(i int) *nodePath       { return &nodePath{parent: p, index: i, item: true} }
+
+func (p *nodePath) String() string {
+	if p == nil {
+		return ""
+	}
+	if p.item {
+		return fmt.Sprintf("%s[%d]", p.parent.String(), p.index)
+	}
+	return join(p.parent.String(), p.key)
+}
+
+// count mirrors yaml.v3's guard against alias bombs, which viper's codec
+// runs for GOST: once more than 100 of more than 1000 values decoded came
+// from alias expansion and their share passes the allowed ratio, the
+// document is refused ("document contains excessive aliasing").
+func (r *reader) count(n, aliased int, line int, at *nodePath) error {
+	r.decodeCount += n
+	r.aliasCount += aliased
+	switch {
+	case r.decodeCount > maxNodes:
+		return r.errorf(line, at.String(), "more than %d values (aliases expanded): refusing to read further", maxNodes)
+	case r.aliasCount > 100 && r.decodeCount > 1000 && float64(r.aliasCount)/float64(r.decodeCount) > allowedAliasRatio(r.decodeCount):
+		return r.errorf(line, at.String(), "document contains excessive aliasing (GOST's YAML decoder refuses it)")
+	}
+	return nil
+}
+
+// allowedAliasRatio is yaml.v3's: 99% of values may come from aliases up
+// to 400,000 values, then less, down to 10% at 4,000,000.
+func allowedAliasRatio(decodeCount int) float64 {
+	const low, high = 400000, 4000000
+	switch {
+	case decodeCount <= low:
+		return 0.99
+	case decodeCount >= high:
+		return 0.10
+	}
+	return 0.99 - 0.89*(float64(decodeCount-low)/float64(high-low))
+}
+
+// anchored is a node with an anchor, read once: an alias to it reuses the
+// value and counts its size, as yaml.v3 decodes it again.
+type anchored struct {
+	v    *value
+	size int
+}
+
+func (r *reader) node(n *yaml.Node, at *nodePath, depth int) (*value, error) {
+	aliased := 0
+	if r.aliasDepth > 0 {
+		aliased = 1
+	}
+	if err := r.count(1, aliased, n.Line, at); err != nil {
+		return nil, err
 	}
 	if depth > maxDepth {
-		return nil, r.errorf(n.Line, field, "nested deeper than %d levels", maxDepth)
+		return nil, r.errorf(n.Line, at.String(), "nested deeper than %d levels", maxDepth)
 	}
-	switch n.Kind {
-	case yaml.AliasNode:
-		if n.Alias == nil {
-			return nil, r.errorf(n.Line, field, "unknown alias")
+	if n.Kind == yaml.AliasNode {
+		t := n.Alias
+		if t == nil {
+			return nil, r.errorf(n.Line, at.String(), "unknown alias")
 		}
-		v, err := r.node(n.Alias, field, depth+1)
+		a, ok := r.anchors[t]
+		if !ok {
+			if r.reading[t] {
+				return nil, r.errorf(n.Line, at.String(), "anchor '%s' value contains itself", clip.Text(n.Value, 60))
+			}
+			// An alias to a node not read yet (yaml.v3 allows none, but
+			// keep reading it as GOST's decoder would).
+			r.aliasDepth++
+			v, err := r.node(t, at, depth+1)
+			r.aliasDepth--
+			if err != nil {
+				return nil, err
+			}
+			a = anchored{v: v}
+		} else if err := r.count(a.size, a.size, n.Line, at); err != nil {
+			return nil, err
+		}
+		cp := *a.v
+		cp.line = n.Line
+		return &cp, nil
+	}
+	if n.Anchor != "" {
+		r.reading[n] = true
+		before := r.decodeCount
+		v, err := r.plain(n, at, depth)
+		delete(r.reading, n)
 		if err != nil {
 			return nil, err
 		}
-		cp := *v
-		cp.line = n.Line
-		return &cp, nil
+		r.anchors[n] = anchored{v: v, size: r.decodeCount - before + 1}
+		return v, nil
+	}
+	return r.plain(n, at, depth)
+}
+
+// plain reads a node that is not an alias.
+func (r *reader) plain(n *yaml.Node, at *nodePath, depth int) (*value, error) {
+	switch n.Kind {
 	case yaml.ScalarNode:
-		return r.scalar(n, field)
+		return r.scalar(n, at)
 	case yaml.SequenceNode:
-		v := &value{kind: kSeq, line: n.Line}
+		v := &value{kind: kSeq, line: n.Line, items: make([]*value, 0, len(n.Content))}
 		for i, c := range n.Content {
-			item, err := r.node(c, fmt.Sprintf("%s[%d]", field, i), depth+1)
+			item, err := r.node(c, at.at(i), depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -229,12 +325,12 @@ func (r *reader) node(n *yaml.Node, field string, depth int) (*value, error) {
 		}
 		return v, nil
 	case yaml.MappingNode:
-		return r.mapping(n, field, depth)
+		return r.mapping(n, at, depth)
 	}
-	return nil, r.errorf(n.Line, field, "unexpected YAML node")
+	return nil, r.errorf(n.Line, at.String(), "unexpected YAML node")
 }
 
-func (r *reader) scalar(n *yaml.Node, field string) (*value, error) {
+func (r *reader) scalar(n *yaml.Node, at *nodePath) (*value, error) {
 	if n.ShortTag() == "!!null" {
 		return &value{kind: kNull, line: n.Line}, nil
 	}
@@ -245,7 +341,7 @@ func (r *reader) scalar(n *yaml.Node, field string) (*value, error) {
 		case "!!int", "!!float":
 			f, err := strconv.ParseFloat(n.Value, 64)
 			if err != nil {
-				return nil, r.errorf(n.Line, field, "number %s out of range", clip.Text(n.Value, 40))
+				return nil, r.errorf(n.Line, at.String(), "number %s out of range", clip.Text(n.Value, 40))
 			}
 			s = f
 		case "!!bool":
@@ -256,7 +352,7 @@ func (r *reader) scalar(n *yaml.Node, field string) (*value, error) {
 		return &value{kind: kScalar, line: n.Line, scalar: s}, nil
 	}
 	if err := n.Decode(&s); err != nil {
-		return nil, r.errorf(n.Line, field, "%s", clip.Text(strings.TrimPrefix(err.Error(), "yaml: "), 200))
+		return nil, r.errorf(n.Line, at.String(), "%s", clip.Text(strings.TrimPrefix(err.Error(), "yaml: "), 200))
 	}
 	if s == nil {
 		return &value{kind: kNull, line: n.Line}, nil
@@ -264,7 +360,7 @@ func (r *reader) scalar(n *yaml.Node, field string) (*value, error) {
 	return &value{kind: kScalar, line: n.Line, scalar: s}, nil
 }
 
-func (r *reader) mapping(n *yaml.Node, field string, depth int) (*value, error) {
+func (r *reader) mapping(n *yaml.Node, at *nodePath, depth int) (*value, error) {
 	v := &value{kind: kMap, line: n.Line}
 	seen := map[string]int{} // exact key → index in v.keys
 	add := func(k *yaml.Node, val *value, merged bool) error {
@@ -274,7 +370,7 @@ func (r *reader) mapping(n *yaml.Node, field string, depth int) (*value, error) 
 				return nil // a key of the mapping itself wins over a merged one
 			}
 			if !r.json {
-				return r.errorf(k.Line, join(field, key), "mapping key %q already defined at line %d", clip.Text(key, 80), v.keys[i].line)
+				return r.errorf(k.Line, at.child(key).String(), "mapping key %q already defined at line %d", clip.Text(key, 80), v.keys[i].line)
 			}
 			v.keys[i] = entry{key: key, line: k.Line, val: val} // encoding/json: the last one wins
 			return nil
@@ -287,13 +383,16 @@ func (r *reader) mapping(n *yaml.Node, field string, depth int) (*value, error) 
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, c := n.Content[i], n.Content[i+1]
 		if k.Kind != yaml.ScalarNode {
-			return nil, r.errorf(k.Line, field, "a mapping key must be a plain value")
+			return nil, r.errorf(k.Line, at.String(), "a mapping key must be a plain value")
 		}
 		if !r.json && k.ShortTag() == "!!merge" {
 			merges = append(merges, c)
 			continue
 		}
-		val, err := r.node(c, join(field, k.Value), depth+1)
+		if err := r.count(1, min(r.aliasDepth, 1), k.Line, at); err != nil { // yaml.v3 decodes the key too
+			return nil, err
+		}
+		val, err := r.node(c, at.child(k.Value), depth+1)
 		if err != nil {
 			return nil, err
 		}
@@ -307,12 +406,12 @@ func (r *reader) mapping(n *yaml.Node, field string, depth int) (*value, error) 
 			srcs = m.Content
 		}
 		for _, s := range srcs {
-			mv, err := r.node(s, field, depth+1)
+			mv, err := r.node(s, at, depth+1)
 			if err != nil {
 				return nil, err
 			}
 			if mv.kind != kMap {
-				return nil, r.errorf(s.Line, field, "map merge requires map or sequence of maps as the value")
+				return nil, r.errorf(s.Line, at.String(), "map merge requires map or sequence of maps as the value")
 			}
 			for _, e := range mv.keys {
 				if err := add(&yaml.Node{Value: e.key, Line: e.line}, e.val, true); err != nil {
