@@ -27,6 +27,11 @@ func JUnit(w io.Writer, r *Report) error {
 		doc.Skipped += s.Skipped
 		doc.Suites = append(doc.Suites, s)
 	}
+	if s, ok := junitFindings(r); ok {
+		doc.Tests += s.Tests
+		doc.Failures += s.Failures
+		doc.Suites = append(doc.Suites, s)
+	}
 	var buf bytes.Buffer
 	buf.WriteString(xml.Header)
 	enc := xml.NewEncoder(&buf)
@@ -110,6 +115,13 @@ func junitSuiteFor(run *Run, started time.Time) junitSuite {
 			{Name: "transport", Value: run.Transport},
 			{Name: "module", Value: run.Module},
 		},
+	}
+	if run.Plugin != "" {
+		s.Name = clean(run.Plugin) + " " + s.Name
+		s.Properties = append(s.Properties, junitProperty{Name: "plugin", Value: clean(run.Plugin)})
+		for _, sv := range run.Services {
+			s.Properties = append(s.Properties, junitProperty{Name: "service", Value: clean(sv)})
+		}
 	}
 	if ok, _ := run.TLS.Connects(); len(run.TLS.Matrix) > 0 {
 		s.Properties = append(s.Properties, junitProperty{Name: "tls.gost-connects", Value: strconv.FormatBool(ok)})

@@ -88,6 +88,11 @@ type Report struct {
 	Duration  Duration  `json:"durationMs"`
 	Runs      []*Run    `json:"runs"`
 	Totals    Totals    `json:"totals"`
+	// Source is the deployment checked by `plugincheck config`: the config
+	// file, "-" for stdin, or the web API's URL without credentials.
+	Source string `json:"source,omitempty"`
+	// Findings are the config's problems, in GOST's terms.
+	Findings []Finding `json:"findings,omitempty"`
 }
 
 // Tool names the harness and the GOST version its verdicts follow.
@@ -102,14 +107,20 @@ type Tool struct {
 
 // Run is one module checked over one transport against one address.
 type Run struct {
-	Module    string  `json:"module"`
-	Transport string  `json:"transport"`
-	Target    Target  `json:"target"`
-	TLS       TLS     `json:"tls"`
-	Latency   Latency `json:"latency"`
-	Cases     []*Case `json:"cases"`
-	Totals    Totals  `json:"totals"`
-	Status    Status  `json:"status"`
+	// Plugin names the config's plugin block the run checked
+	// ("authers/auth-0"); empty for a module command's run.
+	Plugin string `json:"plugin,omitempty"`
+	// Services are the config's services (or chains and hops) that use
+	// the plugin, whose names the run's requests also carried.
+	Services  []string `json:"services,omitempty"`
+	Module    string   `json:"module"`
+	Transport string   `json:"transport"`
+	Target    Target   `json:"target"`
+	TLS       TLS      `json:"tls"`
+	Latency   Latency  `json:"latency"`
+	Cases     []*Case  `json:"cases"`
+	Totals    Totals   `json:"totals"`
+	Status    Status   `json:"status"`
 	// Notes are run-level remarks, such as where plugincheck deliberately
 	// differs from GOST.
 	Notes []string `json:"notes,omitempty"`

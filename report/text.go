@@ -126,6 +126,9 @@ func (p *printer) section(title string) {
 }
 
 func (p *printer) report(r *Report) {
+	if r.Deployment() {
+		p.deployment(r)
+	}
 	for _, run := range r.Runs {
 		p.run(run)
 		p.b.WriteByte('\n')
@@ -135,11 +138,14 @@ func (p *printer) report(r *Report) {
 
 func (p *printer) run(run *Run) {
 	p.b.WriteString(p.badge(run.Status))
-	fmt.Fprintf(&p.b, "  %s/%s  addr %s", clean(run.Module), clean(run.Transport), clean(run.Target.Addr))
+	fmt.Fprintf(&p.b, "  %s  addr %s", runName(run), clean(run.Target.Addr))
 	if run.Target.Token != "" {
 		fmt.Fprintf(&p.b, "  token %s", clean(run.Target.Token))
 	}
 	p.b.WriteByte('\n')
+	if len(run.Services) > 0 {
+		p.field(sectionIndent, "used by", "", serviceList(run.Services))
+	}
 	p.causes(run.Causes, sectionIndent)
 
 	p.section("TLS")
@@ -554,6 +560,7 @@ func (p *printer) summary(r *Report) {
 		case t.Warn > 0:
 			status = status.Worse(Warn)
 		}
+		status = status.Worse(r.FindingsStatus())
 		fmt.Fprintf(&p.b, "%s  %d cases: %d pass, %d warn, %d fail, %d skip",
 			p.badge(status), t.Cases, t.Pass, t.Warn, t.Fail, t.Skip)
 		runs := fmt.Sprintf("%d runs", len(r.Runs))
@@ -561,6 +568,9 @@ func (p *printer) summary(r *Report) {
 			runs = "1 run"
 		}
 		extra = append(extra, runs)
+	}
+	if r.Deployment() {
+		extra = append(extra, findingsSummary(r.Findings))
 	}
 	extra = append(extra, r.Duration.String())
 	if !r.StartedAt.IsZero() {

@@ -20,4 +20,7 @@ const (
 type Factory struct {
 	IO  *iostreams.IOStreams
 	Now func() time.Time
+	// Getenv reads the environment (connection flags, PLUGIN_TOKEN); nil
+	// means os.Getenv.
+	Getenv func(string) string
 }

@@ -123,8 +123,11 @@ func (o *ConnOptions) config(m mockclient.Module) (mockclient.Config, error) {
 
 // CheckOptions select and tune the checks of a run.
 type CheckOptions struct {
-	Fixtures      []string
-	Builtin       bool
+	Fixtures []string
+	Builtin  bool
+	// Services are --service names the built-in suite's requests are
+	// also sent with (suites.ForServices).
+	Services      []string
 	Run, Skip     []string
 	Strict        bool
 	ShowToken     bool
@@ -149,6 +152,7 @@ func (o *CheckOptions) addFlags(fs *pflag.FlagSet, fixtures bool) {
 	if fixtures {
 		fs.StringArrayVar(&o.Fixtures, "fixtures", nil, "fixture file or directory to run besides the built-in suite (repeatable)")
 		fs.BoolVar(&o.Builtin, "builtin", true, "run the module's built-in suite (--builtin=false runs only --fixtures)")
+		fs.StringArrayVar(&o.Services, "service", nil, "a GOST service name the built-in suite's requests are also sent with, as the deployment names its services (repeatable)")
 	}
 	fs.StringSliceVar(&o.Run, "run", nil, "run only cases whose ID matches a pattern (suite/transport/case; * and **; a bare pattern matches the case name)")
 	fs.StringSliceVar(&o.Skip, "skip", nil, "skip cases whose ID matches a pattern")
@@ -174,6 +178,12 @@ func (o *CheckOptions) outputs() ([]output, error) {
 }
 
 func (o *CheckOptions) validate() error {
+	if err := validServices(o.Services); err != nil {
+		return err
+	}
+	if len(o.Services) > 0 && !o.Builtin {
+		return flagErrorf("--service sends the built-in suite's requests with those names, and --builtin=false leaves it out")
+	}
 	if o.Concurrency < 1 {
 		return flagErrorf("--concurrency must be at least 1")
 	}

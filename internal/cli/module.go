@@ -91,7 +91,7 @@ func moduleRun(ctx context.Context, opts *ModuleOptions) error {
 // checkOptions maps the command's flags to a module check of suites ss.
 func checkOptions(checks *CheckOptions, ss []*suites.Suite, audit check.AuditOptions, now func() time.Time) check.Options {
 	return check.Options{
-		Suites:    ss,
+		Suites:    withServices(ss, checks.Services),
 		Run:       checks.runOptions(),
 		TLS:       audit,
 		ShowToken: checks.ShowToken,

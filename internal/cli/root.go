@@ -87,8 +87,9 @@ included), 4 load threshold breached, 130 interrupted.`,
 		root.AddCommand(newCmdModule(f, m, nil))
 	}
 	root.AddCommand(newCmdTLS(f, nil), newCmdDemo(f, nil), newCmdSuites(f), newCmdProtoset(f), newCmdVersion(f),
-		newCmdLoad(f, nil), newCmdMerge(f, nil))
+		newCmdLoad(f, nil), newCmdMerge(f, nil), newCmdConfig(f, nil))
 	usageArgs(root)
+	bindEnv(root, f.Getenv)
 	return root
 }
 
