@@ -469,9 +469,15 @@ authers:
 		assert.NotContains(t, f.Message, secret, "%s", f.Code)
 		assert.NotContains(t, f.Message, "other-token", "%s", f.Code)
 	}
-	_, err := Parse("gost.yml", []byte("authers:\n- name: a\n  plugin: {token: {"+secret+": 1}}\n"))
-	require.Error(t, err)
-	assert.NotContains(t, err.Error(), secret)
+	for _, src := range []string{
+		"authers:\n- name: a\n  plugin: {token: {" + secret + ": 1}}\n",
+		"authers:\n- name: a\n  plugin: {token: !!int " + secret + "}\n",
+		"authers:\n- name: a\n  plugin: {token: [" + secret + "]}\n",
+	} {
+		_, err := Parse("gost.yml", []byte(src))
+		require.Error(t, err)
+		assert.NotContains(t, err.Error(), secret)
+	}
 }
 
 // TestJSONReadsAsViper: a JSON config reads numbers as encoding/json does

@@ -352,7 +352,8 @@ func (r *reader) scalar(n *yaml.Node, at *nodePath) (*value, error) {
 		return &value{kind: kScalar, line: n.Line, scalar: s}, nil
 	}
 	if err := n.Decode(&s); err != nil {
-		return nil, r.errorf(n.Line, at.String(), "%s", clip.Text(strings.TrimPrefix(err.Error(), "yaml: "), 200))
+		// yaml.v3's message quotes the value, which may be a token.
+		return nil, r.errorf(n.Line, at.String(), "the value does not read as its tag %s", clip.Text(n.ShortTag(), 40))
 	}
 	if s == nil {
 		return &value{kind: kNull, line: n.Line}, nil
