@@ -136,6 +136,8 @@ func configRun(ctx context.Context, opts *ConfigOptions) error {
 	if err != nil {
 		return err
 	}
+	// A deployment run is module runs one after another: the same policy.
+	defer moduleMemoryPolicy(ctx)()
 	err = checkDeployment(ctx, opts, d)
 	if err != nil && !opts.Checks.ShowToken {
 		// Main redacts --token from the error line; here every block's
