@@ -90,6 +90,11 @@ func TestLayers(t *testing.T) {
 			reason: "the TLS audit plays GOST's clients and fills the report's TLS section, nothing more",
 		},
 		{
+			pkg:    "internal/gostconfig",
+			allow:  func(dep string) bool { return oneOf(dep, "clip", "mockclient", "report", "internal/load") },
+			reason: "gostconfig reads GOST configs into plugin settings and findings; it runs no check",
+		},
+		{
 			pkg:    "internal/loadmix",
 			allow:  func(dep string) bool { return oneOf(dep, "clip", "mockclient", "suites", "report", "internal/load") },
 			reason: "loadmix turns fixtures into load calls (report only through suites); it runs no whole check",
