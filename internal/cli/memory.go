@@ -5,8 +5,6 @@ import (
 	"math"
 	"os"
 	"runtime/debug"
-	"runtime/metrics"
-	"sync"
 	"time"
 )
 
@@ -75,7 +73,7 @@ func loadMemoryPolicy(ctx context.Context) (restore func()) {
 	stopGuard := func() {}
 	if os.Getenv("GOMEMLIMIT") == "" {
 		limit = debug.SetMemoryLimit(loadMemoryLimit)
-		stopGuard = guardMemoryLimit(ctx, loadMemoryLimit)
+		stopGuard = guardLimit(ctx, func(s memoryStats) int64 { return memoryLimitFor(loadMemoryLimit, s) })
 	}
 	return func() {
 		stopGuard()
@@ -115,39 +113,4 @@ func memoryLimitFor(floor int64, s memoryStats) int64 {
 		return math.MaxInt64 / 2
 	}
 	return max(floor, int64(need))
-}
-
-// guardMemoryLimit keeps the soft memory limit at memoryLimitFor(floor, …)
-// until ctx ends or the returned stop is called; stop waits for the guard
-// to exit.
-func guardMemoryLimit(ctx context.Context, floor int64) (stop func()) {
-	ctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		samples := make([]metrics.Sample, len(memoryMetrics))
-		for i, name := range memoryMetrics {
-			samples[i].Name = name
-		}
-		tick := time.NewTicker(memoryGuardEvery)
-		defer tick.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-			}
-			metrics.Read(samples)
-			var v [6]uint64
-			for i, s := range samples {
-				if s.Value.Kind() == metrics.KindUint64 {
-					v[i] = s.Value.Uint64()
-				}
-			}
-			debug.SetMemoryLimit(memoryLimitFor(floor, memoryStats{live: v[0], total: v[1], released: v[2], objects: v[3], unused: v[4], free: v[5]}))
-		}
-	})
-	return func() {
-		cancel()
-		wg.Wait()
-	}
 }
