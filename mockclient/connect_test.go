@@ -13,6 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
+
+	"github.com/plugincheck/plugincheck/internal/testnet"
 )
 
 // slowTLSAuthServer serves the auth service over TLS on a loopback port,
@@ -42,10 +44,7 @@ func slowTLSAuthServer(t *testing.T, delay time.Duration) string {
 
 func TestConnect(t *testing.T) {
 	t.Parallel()
-	closed, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	closedAddr := closed.Addr().String()
-	require.NoError(t, closed.Close())
+	closedAddr := testnet.RefusedAddr(t)
 
 	tests := []struct {
 		name       string

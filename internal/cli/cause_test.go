@@ -16,6 +16,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/plugincheck/plugincheck/internal/testnet"
 	"github.com/plugincheck/plugincheck/report"
 	"github.com/plugincheck/plugincheck/suites"
 )
@@ -50,10 +51,7 @@ func jsonCauses(t *testing.T, stdout string) []report.Cause {
 
 func TestModuleCauses(t *testing.T) {
 	t.Parallel()
-	closed, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	closedAddr := closed.Addr().String()
-	require.NoError(t, closed.Close())
+	closedAddr := testnet.RefusedAddr(t)
 	tlsSrv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = io.WriteString(w, `{"ok":true}`)
 	}))

@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"encoding/xml"
-	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -21,6 +20,7 @@ import (
 	"github.com/plugincheck/plugincheck/internal/iostreams"
 	"github.com/plugincheck/plugincheck/internal/refplugin"
 	"github.com/plugincheck/plugincheck/internal/testcert"
+	"github.com/plugincheck/plugincheck/internal/testnet"
 	"github.com/plugincheck/plugincheck/mockclient"
 	"github.com/plugincheck/plugincheck/report"
 	"github.com/plugincheck/plugincheck/suites"
@@ -138,10 +138,7 @@ func TestMainExitCodes(t *testing.T) {
 	plain := refServer(t, "", nil)
 	withToken := refServer(t, "s3cret", nil)
 	secured := refServer(t, "", ca)
-	closed, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	closedAddr := closed.Addr().String()
-	require.NoError(t, closed.Close())
+	closedAddr := testnet.RefusedAddr(t)
 
 	failing := writeFixture(t, "failing.yaml", "name: Failing\nmodule: auth\ncases:\n  - {name: wrong, request: {username: gost, password: gost}, expect: {ok: false}}\n")
 	warning := writeFixture(t, "warning.yaml", "name: Warning\nmodule: auth\ncases:\n  - {name: warns, request: {username: gost, password: gost}, warn_if: {ok: true}, warning: careful}\n")

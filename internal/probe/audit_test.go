@@ -15,6 +15,7 @@ import (
 	"google.golang.org/grpc/credentials"
 
 	"github.com/plugincheck/plugincheck/internal/testcert"
+	"github.com/plugincheck/plugincheck/internal/testnet"
 	"github.com/plugincheck/plugincheck/mockclient"
 	"github.com/plugincheck/plugincheck/report"
 )
@@ -362,9 +363,7 @@ func assertFindings(t *testing.T, got report.TLS, codes ...string) {
 
 func TestAuditUnreachable(t *testing.T) {
 	t.Parallel()
-	closed := listen(t)
-	addr := closed.Addr().String()
-	require.NoError(t, closed.Close())
+	addr := testnet.RefusedAddr(t)
 	got := Audit(t.Context(), mockclient.Config{Addr: addr, TLS: &mockclient.TLSConfig{}}, AuditOptions{})
 	assert.Equal(t, &report.Endpoint{Address: addr, Error: "connection refused: nothing is listening on " + addr}, got.Endpoint)
 	require.Len(t, got.Matrix, 5)

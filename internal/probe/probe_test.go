@@ -16,6 +16,7 @@ import (
 	"google.golang.org/grpc/credentials"
 
 	"github.com/plugincheck/plugincheck/internal/testcert"
+	"github.com/plugincheck/plugincheck/internal/testnet"
 	"github.com/plugincheck/plugincheck/mockclient"
 )
 
@@ -82,9 +83,7 @@ func TestDiagnose(t *testing.T) {
 	mtls.Config.ErrorLog = quiet
 	mtls.StartTLS()
 	t.Cleanup(mtls.Close)
-	closed := listen(t)
-	closedAddr := closed.Addr().String()
-	require.NoError(t, closed.Close())
+	closedAddr := testnet.RefusedAddr(t)
 
 	insecure := &mockclient.TLSConfig{}
 	secure := &mockclient.TLSConfig{Secure: true}
