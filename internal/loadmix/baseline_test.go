@@ -35,7 +35,7 @@ func TestBaselineSameAsDeepEqual(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b := baseline{set: true, verdict: tt.base, plain: plainType(reflect.TypeOf(tt.base))}
+			b := baseline{set: true, verdict: tt.base, plain: mockclient.PlainType(reflect.TypeOf(tt.base))}
 			assert.Equal(t, tt.plain, b.plain)
 			assert.Equal(t, reflect.DeepEqual(tt.other, tt.base), b.same(tt.other))
 			assert.Equal(t, reflect.DeepEqual(tt.base, tt.base), b.same(tt.base))

@@ -66,31 +66,6 @@ type baseline struct {
 	plain bool
 }
 
-// plainType reports whether t is built only of booleans, numbers and
-// strings (in structs and arrays): for such values == and
-// reflect.DeepEqual agree.
-func plainType(t reflect.Type) bool {
-	if t == nil {
-		return false
-	}
-	switch t.Kind() {
-	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
-		reflect.Float32, reflect.Float64, reflect.Complex64, reflect.Complex128, reflect.String:
-		return true
-	case reflect.Array:
-		return plainType(t.Elem())
-	case reflect.Struct:
-		for i := range t.NumField() {
-			if !plainType(t.Field(i).Type) {
-				return false
-			}
-		}
-		return true
-	}
-	return false
-}
-
 // same reports whether v is the baseline's verdict, as reflect.DeepEqual.
 func (b *baseline) same(v any) bool {
 	if b.plain {
@@ -188,7 +163,7 @@ func (c *Caller) Baseline(ctx context.Context, opts BaselineOptions) []mockclien
 		}
 		outs = append(outs, out)
 		if out.Answered() {
-			c.base[i] = baseline{set: true, verdict: out.Verdict, label: c.label(suites.VerdictLabel(mc.Step.Op, out.Verdict)), plain: plainType(reflect.TypeOf(out.Verdict))}
+			c.base[i] = baseline{set: true, verdict: out.Verdict, label: c.label(suites.VerdictLabel(mc.Step.Op, out.Verdict)), plain: mockclient.PlainType(reflect.TypeOf(out.Verdict))}
 		}
 	}
 	if opts.Progress != nil {
