@@ -118,6 +118,9 @@ func demoRun(ctx context.Context, opts *DemoOptions) error {
 		err error
 	}
 	results := make([][]result, len(todo))
+	// The report starts when the first run does, so its duration covers
+	// the runs and not only the rendering after them.
+	started := opts.Now()
 	slots := make(chan struct{}, demoModules)
 	var wg sync.WaitGroup
 	for i, ms := range todo {
@@ -144,7 +147,7 @@ func demoRun(ctx context.Context, opts *DemoOptions) error {
 	}
 	wg.Wait()
 
-	rep := newReport(opts.Now())
+	rep := newReport(started)
 	for _, rs := range results {
 		for _, r := range rs {
 			if errors.Is(r.err, suites.ErrNoMatch) {

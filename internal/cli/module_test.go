@@ -296,6 +296,17 @@ func TestDemo(t *testing.T) {
 				assert.NotEqual(t, report.Fail, run.Status, "%s/%s", run.Module, run.Transport)
 			}
 			assert.Equal(t, []string{string(m) + "/grpc", string(m) + "/http"}, got, "demo covers %s over both transports", m)
+			// The report's duration covers its runs: no call of theirs
+			// took longer than the whole.
+			var slowest report.Duration
+			for _, run := range rep.Runs {
+				for _, c := range run.Cases {
+					for _, st := range c.Steps {
+						slowest = max(slowest, st.Observation.Latency)
+					}
+				}
+			}
+			assert.GreaterOrEqual(t, rep.Duration, slowest, "the demo's duration covers its calls")
 		})
 	}
 }
