@@ -144,7 +144,7 @@ func (p *printer) report(r *Report) {
 }
 
 func (p *printer) run(run *Run) {
-	p.b.WriteString(p.badge(run.Status))
+	p.b.WriteString(p.runBadge(run))
 	fmt.Fprintf(&p.b, "  %s  addr %s", runName(run), clean(run.Target.Addr))
 	if run.Target.Token != "" {
 		fmt.Fprintf(&p.b, "  token %s", clean(run.Target.Token))
@@ -576,8 +576,8 @@ func (p *printer) summary(r *Report) {
 				badge = p.paint(ansiYellow, "NONE")
 			}
 		}
-		fmt.Fprintf(&p.b, "%s  %s%d cases: %d pass, %d warn, %d fail, %d skip",
-			badge, what, t.Cases, t.Pass, t.Warn, t.Fail, t.Skip)
+		fmt.Fprintf(&p.b, "%s  %s%s: %d pass, %d warn, %d fail, %d skip",
+			badge, what, plural(t.Cases, "case"), t.Pass, t.Warn, t.Fail, t.Skip)
 		runs := fmt.Sprintf("%d runs", len(r.Runs))
 		if len(r.Runs) == 1 {
 			runs = "1 run"

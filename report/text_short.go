@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/plugincheck/plugincheck/clip"
 )
 
 // The short report is the default: a line per run, then only what needs a
@@ -71,6 +73,15 @@ func hasTrouble(cs []Cause) bool {
 	return false
 }
 
+// caseTotals counts the run's cases, whether or not Finish has run.
+func caseTotals(run *Run) Totals {
+	var t Totals
+	for _, c := range run.Cases {
+		t.Add(c.Status)
+	}
+	return t
+}
+
 // noCaseRan reports a run (or report) whose totals hold no executed case,
 // which must not read as a pass.
 func noCaseRan(t Totals) bool { return t.Cases-t.Skip <= 0 }
@@ -111,7 +122,7 @@ func runRow(run *Run) []string {
 	if run.Plugin != "" {
 		name = cell(run.Plugin) + " " + name
 	}
-	t := run.Totals
+	t := caseTotals(run)
 	counts := fmt.Sprintf("%d pass  %d warn  %d fail  %d skip", t.Pass, t.Warn, t.Fail, t.Skip)
 	if noCaseRan(t) {
 		counts = "no case ran"
@@ -142,7 +153,7 @@ func columnWidths(rows [][]string) []int {
 // runBadge is the run's status, or NONE when no case ran and nothing
 // failed: an empty run is not a pass.
 func (p *printer) runBadge(run *Run) string {
-	if run.Status == Pass && noCaseRan(run.Totals) {
+	if (run.Status == Pass || run.Status == "") && noCaseRan(caseTotals(run)) {
 		return p.paint(ansiYellow, "NONE")
 	}
 	return p.badge(run.Status)
@@ -284,7 +295,7 @@ func (p *printer) shortCase(c *Case) {
 			if msg == "" {
 				msg = "(no message)"
 			}
-			p.field(n, prefix+clean(label)+":", statusColor(ch.Status), truncate(msg, maxCauseText))
+			p.field(n, prefix+clean(label)+":", statusColor(ch.Status), clip.Text(msg, maxCauseText))
 			wrote = true
 		}
 		if !wrote {
