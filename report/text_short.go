@@ -30,6 +30,10 @@ const (
 	expiringDays = 30
 )
 
+// auditModule is the module name of the run `plugincheck tls` reports
+// (check.TLS).
+const auditModule = "tls"
+
 // detailsHint says once where the detail left out of the short report is.
 const detailsHint = "every case, the TLS matrix and reproducers: -v, or -o json"
 
@@ -95,6 +99,12 @@ func (p *printer) runLines(runs []*Run, details bool) {
 	}
 	widths := columnWidths(rows)
 	for i, run := range runs {
+		if details && run.Module == auditModule {
+			// The tls command's report is its audit: the short form
+			// would drop the one thing asked for.
+			p.run(run)
+			continue
+		}
 		p.b.WriteString(p.runBadge(run))
 		for j, c := range rows[i] {
 			p.b.WriteString("  ")
@@ -209,8 +219,8 @@ func TLSWord(run *Run) string {
 }
 
 // runTrouble explains a failed or warned run under its line: the causes,
-// the diagnosis and the TLS reason when no cause says them, the notes, and
-// one block per failed or warned case.
+// the diagnosis when no cause says it, the TLS audit when TLS is the
+// trouble, the notes, and one block per failed or warned case.
 func (p *printer) runTrouble(run *Run) {
 	if len(run.Services) > 0 {
 		p.field(sectionIndent, "used by", "", serviceList(run.Services))
@@ -225,16 +235,14 @@ func (p *printer) runTrouble(run *Run) {
 	if n := len(shown) - maxShortCauses; n > 0 {
 		p.linef(sectionIndent, "and %s (-v)", plural(n, "more cause"))
 	}
-	said := make([]string, 0, len(run.Causes))
-	for _, c := range run.Causes {
-		said = append(said, c.Text, c.Got, c.GOST)
-	}
 	if run.Diagnosis != "" && !causeSays(run.Causes, run.Diagnosis) {
 		p.field(sectionIndent, "DIAGNOSIS:", ansiBoldRed, truncate(run.Diagnosis, maxCauseText))
-		said = append(said, run.Diagnosis)
 	}
-	if ok, reason := run.TLS.Connects(); !ok && reason != "" && !mentioned(said, reason) {
-		p.field(sectionIndent, "TLS:", ansiRed, truncate(reason, maxCauseText))
+	if tlsTrouble(run) {
+		// GOST will not connect, or soon will not: the audit is the cause,
+		// and its matrix says which settings would work.
+		p.section("TLS")
+		p.tls(&run.TLS)
 	}
 	for i, n := range run.Notes {
 		if i == maxShortNotes {
@@ -258,6 +266,17 @@ func (p *printer) runTrouble(run *Run) {
 	if more > 0 {
 		p.linef(sectionIndent, "and %s failed or warned in this run (-v)", plural(more, "more case"))
 	}
+}
+
+// tlsTrouble reports whether the run's TLS is why it fails or soon will:
+// GOST will not connect with the settings given, or the certificate has
+// expired.
+func tlsTrouble(run *Run) bool {
+	if ok, _ := run.TLS.Connects(); !ok {
+		return true
+	}
+	peer := run.TLS.Peer
+	return len(peer) > 0 && !peer[0].NotBefore.IsZero() && peer[0].DaysLeft < 0
 }
 
 // shortCase is one failed or warned case: badge, ID and fixture line, then
