@@ -553,6 +553,13 @@ func (p *printer) observation(o *Observation, n int) {
 
 func (p *printer) summary(r *Report) {
 	t := r.Totals
+	if t == (Totals{}) {
+		// Finish was not called: count the cases, so that a report with
+		// cases does not read "no case ran".
+		for _, run := range r.Runs {
+			t.Merge(caseTotals(run))
+		}
+	}
 	var extra []string
 	if len(r.Runs) == 0 {
 		p.b.WriteString("no runs: nothing was checked")

@@ -225,12 +225,9 @@ func (p *printer) runTrouble(run *Run) {
 	if len(run.Services) > 0 {
 		p.field(sectionIndent, "used by", "", serviceList(run.Services))
 	}
-	var shown []Cause
-	for _, c := range run.Causes {
-		if c.Status == Fail || c.Status == Warn {
-			shown = append(shown, c)
-		}
-	}
+	// Information causes (a redirect GOST follows) print too: the run is
+	// being read already, and they explain what its cases saw.
+	shown := run.Causes
 	p.causes(shown[:min(len(shown), maxShortCauses)], sectionIndent)
 	if n := len(shown) - maxShortCauses; n > 0 {
 		p.linef(sectionIndent, "and %s (-v)", plural(n, "more cause"))
