@@ -22,6 +22,8 @@ const (
 	maxShortCauses = 5
 	// maxShortNotes is how many run notes a failed or warned run prints.
 	maxShortNotes = 3
+	// maxShortChecks is how many check lines one case block prints.
+	maxShortChecks = 8
 	// maxFailedIDs is how many failed case IDs the closing list names.
 	maxFailedIDs = 20
 	// expiringDays is when a certificate's end is worth a word on the run
@@ -290,6 +292,7 @@ func (p *printer) shortCase(c *Case) {
 	}
 	p.linef(sectionIndent, "%s", line)
 	n := sectionIndent + 6
+	lines, more := 0, 0
 	for i, st := range c.Steps {
 		if st.Status == Pass || st.Status == Skip {
 			continue
@@ -303,6 +306,12 @@ func (p *printer) shortCase(c *Case) {
 			if ch.Status == Pass {
 				continue
 			}
+			wrote = true
+			if lines == maxShortChecks {
+				more++
+				continue
+			}
+			lines++
 			label := ch.Name
 			if ch.Status != Fail {
 				label += " (" + string(ch.Status) + ")"
@@ -312,12 +321,15 @@ func (p *printer) shortCase(c *Case) {
 				msg = "(no message)"
 			}
 			p.field(n, prefix+clean(label)+":", statusColor(ch.Status), clip.Text(msg, maxCauseText))
-			wrote = true
 		}
-		if !wrote {
+		if !wrote && lines < maxShortChecks {
+			lines++
 			// No check explains the step; what went over the wire does.
 			p.observation(&st.Observation, n)
 		}
+	}
+	if more > 0 {
+		p.linef(n, "and %s (-v)", plural(more, "more check"))
 	}
 }
 

@@ -202,3 +202,20 @@ func TestDeploymentShort(t *testing.T) {
 	assert.NotContains(t, got, "http-proxy-basic", "passing cases are -v's")
 	require.Contains(t, got, "Failed (4):")
 }
+
+// TestTextShortCaseBound: a case with many failed steps prints eight check
+// lines and counts the rest.
+func TestTextShortCaseBound(t *testing.T) {
+	t.Parallel()
+	c := &report.Case{ID: "s/grpc/many-steps", Status: report.Fail}
+	for i := range 12 {
+		c.Steps = append(c.Steps, &report.Step{Op: fmt.Sprintf("op%d", i), Status: report.Fail,
+			Checks: []report.Check{{Name: "expect", Status: report.Fail, Message: "wrong"}}})
+	}
+	rep := &report.Report{Runs: []*report.Run{{Module: "sd", Transport: "grpc", Cases: []*report.Case{c}}}}
+	rep.Finish()
+	got := string(render(t, report.NewText(report.TextOptions{}), rep))
+	assert.Equal(t, 8, strings.Count(got, ": expect: wrong"), got)
+	assert.Contains(t, got, "step 8/12 op7: expect: wrong")
+	assert.Contains(t, got, "and 4 more checks (-v)")
+}
