@@ -147,7 +147,7 @@ func (p *printer) deploymentHead(r *Report, verbose bool) {
 			if i == 0 {
 				p.b.WriteString(row[len(row)-1])
 			} else {
-				p.b.WriteString(strings.TrimRight(p.badge(r.Runs[i-1].Status), " "))
+				p.b.WriteString(strings.TrimRight(p.runBadge(r.Runs[i-1]), " "))
 			}
 			p.b.WriteByte('\n')
 		}

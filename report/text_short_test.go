@@ -219,3 +219,17 @@ func TestTextShortCaseBound(t *testing.T) {
 	assert.Contains(t, got, "step 8/12 op7: expect: wrong")
 	assert.Contains(t, got, "and 4 more checks (-v)")
 }
+
+// TestDeploymentNoneRan: the summary table does not call a run in which no
+// case executed a pass either.
+func TestDeploymentNoneRan(t *testing.T) {
+	t.Parallel()
+	rep := noneRanReport()
+	rep.Source = "gost.yml"
+	rep.Runs[0].Plugin = "authers/auth-0"
+	for _, verbose := range []bool{false, true} {
+		got := string(render(t, report.NewText(report.TextOptions{Verbose: verbose}), rep))
+		assert.Regexp(t, `authers/auth-0\s+auth\s+http://127\.0\.0\.1:8000/auth\s+http\s+plaintext\s+NONE\n`, got, "verbose=%v", verbose)
+		assert.NotContains(t, got, "PASS", "verbose=%v", verbose)
+	}
+}
