@@ -9,9 +9,9 @@ import (
 )
 
 // The short report is the default: a line per run, then only what needs a
-// reader's attention. It follows the houses in docs/style.md (go test,
-// vegeta's text report): silence on success, the failure with its cause,
-// and the failed names last, where a terminal leaves them on screen.
+// reader's attention, as `go test` prints "ok" per package and the output
+// of failures only; the failed names come last, where a terminal leaves
+// them on screen and a CI log ends.
 
 // Bounds of the short report: a broken plugin fails every case the same
 // way, and a screenful of identical blocks hides the one that differs.
