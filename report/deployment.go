@@ -114,9 +114,10 @@ func cell(s string) string {
 	return string(r[:maxTableCell-1]) + "…"
 }
 
-// deployment prints the head of a deployment report: the source, the
-// summary table of the runs and the config findings.
-func (p *printer) deployment(r *Report) {
+// deploymentHead prints the head of a deployment report: the source, the
+// summary table of the runs and the config findings; the short report
+// leaves out the findings that are only information.
+func (p *printer) deploymentHead(r *Report, verbose bool) {
 	head := "Deployment"
 	if r.Source != "" {
 		head += " " + clean(r.Source)
@@ -146,16 +147,25 @@ func (p *printer) deployment(r *Report) {
 			if i == 0 {
 				p.b.WriteString(row[len(row)-1])
 			} else {
-				p.b.WriteString(strings.TrimRight(p.badge(r.Runs[i-1].Status), " "))
+				p.b.WriteString(strings.TrimRight(p.runBadge(r.Runs[i-1]), " "))
 			}
 			p.b.WriteByte('\n')
 		}
 	}
+	info := 0
 	if len(r.Findings) > 0 {
 		p.section("Config findings")
 		for i := range r.Findings {
-			p.finding(&r.Findings[i])
+			f := &r.Findings[i]
+			if !verbose && f.Status != Fail && f.Status != Warn {
+				info++
+				continue
+			}
+			p.finding(f)
 		}
+	}
+	if info > 0 {
+		p.linef(bodyIndent, "and %s (-v)", plural(info, "informational finding"))
 	}
 	p.b.WriteByte('\n')
 }

@@ -31,12 +31,22 @@ func TestText(t *testing.T) {
 		name   string
 		report func() *report.Report
 		opts   report.TextOptions
+		// colored is a badge the coloured rendering must paint.
+		colored string
 	}{
+		// A failure and a warning, with the fixture's file:line.
 		{name: "plain", report: fixtureReport},
-		{name: "color", report: fixtureReport, opts: report.TextOptions{Color: true}},
+		{name: "color", report: fixtureReport, opts: report.TextOptions{Color: true}, colored: "\x1b[31mFAIL\x1b[0m"},
 		{name: "verbose", report: fixtureReport, opts: report.TextOptions{Verbose: true}},
-		{name: "color-verbose", report: fixtureReport, opts: report.TextOptions{Color: true, Verbose: true}},
+		{name: "color-verbose", report: fixtureReport, opts: report.TextOptions{Color: true, Verbose: true}, colored: "\x1b[32mPASS\x1b[0m"},
+		// Every run passes: a line each.
+		{name: "pass", report: allPassReport},
+		{name: "pass-color", report: allPassReport, opts: report.TextOptions{Color: true}, colored: "\x1b[32mPASS\x1b[0m"},
+		{name: "pass-verbose", report: allPassReport, opts: report.TextOptions{Verbose: true}},
+		{name: "pass-color-verbose", report: allPassReport, opts: report.TextOptions{Color: true, Verbose: true}, colored: "\x1b[32mPASS\x1b[0m"},
 		{name: "empty", report: emptyReport},
+		{name: "none-ran", report: noneRanReport},
+		{name: "none-ran-color", report: noneRanReport, opts: report.TextOptions{Color: true}, colored: "\x1b[33mNONE\x1b[0m"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -44,8 +54,7 @@ func TestText(t *testing.T) {
 			got := render(t, report.NewText(tt.opts), tt.report())
 			golden(t, got)
 			if tt.opts.Color {
-				assert.Contains(t, string(got), "\x1b[31mFAIL\x1b[0m")
-				assert.Contains(t, string(got), "\x1b[32mPASS\x1b[0m")
+				assert.Contains(t, string(got), tt.colored)
 			} else {
 				assert.NotContains(t, string(got), "\x1b", "ANSI escape without Color")
 			}
@@ -55,10 +64,14 @@ func TestText(t *testing.T) {
 
 func TestTextEscapesPluginText(t *testing.T) {
 	t.Parallel()
-	got := string(render(t, report.NewText(report.TextOptions{}), fixtureReport()))
+	got := string(render(t, report.NewText(report.TextOptions{Verbose: true}), fixtureReport()))
 	// The plugin's ANSI codes arrive escaped, its line break indented.
 	assert.Contains(t, got, `\x1b[31mgo away\x1b[0m`)
 	assert.NotContains(t, got, "\ngo away")
+	// The short report quotes a cause with the same escaping.
+	short := string(render(t, report.NewText(report.TextOptions{}), fixtureReport()))
+	assert.Contains(t, short, `to the new host \x1b[31m`)
+	assert.NotContains(t, short, "\x1b")
 }
 
 func TestJSON(t *testing.T) {
@@ -285,7 +298,7 @@ func TestRedactedToken(t *testing.T) {
 		renderer report.Renderer
 		want     string
 	}{
-		{name: "text", renderer: report.NewText(report.TextOptions{}), want: "token <redacted>"},
+		{name: "text", renderer: report.NewText(report.TextOptions{}), want: "auth/grpc"},
 		{name: "text-verbose", renderer: report.NewText(report.TextOptions{Verbose: true}), want: "token <redacted>"},
 		{name: "json", renderer: report.JSON, want: `"token": "<redacted>"`},
 		{name: "junit", renderer: report.JUnit, want: `token: $PLUGIN_TOKEN`},
@@ -423,7 +436,7 @@ func TestTextMatrix(t *testing.T) {
 			},
 		},
 	}}}
-	got := string(render(t, report.NewText(report.TextOptions{}), r))
+	got := string(render(t, report.NewText(report.TextOptions{Verbose: true}), r))
 	assert.Contains(t, got, "    127.0.0.1:8000  reachable, speaks plaintext\n")
 	assert.Contains(t, got, "      * yes  no tls block\n        no   tls: {}\n             "+why+"\n        no   tls: {secure: true}\n             (the same reason)\n")
 	assert.Contains(t, got, "  Latency\n    not measured\n")
@@ -449,6 +462,10 @@ func TestTextNoteNotRepeated(t *testing.T) {
 			want = 2
 		}
 		assert.Equal(t, want, strings.Count(buf.String(), text), "verbose=%v:\n%s", verbose, buf.String())
-		assert.Contains(t, buf.String(), "note other: something else")
+		if verbose {
+			assert.Contains(t, buf.String(), "note other: something else")
+		} else {
+			assert.NotContains(t, buf.String(), "something else", "the short report leaves step notes to -v")
+		}
 	}
 }

@@ -18,14 +18,17 @@ type TextOptions struct {
 	// Color adds ANSI colours; the caller sets it only for a terminal, so CI
 	// logs and files stay free of escape codes.
 	Color bool
-	// Verbose prints the details of every case, not only of failures and
-	// warnings.
+	// Verbose prints every case with its details and reproducer, the full
+	// TLS audit and the latency summary of each run; without it the report
+	// is one line per run plus what failed or warned.
 	Verbose bool
 }
 
-// NewText returns the renderer for people: per run a header, then TLS,
-// latency and correctness sections, then notes and diagnosis, and a summary
-// line for the whole report. Strings that came from the plugin are printed
+// NewText returns the renderer for people. By default it is short: one line
+// per run, then each failed or warned case with its cause and fixture line,
+// the failed case IDs and a totals line. Verbose gives per run a header,
+// then TLS, latency and correctness sections with every case and its
+// reproducer, then notes and diagnosis, and the totals line. Strings that came from the plugin are printed
 // with control characters escaped, so a hostile reply cannot move the cursor
 // or recolour a terminal.
 func NewText(opts TextOptions) Renderer {
@@ -126,8 +129,12 @@ func (p *printer) section(title string) {
 }
 
 func (p *printer) report(r *Report) {
+	if !p.opts.Verbose {
+		p.shortReport(r)
+		return
+	}
 	if r.Deployment() {
-		p.deployment(r)
+		p.deploymentHead(r, true)
 	}
 	for _, run := range r.Runs {
 		p.run(run)
@@ -137,7 +144,7 @@ func (p *printer) report(r *Report) {
 }
 
 func (p *printer) run(run *Run) {
-	p.b.WriteString(p.badge(run.Status))
+	p.b.WriteString(p.runBadge(run))
 	fmt.Fprintf(&p.b, "  %s  addr %s", runName(run), clean(run.Target.Addr))
 	if run.Target.Token != "" {
 		fmt.Fprintf(&p.b, "  token %s", clean(run.Target.Token))
@@ -546,6 +553,13 @@ func (p *printer) observation(o *Observation, n int) {
 
 func (p *printer) summary(r *Report) {
 	t := r.Totals
+	if t == (Totals{}) {
+		// Finish was not called: count the cases, so that a report with
+		// cases does not read "no case ran".
+		for _, run := range r.Runs {
+			t.Merge(caseTotals(run))
+		}
+	}
 	var extra []string
 	if len(r.Runs) == 0 {
 		p.b.WriteString("no runs: nothing was checked")
@@ -561,8 +575,16 @@ func (p *printer) summary(r *Report) {
 			status = status.Worse(Warn)
 		}
 		status = status.Worse(r.FindingsStatus())
-		fmt.Fprintf(&p.b, "%s  %d cases: %d pass, %d warn, %d fail, %d skip",
-			p.badge(status), t.Cases, t.Pass, t.Warn, t.Fail, t.Skip)
+		badge, what := p.badge(status), ""
+		if noCaseRan(t) {
+			// Nothing executed is not a pass, whatever the exit code.
+			what = "no case ran: "
+			if status == Pass || status == Skip {
+				badge = p.paint(ansiYellow, "NONE")
+			}
+		}
+		fmt.Fprintf(&p.b, "%s  %s%s: %d pass, %d warn, %d fail, %d skip",
+			badge, what, plural(t.Cases, "case"), t.Pass, t.Warn, t.Fail, t.Skip)
 		runs := fmt.Sprintf("%d runs", len(r.Runs))
 		if len(r.Runs) == 1 {
 			runs = "1 run"

@@ -70,7 +70,7 @@ func TestConfigDeployment(t *testing.T) {
 
 	// 26 module checks: generous bounds for a loaded machine (the blocks'
 	// own HTTP timeout is 1m).
-	code, stdout, stderr := runMainWithin(t, 15*time.Minute, "config", path, "--call-timeout", "2m",
+	code, stdout, stderr := runMainWithin(t, 15*time.Minute, "config", path, "--call-timeout", "2m", "-v",
 		"-o", "text", "-o", "json="+jsonOut, "-o", "junit="+junitOut)
 	require.Equal(t, ExitOK, code, "stderr: %s\nfailed: %s", stderr, failedLines(stdout))
 
@@ -159,7 +159,7 @@ func TestConfigCatchesOpenService(t *testing.T) {
 	code, stdout, stderr := runMainIn(t, "", "auth", "--addr", addr, "--strict", "--latency-budget", "1m")
 	require.Equal(t, ExitOK, code, "the plain module run does not catch it: %s\n%s", stderr, stdout)
 
-	code, stdout, stderr = runMainIn(t, "", "config", path)
+	code, stdout, stderr = runMainIn(t, "", "config", path, "-v") // -v: the passing cases too
 	require.Equal(t, ExitOK, code, "a warning: %s", stderr)
 	assert.Contains(t, stdout, `WARN  auth-request-shapes/http/random-credentials@forward-tcp-8080`)
 	assert.Contains(t, stdout, `accepted random credentials (allow-all auth), on service "forward-tcp-8080"`)
@@ -250,6 +250,7 @@ func TestConfigFindingsExitCode(t *testing.T) {
 			ios, _, out, _ := iostreams.Test()
 			opts := configOpts(ios, writeDeployment(t, "golden.yaml", nil), pass)
 			opts.Checks.Strict = tt.strict
+			opts.Checks.Verbose = true // the short report counts information, -v prints it
 			rep := newReport(runNow)
 			rep.Findings = []report.Finding{{Code: "x", Status: tt.sev, File: "gost.yml", Line: 3, Message: "m"}}
 			err := configFinish(t.Context(), opts, rep, nil, nil)

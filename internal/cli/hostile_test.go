@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -150,7 +151,7 @@ func TestTokenEchoIsRedacted(t *testing.T) {
 				for name, out := range outs {
 					assert.NotContains(t, out, echoToken, "%v: %s", run.args, name)
 				}
-				if run.args[0] != "load" {
+				if run.args[0] != "load" && slices.Contains(run.args, "-v") { // the short report prints no reply
 					assert.Contains(t, outs["stdout"], "<redacted>", "%v: the echo is there, redacted", run.args)
 				}
 			}

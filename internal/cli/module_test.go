@@ -174,7 +174,7 @@ func TestMainExitCodes(t *testing.T) {
 		{name: "grpc against http", args: []string{"auth", "--addr", strings.TrimSuffix(strings.TrimPrefix(plain.HTTPURL("auth"), "http://"), "/auth")}, code: ExitUnreachable, stderr: "answers HTTP/1.1, not gRPC"},
 		{name: "tls against plaintext", args: []string{"auth", "--addr", plain.GRPCAddr(), "--tls"}, code: ExitUnreachable, stderr: "answers in plaintext, but the GOST config has a tls block"},
 		{name: "plaintext against tls", args: []string{"auth", "--addr", secured.GRPCAddr()}, code: ExitUnreachable, stderr: "speaks TLS, but the GOST config has no tls block: add --tls"},
-		{name: "tls works", args: []string{"auth", "--addr", secured.GRPCAddr(), "--tls"}, code: ExitOK, stdout: "TLS 1.3"},
+		{name: "tls works", args: []string{"auth", "--addr", secured.GRPCAddr(), "--tls", "-v"}, code: ExitOK, stdout: "TLS 1.3"},
 		{name: "secure fails against a private CA", args: []string{"auth", "--addr", secured.GRPCAddr(), "--tls-secure"}, code: ExitUnreachable, stderr: "secure: true will fail: certificate signed by unknown authority"},
 		{name: "needs a token", args: []string{"auth", "--addr", withToken.GRPCAddr()}, code: ExitUnreachable, stderr: "the plugin answered Unauthenticated to every call: does it need --token?"},
 		{name: "needs a token over http", args: []string{"auth", "--addr", withToken.HTTPURL("auth")}, code: ExitUnreachable, stderr: "does it need --token?"},

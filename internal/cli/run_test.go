@@ -187,7 +187,7 @@ func TestModuleRunWithFakeClient(t *testing.T) {
 		{
 			name: "passes", token: "s3cret", code: ExitOK,
 			audit:  report.TLS{Endpoint: &report.Endpoint{Address: "127.0.0.1:8000", Reachable: true, Security: "plaintext"}, Matrix: []report.Verdict{{ID: "plain", Config: "no tls block", Configured: true, Connects: true}}},
-			stdout: []string{"PASS  auth/grpc", "reachable, speaks plaintext"},
+			stdout: []string{"PASS  auth/grpc", "plaintext"},
 		},
 		{
 			name: "wrong token", token: "wrong", code: ExitUnreachable,
