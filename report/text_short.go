@@ -326,6 +326,12 @@ func (p *printer) shortCase(c *Case) {
 			lines++
 			// No check explains the step; what went over the wire does.
 			p.observation(&st.Observation, n)
+			continue
+		}
+		if st.Status == Fail {
+			// What was sent and what came back, so that a failure reads
+			// whole without -v; bounded, as the plugin's reply is its own.
+			p.exchange(&st.Observation, n)
 		}
 	}
 	if more > 0 {
@@ -358,5 +364,23 @@ func (p *printer) failedList(r *Report) {
 	}
 	if n := total - len(ids); n > 0 {
 		p.linef(sectionIndent, "and %d more", n)
+	}
+}
+
+// maxExchangeText bounds the sent and got lines of a failed step in the
+// short report; -v and -o json keep the whole (bounded) exchange.
+const maxExchangeText = 200
+
+// exchange prints the request as it went over the wire and the reply the
+// plugin sent; a call with no reply has its error in the failed check.
+func (p *printer) exchange(o *Observation, n int) {
+	if !o.Sent {
+		return
+	}
+	if len(o.Request) > 0 {
+		p.field(n, "sent:", "", clip.Text(compactRaw(o.Request), maxExchangeText))
+	}
+	if o.Reply != "" {
+		p.field(n, "got:", "", clip.Text(o.Reply, maxExchangeText))
 	}
 }

@@ -233,3 +233,30 @@ func TestDeploymentNoneRan(t *testing.T) {
 		assert.NotContains(t, got, "PASS", "verbose=%v", verbose)
 	}
 }
+
+// TestTextShortExchange: a failed step shows what was sent and what came
+// back, each on one bounded line with the plugin's control characters
+// escaped; a warned step does not.
+func TestTextShortExchange(t *testing.T) {
+	t.Parallel()
+	step := func(status report.Status, reply string) *report.Step {
+		return &report.Step{Status: status,
+			Checks: []report.Check{{Name: "expect", Status: status, Message: "ok: got false, want true"}},
+			Observation: report.Observation{Sent: true, Request: []byte(`{"username": "gost",
+				"password": "wrong"}`), Reply: reply}}
+	}
+	run := &report.Run{Module: "auth", Transport: "grpc", Target: report.Target{Addr: "127.0.0.1:1"}, Cases: []*report.Case{
+		{ID: "s/grpc/fails", Status: report.Fail, Steps: []*report.Step{step(report.Fail, "{\"ok\":false,\"id\":\"\x1b[31m"+strings.Repeat("y", 500)+"\"}")}},
+		{ID: "s/grpc/warns", Status: report.Warn, Steps: []*report.Step{step(report.Warn, `{"ok":false}`)}},
+	}}
+	rep := &report.Report{Runs: []*report.Run{run}}
+	rep.Finish()
+	got := string(render(t, report.NewText(report.TextOptions{}), rep))
+	assert.Contains(t, got, "        sent: {\"username\":\"gost\",\"password\":\"wrong\"}\n")
+	assert.Contains(t, got, "        got: {\"ok\":false,\"id\":\"\\x1b[31myyy")
+	assert.NotContains(t, got, "\x1b", "the reply's escape is printed, not sent to the terminal")
+	assert.Equal(t, 1, strings.Count(got, "sent:"), "only the failed step shows its exchange")
+	for _, l := range strings.Split(got, "\n") {
+		assert.Less(t, len(l), 400, "a bounded line: %q", l)
+	}
+}
