@@ -21,6 +21,9 @@ type TextOptions struct {
 	// Verbose prints the details of every case, not only of failures and
 	// warnings.
 	Verbose bool
+	// Strict says warnings fail the run (--strict); the JUnit renderer
+	// then renders them as failures.
+	Strict bool
 }
 
 // NewText returns the renderer for people: per run a header, then TLS,
