@@ -225,9 +225,9 @@ func plural(n int, what string) string {
 }
 
 // junitFindings is the config findings as one JUnit testsuite: a failing
-// finding fails its testcase, a warning passes with the message in
-// <system-out>, as warned cases do.
-func junitFindings(r *Report) (junitSuite, bool) {
+// finding fails its testcase, a warning is marked as warned cases are
+// (junitWarn), and each carries the file and line of the config it is about.
+func junitFindings(r *Report, opts JUnitOptions) (junitSuite, bool) {
 	if len(r.Findings) == 0 {
 		return junitSuite{}, false
 	}
@@ -245,12 +245,20 @@ func junitFindings(r *Report) (junitSuite, bool) {
 		if f.Plugin != "" {
 			msg = clean(f.Plugin) + ": " + msg
 		}
-		jc := junitCase{Name: name, Classname: "config." + clean(f.Code), Time: "0.000"}
+		jc := junitCase{Name: name, Classname: "config." + clean(f.Code), Time: "0.000",
+			Status: clean(string(f.Status)), File: fixturePath(f.File)}
+		if jc.File != "" {
+			jc.Line = max(f.Line, 0)
+		}
 		s.Tests++
 		switch f.Status {
 		case Fail:
 			s.Failures++
 			jc.Failure = &junitFailure{Message: msg, Type: "config-finding", Body: msg}
+		case Warn:
+			if junitWarn(&jc, msg, msg, opts) {
+				s.Failures++
+			}
 		default:
 			jc.SystemOut = text(string(f.Status) + ": " + msg)
 		}

@@ -5,6 +5,8 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,22 +14,41 @@ import (
 )
 
 // JUnit writes r as JUnit XML for CI test reporters (Jenkins, GitLab,
-// GitHub actions): one testsuite per run, one testcase per case. A failed
-// case carries a <failure> whose body is the text report's explanation of
-// it; a warned case passes with its warnings in <system-out>, because CI
-// gates on failures and a warning must not break the build; a skipped case
-// carries <skipped>.
+// GitHub actions), as a run without --strict sees it; NewJUnit chooses.
 func JUnit(w io.Writer, r *Report) error {
+	return NewJUnit(JUnitOptions{})(w, r)
+}
+
+// JUnitOptions are the choices of the JUnit renderer.
+type JUnitOptions struct {
+	// Strict renders a warning as a failure of type "warning", because
+	// under --strict a warning fails the run and CI should say which.
+	Strict bool
+}
+
+// NewJUnit returns the JUnit renderer: one testsuite per run, one testcase
+// per case, valid against Jenkins' junit-10.xsd (report/testdata/junit10.xsd
+// restates it). A testcase from a fixture carries file and line, which
+// GitHub's and GitLab's annotators use to point at the fixture. A failed
+// case carries a <failure> whose body is the text report's explanation of
+// it; a skipped case carries <skipped message="reason">. A warned case is
+// named with a "[WARN] " prefix and status="warn" (see junitWarn for why).
+func NewJUnit(opts JUnitOptions) Renderer {
+	return func(w io.Writer, r *Report) error { return junit(w, r, opts) }
+}
+
+func junit(w io.Writer, r *Report, opts JUnitOptions) error {
 	r = orEmpty(r)
+	// <testsuites> has no skipped attribute in junit-10.xsd: the skipped
+	// counts stay on each <testsuite>, where the schema allows them.
 	doc := junitSuites{Name: "plugincheck", Time: seconds(r.Duration)}
 	for _, run := range r.Runs {
-		s := junitSuiteFor(run, r.StartedAt)
+		s := junitSuiteFor(run, r.StartedAt, opts)
 		doc.Tests += s.Tests
 		doc.Failures += s.Failures
-		doc.Skipped += s.Skipped
 		doc.Suites = append(doc.Suites, s)
 	}
-	if s, ok := junitFindings(r); ok {
+	if s, ok := junitFindings(r, opts); ok {
 		doc.Tests += s.Tests
 		doc.Failures += s.Failures
 		doc.Suites = append(doc.Suites, s)
@@ -50,7 +71,6 @@ type junitSuites struct {
 	Tests    int          `xml:"tests,attr"`
 	Failures int          `xml:"failures,attr"`
 	Errors   int          `xml:"errors,attr"`
-	Skipped  int          `xml:"skipped,attr"`
 	Time     string       `xml:"time,attr"`
 	Suites   []junitSuite `xml:"testsuite"`
 }
@@ -75,9 +95,14 @@ type junitProperty struct {
 }
 
 type junitCase struct {
-	Name      string        `xml:"name,attr"`
-	Classname string        `xml:"classname,attr"`
-	Time      string        `xml:"time,attr"`
+	Name      string `xml:"name,attr"`
+	Classname string `xml:"classname,attr"`
+	Time      string `xml:"time,attr"`
+	// Status is the case's status word (pass, warn, fail, skip): Jenkins
+	// shows it, and junit-10.xsd allows it on <testcase>.
+	Status    string        `xml:"status,attr,omitempty"`
+	File      string        `xml:"file,attr,omitempty"`
+	Line      int           `xml:"line,attr,omitempty"`
 	Failure   *junitFailure `xml:"failure,omitempty"`
 	Skipped   *junitSkipped `xml:"skipped,omitempty"`
 	SystemOut *junitText    `xml:"system-out,omitempty"`
@@ -107,7 +132,7 @@ type junitSkipped struct {
 	Message string `xml:"message,attr"`
 }
 
-func junitSuiteFor(run *Run, started time.Time) junitSuite {
+func junitSuiteFor(run *Run, started time.Time, opts JUnitOptions) junitSuite {
 	s := junitSuite{
 		Name: run.Module + "/" + run.Transport,
 		Properties: []junitProperty{
@@ -156,6 +181,11 @@ func junitSuiteFor(run *Run, started time.Time) junitSuite {
 			Name:      c.ID,
 			Classname: run.Module + "." + run.Transport + "." + suiteSlug(c),
 			Time:      seconds(Duration(d)),
+			Status:    clean(string(c.Status)),
+			File:      fixturePath(c.File),
+		}
+		if jc.File != "" {
+			jc.Line = max(c.Line, 0)
 		}
 		s.Tests++
 		switch c.Status {
@@ -168,7 +198,10 @@ func junitSuiteFor(run *Run, started time.Time) junitSuite {
 			}
 			jc.Skipped = &junitSkipped{Message: reason}
 		case Warn:
-			jc.SystemOut = text(causesOf(run.Causes, c.ID, "") + details(c))
+			body := causesOf(run.Causes, c.ID, "") + details(c)
+			if junitWarn(&jc, warnMessage(run.Causes, c), body, opts) {
+				s.Failures++
+			}
 		default:
 			// Fail, and any status this version does not know: a gate
 			// must not pass what it cannot read.
@@ -193,6 +226,68 @@ func junitSuiteFor(run *Run, started time.Time) junitSuite {
 	}
 	s.Time = seconds(Duration(total))
 	return s
+}
+
+// junitWarn marks jc as warned and reports whether it now counts as a
+// failure. JUnit has no warning status, and what CI shows differs:
+// <system-out> and <properties> appear in no summary of GitHub's
+// annotators (mikepenz/action-junit-report, dorny/test-reporter) nor of
+// GitLab's test report, which list test names and failures. So the name
+// carries a "[WARN] " prefix, which every summary and test list shows
+// (at the price of a separate history for the case while it warns), and
+// status="warn" says it to tools that read the attribute (Jenkins). The
+// case passes: without --strict a warning does not fail the run, and a
+// <failure> would make every annotator fail the check. Under --strict a
+// warning fails the run, so it becomes <failure type="warning">, which the
+// annotators turn into a failure annotation at the fixture's file and line.
+func junitWarn(jc *junitCase, msg, body string, opts JUnitOptions) bool {
+	jc.Name = "[WARN] " + jc.Name
+	if opts.Strict {
+		jc.Failure = &junitFailure{Message: msg, Type: "warning", Body: body}
+		return true
+	}
+	jc.SystemOut = text(body)
+	return false
+}
+
+// warnMessage is the one-line reason of a warned case: its first warning
+// cause, else its first warning check.
+func warnMessage(cs []Cause, c *Case) string {
+	for _, cause := range cs {
+		if cause.Status == Warn && slices.Contains(cause.Cases, c.ID) {
+			return causeLine(cause)
+		}
+	}
+	for _, st := range c.Steps {
+		for _, ch := range st.Checks {
+			if ch.Status == Warn {
+				if ch.Message == "" {
+					return truncate(clean(ch.Name+" check warned"), maxCauseText)
+				}
+				return truncate(clean(ch.Message), maxCauseText)
+			}
+		}
+	}
+	return "case warned"
+}
+
+// fixturePath is file as CI annotators want it: relative to the working
+// directory (which CI sets to the repository root) when it lies below it,
+// with forward slashes. Built-in cases keep their embedded fixture path
+// (builtin/auth.yaml): it names where the case is defined, and docs/ci.md
+// says it is not a file of the user's repository.
+func fixturePath(file string) string {
+	if file == "" {
+		return ""
+	}
+	if filepath.IsAbs(file) {
+		if wd, err := os.Getwd(); err == nil {
+			if rel, err := filepath.Rel(wd, file); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+				file = rel
+			}
+		}
+	}
+	return clean(filepath.ToSlash(file))
 }
 
 // causeLine is a cause on one line: status, code and headline.

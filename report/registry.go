@@ -64,5 +64,7 @@ func Plain[T any](name string, fn func(io.Writer, T) error) Format[T] {
 var Reports = NewRegistry(
 	Format[*Report]{Name: "text", New: func(opts TextOptions) func(io.Writer, *Report) error { return NewText(opts) }},
 	Plain("json", JSON),
-	Plain("junit", JUnit),
+	Format[*Report]{Name: "junit", New: func(opts TextOptions) func(io.Writer, *Report) error {
+		return NewJUnit(JUnitOptions{Strict: opts.Strict})
+	}},
 )

@@ -167,7 +167,6 @@ type parsedSuites struct {
 	Name     string        `xml:"name,attr"`
 	Tests    int           `xml:"tests,attr"`
 	Failures int           `xml:"failures,attr"`
-	Skipped  int           `xml:"skipped,attr"`
 	Suites   []parsedSuite `xml:"testsuite"`
 }
 
@@ -183,6 +182,9 @@ type parsedSuite struct {
 	Cases []struct {
 		Name      string `xml:"name,attr"`
 		Classname string `xml:"classname,attr"`
+		Status    string `xml:"status,attr"`
+		File      string `xml:"file,attr"`
+		Line      int    `xml:"line,attr"`
 		Failure   *struct {
 			Message string `xml:"message,attr"`
 			Type    string `xml:"type,attr"`
@@ -204,7 +206,6 @@ func TestJUnitParsesBack(t *testing.T) {
 	assert.Equal(t, "plugincheck", doc.Name)
 	assert.Equal(t, r.Totals.Cases, doc.Tests)
 	assert.Equal(t, r.Totals.Fail, doc.Failures)
-	assert.Equal(t, r.Totals.Skip, doc.Skipped)
 	require.Len(t, doc.Suites, len(r.Runs))
 
 	var failures, skipped, cases int
@@ -232,7 +233,16 @@ func TestJUnitParsesBack(t *testing.T) {
 		for j, c := range s.Cases {
 			cases++
 			rc := run.Cases[j]
-			assert.Equal(t, rc.ID, c.Name)
+			if rc.Status == report.Warn {
+				assert.Equal(t, "[WARN] "+rc.ID, c.Name, "a warning shows in the name CI summaries list")
+			} else {
+				assert.Equal(t, rc.ID, c.Name)
+			}
+			assert.Equal(t, string(rc.Status), c.Status)
+			assert.Equal(t, rc.File, c.File, "%s: file", rc.ID)
+			if rc.File != "" {
+				assert.Equal(t, rc.Line, c.Line, "%s: line", rc.ID)
+			}
 			assert.True(t, strings.HasPrefix(c.Classname, run.Module+"."+run.Transport+"."), "classname %q", c.Classname)
 			assert.Equal(t, rc.Status == report.Fail, c.Failure != nil, "%s: failure element", rc.ID)
 			assert.Equal(t, rc.Status == report.Skip, c.Skipped != nil, "%s: skipped element", rc.ID)

@@ -22,6 +22,9 @@ type TextOptions struct {
 	// TLS audit and the latency summary of each run; without it the report
 	// is one line per run plus what failed or warned.
 	Verbose bool
+	// Strict says warnings fail the run (--strict); the JUnit renderer
+	// then renders them as failures.
+	Strict bool
 }
 
 // NewText returns the renderer for people. By default it is short: one line

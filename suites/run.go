@@ -72,16 +72,25 @@ func Run(ctx context.Context, c *mockclient.Client, m mockclient.Module, ss []*S
 	t := c.Transport()
 	run := &report.Run{Module: string(m), Transport: string(t), Target: target(c.Config(), opts.ShowToken)}
 	var jobs []job
+	selected := 0 // cases --run and --skip leave in the run
 	for _, s := range ss {
 		if s.Module != m {
 			continue
 		}
 		for _, cs := range s.Cases {
 			id := s.Slug() + "/" + string(t) + "/" + cs.Name
+			rc := &report.Case{ID: id, Suite: s.Name, Name: cs.Name, Doc: cs.Doc, File: s.File, Line: cs.Line}
+			if pat, ok := opts.Filter.SkippedBy(id); ok {
+				// Listed, not run: reports show what --skip removed.
+				rc.Status = report.Skip
+				rc.SkipReason = "--skip " + pat
+				run.Cases = append(run.Cases, rc)
+				continue
+			}
 			if !opts.Filter.Selected(id) {
 				continue
 			}
-			rc := &report.Case{ID: id, Suite: s.Name, Name: cs.Name, Doc: cs.Doc, File: s.File, Line: cs.Line}
+			selected++
 			run.Cases = append(run.Cases, rc)
 			if !appliesTo(s.Transports, t) || !appliesTo(cs.Transports, t) {
 				rc.Status = report.Skip
@@ -102,7 +111,7 @@ func Run(ctx context.Context, c *mockclient.Client, m mockclient.Module, ss []*S
 	if n := r.redone.Load(); n > 0 {
 		run.Notes = append(run.Notes, redoneNote(int(n), r.alone.Load()))
 	}
-	if len(run.Cases) == 0 {
+	if selected == 0 {
 		return nil, fmt.Errorf("%w for module %s over %s", ErrNoMatch, m, t)
 	}
 	r.lat.finish(run)

@@ -192,6 +192,6 @@ func render(io *iostreams.IOStreams, rep *report.Report, checks *CheckOptions) e
 	}
 	return writeOutputs(io, outs, report.Reports, rep, "report", func(o output) report.TextOptions {
 		color := o.file == "" && io.ColorEnabled() && !checks.NoColor
-		return report.TextOptions{Color: color, Verbose: checks.Verbose}
+		return report.TextOptions{Color: color, Verbose: checks.Verbose, Strict: checks.Strict}
 	})
 }
