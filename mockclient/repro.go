@@ -158,7 +158,7 @@ func (w *shellWords) String() string { return strings.Join(w.words, " ") }
 // shellQuote quotes s as one POSIX sh word: bare when every byte is one no
 // shell treats specially, otherwise in single quotes, inside which sh
 // (dash, bash, zsh in sh mode) takes every byte literally; a single quote
-// itself closes, escapes and reopens ('\”). Hand-written, not a library:
+// itself closes the quotes, is escaped and reopens them. Hand-written, not a library:
 // the rule is this one line, FuzzShellQuote checks it against a real sh,
 // and no well-kept quoting package is in the project's dependency set.
 func shellQuote(s string) string {
