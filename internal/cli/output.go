@@ -72,6 +72,7 @@ func writeOutputs[T any](ios *iostreams.IOStreams, outs []output, reg *report.Re
 			return fmt.Errorf("write %s %s: %w", o.format, what, err)
 		}
 	}
+	writeProtosets(ios, outs, any(v), func(o output) bool { return opts != nil && opts(o).Verbose })
 	return nil
 }
 
