@@ -40,7 +40,7 @@ func TestProtosetBesideTheReport(t *testing.T) {
 	require.NoError(t, err)
 	tests := []struct {
 		name    string
-		v       any             // a *report.Report or a load result
+		v       any // a *report.Report or a load result
 		outs    func(dir string) []output
 		verbose bool
 		// files are the directories (relative to dir) that get a protoset.
@@ -48,10 +48,14 @@ func TestProtosetBesideTheReport(t *testing.T) {
 		wantStdout, wantStderr string // substrings; "" means none of ours
 	}{
 		{name: "text on stdout, json file", v: reproReport("grpc", report.Pass),
-			outs:  func(d string) []output { return []output{{format: "text"}, {format: "json", file: filepath.Join(d, "r.json")}} },
+			outs: func(d string) []output {
+				return []output{{format: "text"}, {format: "json", file: filepath.Join(d, "r.json")}}
+			},
 			files: []string{"."}, wantStdout: "gRPC reproducers read DIR/plugins.protoset: run them in DIR or set PLUGINCHECK_PROTOSET\n"},
 		{name: "json on stdout keeps it JSON", v: reproReport("grpc", report.Fail),
-			outs:  func(d string) []output { return []output{{format: "json"}, {format: "junit", file: filepath.Join(d, "r.xml")}} },
+			outs: func(d string) []output {
+				return []output{{format: "json"}, {format: "junit", file: filepath.Join(d, "r.xml")}}
+			},
 			files: []string{"."}, wantStderr: "gRPC reproducers read DIR/plugins.protoset"},
 		{name: "two files in one directory, one in another", v: reproReport("grpc", report.Pass),
 			outs: func(d string) []output {
@@ -59,9 +63,13 @@ func TestProtosetBesideTheReport(t *testing.T) {
 			},
 			files: []string{".", "sub"}, wantStderr: "DIR/sub/plugins.protoset"},
 		{name: "http only needs none", v: reproReport("http", report.Fail),
-			outs: func(d string) []output { return []output{{format: "text"}, {format: "json", file: filepath.Join(d, "r.json")}} }},
+			outs: func(d string) []output {
+				return []output{{format: "text"}, {format: "json", file: filepath.Join(d, "r.json")}}
+			}},
 		{name: "load result has no reproducers", v: &load.Result{},
-			outs: func(d string) []output { return []output{{format: "text"}, {format: "json", file: filepath.Join(d, "r.json")}} }},
+			outs: func(d string) []output {
+				return []output{{format: "text"}, {format: "json", file: filepath.Join(d, "r.json")}}
+			}},
 		{name: "stdout only, failed grpc step: hint", v: reproReport("grpc", report.Fail),
 			outs: func(string) []output { return []output{{format: "text"}} }, wantStdout: protosetHint + "\n"},
 		{name: "stdout only, verbose: hint", v: reproReport("grpc", report.Pass), verbose: true,
