@@ -244,8 +244,9 @@ func addrOf(ex upstream.Example, srv *upstream.Server) string {
 	return srv.Addr
 }
 
-// TestReproducers runs every reproducer line the reference suites print,
-// every step of every case of every module over both transports, with
+// TestReproducers runs every reproducer line the built-in and reference
+// suites print, every step of every case of every module over both
+// transports, with
 // POSIX sh (not bash), the real grpcurl and curl, and a PATH without
 // plugincheck, in the directory where the run wrote its -o json=FILE
 // report and, beside it, plugins.protoset; and checks that the plugin
@@ -283,7 +284,7 @@ func TestReproducers(t *testing.T) {
 				work := t.TempDir()
 				file := filepath.Join(work, "report.json")
 				res := runPlugincheck(t, string(m), "--addr", addr, "--token", token,
-					"--fixtures", filepath.Join(repoRoot, "fixtures", "reference", string(m)+".yaml"), "--builtin=false",
+					"--fixtures", filepath.Join(repoRoot, "fixtures", "reference", string(m)+".yaml"), "--builtin",
 					"-o", "json="+file)
 				require.Equal(t, 0, res.code, res.stderr)
 				if tr == mockclient.GRPC {
@@ -297,17 +298,19 @@ func TestReproducers(t *testing.T) {
 				require.NoError(t, json.Unmarshal(b, &rep))
 				env := reproEnv(path, token)
 				ran := 0
-				// The cases run one after another, as the run ran them:
+				// The cases replay one after another, as the run ran them:
 				// the steps of a case depend on each other (register,
-				// then get), and every case leaves the plugin as it found
-				// it, so each one replays on the plugin the run left.
+				// then get), and the cases leave the plugin as they found
+				// it (replaysStatusOnly lists those that cannot), so each
+				// one replays on the plugin the run left.
 				for _, c := range rep.Runs[0].Cases {
 					for _, st := range c.Steps {
 						if st.Reproducer == "" {
 							assert.False(t, st.Observation.Sent, "%s: a sent call has a reproducer", c.ID)
 							continue
 						}
-						checkReproducer(t, work, env, tr, c.ID, st)
+						_, stateful := replaysStatusOnly[c.Name]
+						checkReproducer(t, work, env, tr, c.ID, st, !stateful)
 						ran++
 					}
 				}
@@ -316,6 +319,15 @@ func TestReproducers(t *testing.T) {
 			})
 		}
 	}
+}
+
+// replaysStatusOnly are the cases, by name, whose replies depend on plugin
+// state the run left behind, so that replaying them after the run gives
+// the same status but not the same reply.
+var replaysStatusOnly = map[string]string{
+	// GOST's ingress protocol has no delete: the rule the case sets stays,
+	// and its first get, "" on a fresh plugin, finds it on replay.
+	"tunnel-bind-sequence": "ingress rules cannot be removed",
 }
 
 // reproEnv is the environment of a reproducer: the PATH given, the token
@@ -331,7 +343,7 @@ func reproEnv(path, token string) []string {
 	return env
 }
 
-func checkReproducer(t *testing.T, dir string, env []string, tr mockclient.Transport, id string, st *report.Step) {
+func checkReproducer(t *testing.T, dir string, env []string, tr mockclient.Transport, id string, st *report.Step, sameReply bool) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
@@ -357,6 +369,9 @@ func checkReproducer(t *testing.T, dir string, env []string, tr mockclient.Trans
 		if st.Observation.HTTPStatus != 200 || st.Observation.Reply == "" {
 			return // GOST does not read this body
 		}
+	}
+	if !sameReply {
+		return
 	}
 	// The plugin must send the same reply to the reproducer as to plugincheck.
 	assert.JSONEq(t, normalize(t, st.Observation.Reply), normalize(t, reply), msg)
