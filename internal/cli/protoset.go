@@ -99,7 +99,7 @@ func writeProtosets(ios *iostreams.IOStreams, outs []output, v any, verbose func
 			fmt.Fprintf(ios.ErrOut, "plugincheck: warning: %v; make it with `plugincheck protoset > %s`\n", err, name)
 			continue
 		}
-		fmt.Fprintf(w, "gRPC reproducers read %s: run them in %s or set %s\n", name, dir, mockclient.ProtosetVariable)
+		fmt.Fprintln(w, protosetNotice(dir))
 	}
 }
 
@@ -153,4 +153,15 @@ func writeProtoset(name string, set []byte) error {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	return nil
+}
+
+// protosetNotice says where the protoset of a report in dir was written
+// and where its reproducers run.
+func protosetNotice(dir string) string {
+	where := "in " + dir
+	if dir == "." {
+		where = "here"
+	}
+	return fmt.Sprintf("gRPC reproducers read %s: run them %s or set %s",
+		filepath.Join(dir, mockclient.ProtosetFile), where, mockclient.ProtosetVariable)
 }

@@ -169,3 +169,15 @@ func TestProtosetCommand(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, bytes.Equal(set, stdout.Bytes()))
 }
+
+func TestProtosetNotice(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ dir, want string }{
+		{".", "gRPC reproducers read plugins.protoset: run them here or set PLUGINCHECK_PROTOSET"},
+		{"out", "gRPC reproducers read out/plugins.protoset: run them in out or set PLUGINCHECK_PROTOSET"},
+		{"/tmp/ci run", "gRPC reproducers read /tmp/ci run/plugins.protoset: run them in /tmp/ci run or set PLUGINCHECK_PROTOSET"},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, protosetNotice(tt.dir), tt.dir)
+	}
+}
