@@ -37,9 +37,9 @@ elsewhere, make it first:
 	}
 }
 
-// protosetHint is the line a text report on standard output ends with
-// when it shows gRPC reproducers and no report file was written, so no
-// protoset either.
+// protosetHint is the line a verbose text report on standard output ends
+// with when it shows gRPC reproducers and no report file was written, so
+// no protoset either.
 const protosetHint = "gRPC reproducers read " + mockclient.ProtosetFile + ": run `plugincheck protoset > " + mockclient.ProtosetFile + "` where you paste them"
 
 // writeProtosets makes the gRPC reproducers of a report work where its
@@ -47,8 +47,8 @@ const protosetHint = "gRPC reproducers read " + mockclient.ProtosetFile + ": run
 // that received a report file, and says where on the text output (standard
 // output when the text report goes there, else standard error, so a JSON
 // report on standard output stays valid). Without a report file it only
-// hints how to make one, when a text report on standard output shows a
-// gRPC reproducer. Results other than a report (load) have no
+// hints how to make one, when a verbose text report on standard output
+// shows gRPC reproducers. Results other than a report (load) have no
 // reproducers and are left alone. A protoset that cannot be written is a
 // warning, not a failed run: the report itself was written.
 func writeProtosets(ios *iostreams.IOStreams, outs []output, v any, verbose func(output) bool) {
@@ -56,15 +56,15 @@ func writeProtosets(ios *iostreams.IOStreams, outs []output, v any, verbose func
 	if !ok || rep == nil {
 		return
 	}
-	shown, has := grpcReproducers(rep)
-	if !has {
+	if !hasGRPCReproducer(rep) {
 		return
 	}
-	w, textOnStdout := ios.ErrOut, false
+	// Only the verbose text prints reproducers; the short one points to
+	// -v and JSON for them.
+	w, shown := ios.ErrOut, false
 	for _, o := range outs {
 		if o.format == "text" && o.file == "" {
-			w, textOnStdout = ios.Out, true
-			shown = shown || verbose(o)
+			w, shown = ios.Out, verbose(o)
 		}
 	}
 	var dirs []string
@@ -83,7 +83,7 @@ func writeProtosets(ios *iostreams.IOStreams, outs []output, v any, verbose func
 		}
 	}
 	if len(dirs) == 0 {
-		if textOnStdout && shown {
+		if shown {
 			fmt.Fprintln(w, protosetHint)
 		}
 		return
@@ -103,24 +103,22 @@ func writeProtosets(ios *iostreams.IOStreams, outs []output, v any, verbose func
 	}
 }
 
-// grpcReproducers reports whether rep has a gRPC reproducer (has) and
-// whether the default text shows one (shown: on a failed or warned step).
-func grpcReproducers(rep *report.Report) (shown, has bool) {
+// hasGRPCReproducer reports whether rep holds a gRPC reproducer, the only
+// kind that reads the protoset.
+func hasGRPCReproducer(rep *report.Report) bool {
 	for _, run := range rep.Runs {
 		if run == nil || run.Transport != string(mockclient.GRPC) {
 			continue
 		}
 		for _, c := range run.Cases {
 			for _, st := range c.Steps {
-				if st == nil || st.Reproducer == "" {
-					continue
+				if st != nil && st.Reproducer != "" {
+					return true
 				}
-				has = true
-				shown = shown || st.Status == report.Fail || st.Status == report.Warn
 			}
 		}
 	}
-	return shown, has
+	return false
 }
 
 // writeProtoset leaves an identical file untouched (a second run, or a

@@ -70,8 +70,8 @@ func TestProtosetBesideTheReport(t *testing.T) {
 			outs: func(d string) []output {
 				return []output{{format: "text"}, {format: "json", file: filepath.Join(d, "r.json")}}
 			}},
-		{name: "stdout only, failed grpc step: hint", v: reproReport("grpc", report.Fail),
-			outs: func(string) []output { return []output{{format: "text"}} }, wantStdout: protosetHint + "\n"},
+		{name: "stdout only, short text shows no reproducer: no hint", v: reproReport("grpc", report.Fail),
+			outs: func(string) []output { return []output{{format: "text"}} }},
 		{name: "stdout only, verbose: hint", v: reproReport("grpc", report.Pass), verbose: true,
 			outs: func(string) []output { return []output{{format: "text"}} }, wantStdout: protosetHint + "\n"},
 		{name: "stdout only, all passed: no hint", v: reproReport("grpc", report.Pass),
