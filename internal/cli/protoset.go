@@ -37,16 +37,17 @@ elsewhere, make it first:
 	}
 }
 
-// protosetHint is the line a verbose text report on standard output ends
+// protosetHint is the line a verbose text report on standard output starts
 // with when it shows gRPC reproducers and no report file was written, so
 // no protoset either.
 const protosetHint = "gRPC reproducers read " + mockclient.ProtosetFile + ": run `plugincheck protoset > " + mockclient.ProtosetFile + "` where you paste them"
 
 // writeProtosets makes the gRPC reproducers of a report work where its
-// report files are: it writes the ProtosetFile once into each directory
-// that received a report file, and says where on the text output (standard
-// output when the text report goes there, else standard error, so a JSON
-// report on standard output stays valid). Without a report file it only
+// report files are: before the outputs are written, it writes the
+// ProtosetFile once into each directory that gets a report file, and says
+// where in a line that leads the text output (standard output when the
+// text report goes there, so that its totals line stays last; else
+// standard error, so a JSON report on standard output stays valid). Without a report file it only
 // hints how to make one, when a verbose text report on standard output
 // shows gRPC reproducers. Results other than a report (load) have no
 // reproducers and are left alone. A protoset that cannot be written is a
@@ -73,10 +74,13 @@ func writeProtosets(ios *iostreams.IOStreams, outs []output, v any, verbose func
 		if o.file == "" {
 			continue
 		}
-		if st, err := os.Stat(o.file); err != nil || !st.Mode().IsRegular() {
+		if st, err := os.Stat(o.file); err == nil && !st.Mode().IsRegular() {
 			continue // /dev/stdout or a pipe: no directory of its own
 		}
 		dir := filepath.Dir(o.file)
+		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			continue // the report's own write says what is wrong
+		}
 		if abs, err := filepath.Abs(dir); err == nil && !seen[abs] {
 			seen[abs] = true
 			dirs = append(dirs, dir)
