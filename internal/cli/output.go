@@ -53,6 +53,7 @@ func parseOutputs[T any](specs []string, reg *report.Registry[T], example string
 // ("report", "result"). Every command writes its outputs here, after
 // checkOutputFiles has checked them before the run.
 func writeOutputs[T any](ios *iostreams.IOStreams, outs []output, reg *report.Registry[T], v T, what string, opts func(output) report.TextOptions) error {
+	writeProtosets(ios, outs, any(v), func(o output) bool { return opts != nil && opts(o).Verbose })
 	for _, o := range outs {
 		var to report.TextOptions
 		if opts != nil {

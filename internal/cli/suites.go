@@ -79,24 +79,6 @@ with every case ID as --run and --skip match it.`,
 	return cmd
 }
 
-func newCmdProtoset(f *Factory) *cobra.Command {
-	return &cobra.Command{
-		Use:   "protoset",
-		Short: "Write the go-gost/plugin protos as a FileDescriptorSet (for grpcurl -protoset)",
-		Long: `Write a binary FileDescriptorSet of all 13 go-gost/plugin v0.5.0 protos to standard
-output. Reproducer lines use it: grpcurl -protoset <(plugincheck protoset) ...`,
-		Args: cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			b, err := mockclient.ProtoSet()
-			if err != nil {
-				return err
-			}
-			_, err = f.IO.Out.Write(b)
-			return err
-		},
-	}
-}
-
 func newCmdVersion(f *Factory) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",

@@ -244,15 +244,29 @@ func addrOf(ex upstream.Example, srv *upstream.Server) string {
 	return srv.Addr
 }
 
-// TestReproducers runs the reproducer line of a passing and a failing step
-// of every module, over both transports, with the real grpcurl and curl, and
-// checks that the plugin answers them as it answered plugincheck.
+// TestReproducers runs every reproducer line the built-in and reference
+// suites print, every step of every case of every module over both
+// transports, with
+// POSIX sh (not bash), the real grpcurl and curl, and a PATH without
+// plugincheck, in the directory where the run wrote its -o json=FILE
+// report and, beside it, plugins.protoset; and checks that the plugin
+// answers each line with the status and reply it gave plugincheck.
 func TestReproducers(t *testing.T) {
 	t.Parallel()
-	if _, err := exec.LookPath("curl"); err != nil {
-		t.Fatalf("curl is required: %v", err)
-	}
+	curl, err := exec.LookPath("curl")
+	require.NoError(t, err, "curl is required")
+	sh, err := exec.LookPath("sh")
+	require.NoError(t, err, "sh is required")
 	grpcurlBuild.wait(t)
+	// tools holds grpcurl alone: binDir also holds plugincheck, which a
+	// reproducer must not need.
+	tools := t.TempDir()
+	require.NoError(t, os.Symlink(filepath.Join(binDir, "grpcurl"), filepath.Join(tools, "grpcurl")))
+	path := tools + string(os.PathListSeparator) + filepath.Dir(curl) + string(os.PathListSeparator) + filepath.Dir(sh)
+	for _, dir := range filepath.SplitList(path) {
+		_, err := os.Stat(filepath.Join(dir, "plugincheck"))
+		require.ErrorIs(t, err, os.ErrNotExist, "plugincheck must not be on the reproducers' PATH")
+	}
 	const token = "repro-token"
 	for _, m := range mockclient.Modules() {
 		for _, tr := range mockclient.Transports() {
@@ -267,47 +281,100 @@ func TestReproducers(t *testing.T) {
 				if tr == mockclient.HTTP {
 					addr = srv.HTTPURL(string(m))
 				}
+				work := t.TempDir()
+				file := filepath.Join(work, "report.json")
 				res := runPlugincheck(t, string(m), "--addr", addr, "--token", token,
-					"--fixtures", filepath.Join(repoRoot, "fixtures", "reference", string(m)+".yaml"), "--builtin=false",
-					"--skip", "**/*-lifecycle*", "-o", "json")
+					"--fixtures", filepath.Join(repoRoot, "fixtures", "reference", string(m)+".yaml"), "--builtin",
+					"-o", "json="+file)
 				require.Equal(t, 0, res.code, res.stderr)
+				if tr == mockclient.GRPC {
+					_, err := os.Stat(filepath.Join(work, mockclient.ProtosetFile))
+					require.NoError(t, err, "the run writes the protoset beside its report")
+					assert.Contains(t, res.stderr, "gRPC reproducers read "+filepath.Join(work, mockclient.ProtosetFile))
+				}
+				b, err := os.ReadFile(file)
+				require.NoError(t, err)
 				var rep report.Report
-				require.NoError(t, json.Unmarshal([]byte(res.stdout), &rep))
+				require.NoError(t, json.Unmarshal(b, &rep))
+				env := reproEnv(path, token)
 				ran := 0
+				// The cases replay one after another, as the run ran them:
+				// the steps of a case depend on each other (register,
+				// then get), and the cases leave the plugin as they found
+				// it (replaysStatusOnly lists those that cannot), so each
+				// one replays on the plugin the run left.
 				for _, c := range rep.Runs[0].Cases {
 					for _, st := range c.Steps {
-						if st.Reproducer == "" || len(c.Steps) > 1 {
+						if st.Reproducer == "" {
+							assert.False(t, st.Observation.Sent, "%s: a sent call has a reproducer", c.ID)
 							continue
 						}
-						checkReproducer(t, tr, token, st)
+						_, stateful := replaysStatusOnly[c.Name]
+						checkReproducer(t, work, env, tr, c.ID, st, !stateful)
 						ran++
 					}
 				}
 				assert.Positive(t, ran, "no reproducer ran")
+				t.Logf("%d reproducers ran under sh", ran)
 			})
 		}
 	}
 }
 
-func checkReproducer(t *testing.T, tr mockclient.Transport, token string, st *report.Step) {
+// replaysStatusOnly are the cases, by name, whose replies depend on plugin
+// state the run left behind, so that replaying them after the run gives
+// the same status but not the same reply.
+var replaysStatusOnly = map[string]string{
+	// GOST's ingress protocol has no delete: the rule the case sets stays,
+	// and its first get, "" on a fresh plugin, finds it on replay.
+	"tunnel-bind-sequence": "ingress rules cannot be removed",
+}
+
+// reproEnv is the environment of a reproducer: the PATH given, the token
+// in its variable, no PLUGINCHECK_PROTOSET (the file beside the report is
+// the one to read), nothing else of the test's.
+func reproEnv(path, token string) []string {
+	env := []string{"PATH=" + path, mockclient.TokenVariable + "=" + token}
+	for _, k := range []string{"HOME", "TMPDIR", "LANG"} {
+		if v, ok := os.LookupEnv(k); ok {
+			env = append(env, k+"="+v)
+		}
+	}
+	return env
+}
+
+func checkReproducer(t *testing.T, dir string, env []string, tr mockclient.Transport, id string, st *report.Step, sameReply bool) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "bash", "-c", st.Reproducer)
-	cmd.Env = append(os.Environ(), "PATH="+binDir+string(os.PathListSeparator)+os.Getenv("PATH"), mockclient.TokenVariable+"="+token)
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "%s\n%s", st.Reproducer, out)
-	reply := string(out)
+	cmd := exec.CommandContext(ctx, "sh", "-c", st.Reproducer)
+	cmd.Dir, cmd.Env = dir, env
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	reply := stdout.String()
+	msg := fmt.Sprintf("%s: %s\nstdout:\n%s\nstderr:\n%s", id, st.Reproducer, &stdout, &stderr)
+	if tr == mockclient.GRPC && st.Observation.Code != "" && st.Observation.Code != "OK" {
+		// grpcurl exits 64+code and prints the status on stderr.
+		var exit *exec.ExitError
+		require.ErrorAs(t, err, &exit, msg)
+		assert.Contains(t, stderr.String(), "Code: "+st.Observation.Code+"\n", msg)
+		return
+	}
+	require.NoError(t, err, msg)
 	if tr == mockclient.HTTP {
 		status := fmt.Sprintf("HTTP/1.1 %d ", st.Observation.HTTPStatus)
-		require.True(t, strings.HasPrefix(reply, status), "want %q from %s\n%s", status, st.Reproducer, out)
+		require.True(t, strings.HasPrefix(reply, status), "want %q from %s", status, msg)
 		_, reply, _ = strings.Cut(reply, "\r\n\r\n")
 		if st.Observation.HTTPStatus != 200 || st.Observation.Reply == "" {
 			return // GOST does not read this body
 		}
 	}
+	if !sameReply {
+		return
+	}
 	// The plugin must send the same reply to the reproducer as to plugincheck.
-	assert.JSONEq(t, normalize(t, st.Observation.Reply), normalize(t, reply), st.Reproducer)
+	assert.JSONEq(t, normalize(t, st.Observation.Reply), normalize(t, reply), msg)
 }
 
 // normalize re-encodes a JSON reply; grpcurl prints lowerCamelCase names
