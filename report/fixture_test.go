@@ -54,7 +54,7 @@ func ok(names ...string) []report.Check {
 // which the schema test relies on.
 func fixtureReport() *report.Report {
 	grpcRepro := func(req string) string {
-		return `grpcurl -plaintext -H "token: $PLUGIN_TOKEN" -emit-defaults -protoset <(plugincheck protoset) -d '` +
+		return `grpcurl -plaintext -H "token: $PLUGIN_TOKEN" -emit-defaults -protoset "${PLUGINCHECK_PROTOSET:-plugins.protoset}" -d '` +
 			req + `' 127.0.0.1:8000 proto.Authenticator/Authenticate`
 	}
 	authObs := func(lat int, reply string) report.Observation {
@@ -341,7 +341,7 @@ func fixtureReport() *report.Report {
 						Error:   `rpc error: code = Unavailable desc = connection error: desc = "transport: Error while dialing: dial tcp 127.0.0.1:9: connect: connection refused"`,
 						Latency: us(300),
 					},
-					Reproducer: `grpcurl -servername '' -emit-defaults -protoset <(plugincheck protoset) -d '{"network":"ip4","host":"example.org"}' 127.0.0.1:9 proto.HostMapper/Lookup`,
+					Reproducer: `grpcurl -servername '' -emit-defaults -protoset "${PLUGINCHECK_PROTOSET:-plugins.protoset}" -d '{"network":"ip4","host":"example.org"}' 127.0.0.1:9 proto.HostMapper/Lookup`,
 				}},
 			},
 			{
