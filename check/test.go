@@ -105,6 +105,7 @@ func caseText(run *report.Run, c *report.Case) string {
 	if c.File != "" {
 		fmt.Fprintf(&b, " (%s:%d)", c.File, c.Line)
 	}
+	protosetHint := false
 	for i, st := range c.Steps {
 		if st.Status == report.Pass {
 			continue
@@ -125,6 +126,10 @@ func caseText(run *report.Run, c *report.Case) string {
 		}
 		if st.Reproducer != "" {
 			fmt.Fprintf(&b, "\n    repro: %s", st.Reproducer)
+			if !protosetHint && strings.Contains(st.Reproducer, mockclient.ProtosetVariable) {
+				protosetHint = true
+				fmt.Fprintf(&b, "\n    (grpcurl reads the plugin protos from %s; make it with: plugincheck protoset > %s)", mockclient.ProtosetFile, mockclient.ProtosetFile)
+			}
 		}
 	}
 	for _, cause := range run.Causes {

@@ -144,6 +144,9 @@ func TestTestReportsFailures(t *testing.T) {
 			} {
 				assert.Contains(t, msg, want)
 			}
+			// A gRPC reproducer reads a protoset file, and says how to
+			// make it; an HTTP one needs none.
+			assert.Equal(t, tt.transport == mockclient.GRPC, strings.Contains(msg, "plugincheck protoset > plugins.protoset"), msg)
 
 			warn := rec.sub("broken/" + tr + "/random-credentials")
 			assert.Empty(t, warn.errors, "a warning does not fail its subtest")
