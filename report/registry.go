@@ -65,4 +65,5 @@ var Reports = NewRegistry(
 	Format[*Report]{Name: "text", New: func(opts TextOptions) func(io.Writer, *Report) error { return NewText(opts) }},
 	Plain("json", JSON),
 	Plain("junit", JUnit),
+	Plain("html", HTML),
 )

@@ -17,6 +17,7 @@ import (
 var loadResults = report.NewRegistry(
 	report.Plain("text", load.WriteText),
 	report.Plain("json", load.WriteJSON),
+	report.Plain("html", report.LoadHTML),
 )
 
 // output is one requested rendering of a result.
