@@ -176,11 +176,12 @@ func (p *Page) Text() string {
 	return p.String("document.body.innerText")
 }
 
-// Screenshot writes a PNG of the whole page, width pixels wide.
-func (p *Page) Screenshot(path string, width int64) {
+// Screenshot writes a PNG of the top of the page, width by height pixels:
+// what a reader sees on opening it.
+func (p *Page) Screenshot(path string, width, height int64) {
 	p.t.Helper()
-	p.check(chromedp.Do(p.ctx, chromedp.EmulateViewport(width, 900)))
-	png, err := chromedp.Run(p.ctx, chromedp.FullScreenshot(100))
+	p.check(chromedp.Do(p.ctx, chromedp.EmulateViewport(width, height)))
+	png, err := chromedp.Run(p.ctx, chromedp.CaptureScreenshot())
 	p.check(err)
 	if err := os.WriteFile(path, png, 0o644); err != nil {
 		p.t.Fatal(err)

@@ -55,11 +55,13 @@ func TestHTMLDemoInBrowser(t *testing.T) {
 	assert.NotEqual(t, "0/0", shown, "some rows of the module stay shown")
 	assert.True(t, strings.HasSuffix(shown, "/0"), "only rows of the chosen module are shown: %s", shown)
 	if *screenshot != "" {
-		p.Screenshot(*screenshot, 1280)
+		p.Screenshot(*screenshot, 1280, 1500)
 	}
 }
 
-func jsString(s string) string { return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"` }
+func jsString(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+}
 
 // TestHTMLFailingRunInBrowser renders a module run against a plugin that
 // fails cases and echoes the token it was given: the failed case's row is
