@@ -68,7 +68,7 @@ type htmlReport struct {
 
 type htmlRun struct {
 	*Run
-	ID, Title, Addr, Latency string
+	ID, Title, Addr, Latency, P99 string
 	Services                 string
 	Histogram                template.HTML
 	TLS                      *TLS
@@ -125,6 +125,7 @@ func htmlRunView(i int, run *Run) htmlRun {
 	}
 	v.Services = strings.Join(run.Services, ", ")
 	if l := run.Latency; l.Count > 0 {
+		v.P99 = "p99 " + l.P99.String()
 		v.Latency = fmt.Sprintf("%d calls: p50 %s, p90 %s, p99 %s, max %s (GOST timeout %s)", l.Count, l.P50, l.P90, l.P99, l.Max, l.Budget)
 	}
 	var samples []time.Duration

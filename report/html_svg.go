@@ -133,7 +133,7 @@ func fmtNum(v float64) string {
 // equal width from 0 to the slowest call, with GOST's timeout (budget) as
 // a marked line when it falls on the chart.
 func latencyHistogram(id string, samples []time.Duration, budget time.Duration) template.HTML {
-	c := newChart(id, "latency-histogram", "Latency of each call (count per bucket)")
+	c := newChart(id, "latency-histogram", "Latency of the cases' calls (calls per bucket)")
 	const buckets = 24
 	var maxMs float64
 	for _, s := range samples {

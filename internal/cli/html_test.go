@@ -47,6 +47,9 @@ func TestHTMLDemoInBrowser(t *testing.T) {
 	assert.Positive(t, p.Count("tr.case"), "case rows")
 	assert.Positive(t, p.Count("svg.latency-histogram rect.bar"), "a latency histogram with bars")
 	assert.Positive(t, p.Count("#summary"))
+	if *screenshot != "" {
+		p.Screenshot(*screenshot, 1280, 1500)
+	}
 	// The filter hides rows: pick a module and only its rows stay shown.
 	mod := p.String(`document.querySelector("#filter-module option:nth-child(2)").value`)
 	require.NotEmpty(t, mod)
@@ -54,9 +57,6 @@ func TestHTMLDemoInBrowser(t *testing.T) {
 		`var r=document.querySelectorAll("tr.case"),bad=0,n=0;for(var i=0;i<r.length;i++){if(!r[i].hidden){n++;if(r[i].dataset.module!==s.value)bad++;}}return n+"/"+bad;})()`)
 	assert.NotEqual(t, "0/0", shown, "some rows of the module stay shown")
 	assert.True(t, strings.HasSuffix(shown, "/0"), "only rows of the chosen module are shown: %s", shown)
-	if *screenshot != "" {
-		p.Screenshot(*screenshot, 1280, 1500)
-	}
 }
 
 func jsString(s string) string {
