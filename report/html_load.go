@@ -92,11 +92,12 @@ func loadView(r *load.Result) (htmlLoad, error) {
 		prev := 0.0
 		for _, p := range r.Timeline {
 			secs := (p.AtMs - prev) / 1000
+			t0 := prev / 1000
 			prev = p.AtMs
 			if secs <= 0 {
 				continue
 			}
-			pts = append(pts, throughputPoint{t: p.AtMs / 1000, calls: float64(p.Calls) / secs, failed: float64(p.Errors+p.Failures) / secs})
+			pts = append(pts, throughputPoint{t0: t0, t: p.AtMs / 1000, calls: float64(p.Calls) / secs, failed: float64(p.Errors+p.Failures) / secs})
 		}
 		v.Throughput = throughputChart("throughput-chart", pts)
 	}

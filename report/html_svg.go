@@ -230,10 +230,10 @@ func percentLabel(n int) string {
 	return "99" + map[bool]string{true: "", false: "." + strings.Repeat("9", n-2)}[n == 2] + "%"
 }
 
-// throughputPoint is calls and failed calls per second over one interval
-// ending at t seconds.
+// throughputPoint is calls and failed calls per second over one interval,
+// from t0 to t seconds.
 type throughputPoint struct {
-	t, calls, failed float64
+	t0, t, calls, failed float64
 }
 
 // throughputChart draws calls per second over time, with the calls that
@@ -249,9 +249,11 @@ func throughputChart(id string, pts []throughputPoint) template.HTML {
 	c.axes("seconds since the measurement started", "calls/s",
 		linearTicks(tmax, func(v float64) string { return fmtNum(v) + " s" }), linearTicks(ymax, fmtNum))
 	var calls, failed [][2]float64
+	// Steps, not a line through interval ends: each rate held over its
+	// whole interval, as it was measured.
 	for _, p := range pts {
-		calls = append(calls, [2]float64{p.t / tmax, p.calls / ymax})
-		failed = append(failed, [2]float64{p.t / tmax, p.failed / ymax})
+		calls = append(calls, [2]float64{p.t0 / tmax, p.calls / ymax}, [2]float64{p.t / tmax, p.calls / ymax})
+		failed = append(failed, [2]float64{p.t0 / tmax, p.failed / ymax}, [2]float64{p.t / tmax, p.failed / ymax})
 	}
 	c.polyline("calls", "calls/s", calls)
 	c.polyline("failed", "failed/s", failed)

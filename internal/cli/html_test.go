@@ -22,6 +22,9 @@ import (
 // demo report there: go test ./internal/cli -run TestHTMLDemoInBrowser -args -screenshot $PWD/docs/html-report.png
 var screenshot = flag.String("screenshot", "", "write a PNG of the demo's HTML report to this file")
 
+// loadScreenshot is screenshot for TestHTMLLoadInBrowser's load result.
+var loadScreenshot = flag.String("load-screenshot", "", "write a PNG of a load run's HTML report to this file")
+
 // runHTML runs plugincheck with args plus -o html=FILE and returns the exit
 // code, standard error and the file.
 func runHTML(t *testing.T, ctx context.Context, args ...string) (ExitCode, string, string) {
@@ -100,4 +103,7 @@ func TestHTMLLoadInBrowser(t *testing.T) {
 	assert.Equal(t, 1, p.Count("svg#throughput-chart.throughput"), "the throughput chart")
 	assert.Positive(t, p.Count(`svg#throughput-chart polyline.calls`))
 	assert.Contains(t, p.Text(), "99.9%", "the log percentile axis")
+	if *loadScreenshot != "" {
+		p.Screenshot(*loadScreenshot, 1280, 1400)
+	}
 }
