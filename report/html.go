@@ -69,9 +69,9 @@ type htmlReport struct {
 type htmlRun struct {
 	*Run
 	ID, Title, Addr, Latency, P99 string
-	Services                 string
-	Histogram                template.HTML
-	TLS                      *TLS
+	Services                      string
+	Histogram                     template.HTML
+	TLS                           *TLS
 }
 
 type htmlCase struct {

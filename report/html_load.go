@@ -5,120 +5,124 @@ import (
 	"fmt"
 	"html/template"
 	"io"
-	"sort"
 	"time"
-
-	"github.com/plugincheck/plugincheck/internal/load"
 )
 
 var loadHTML = htmlTemplates("load.html.tmpl")
 
-// LoadHTML writes a load result as one self-contained HTML page: the
-// summary, the latency percentiles with the HDR percentile chart
-// (corrected and uncorrected, decoded from the result's histograms), the
-// throughput over time, gates, the mix and the error kinds. A merged
-// result renders the same way.
-func LoadHTML(w io.Writer, r *load.Result) error {
-	if r == nil {
-		r = &load.Result{}
-	}
-	v, err := loadView(r)
-	if err != nil {
-		return fmt.Errorf("html load result: %w", err)
-	}
-	var buf bytes.Buffer
-	if err := loadHTML.ExecuteTemplate(&buf, "load", v); err != nil {
-		return fmt.Errorf("html load result: %w", err)
-	}
-	_, err = w.Write(buf.Bytes())
-	return err
+// LoadPage is a load result as its HTML page shows it. It is in report's
+// own plain types, not internal/load's, so that report's importers (suites
+// among them) do not build the load engine; internal/loadreport fills it
+// from a load result.
+type LoadPage struct {
+	// Title names the run ("auth"); Status is its overall outcome.
+	Title  string
+	Status Status
+	// Summary lists label and value pairs in order.
+	Summary []LoadField
+	// Percentiles are the rows of the latency table: min, p50, p90, p99,
+	// p99.9, p99.99, max and mean, formatted.
+	Percentiles []LoadPercentiles
+	// Curves are the latency distributions to plot by percentile, and
+	// Count the calls they hold (which bounds the percentile axis).
+	Curves []LoadCurve
+	Count  int64
+	// Timeline is the calls per interval, for the throughput chart.
+	Timeline []LoadInterval
+	Gates    []LoadGate
+	Mix      []LoadCase
+	Kinds    []LoadKind
+	Notes    []string
 }
 
-type htmlLoad struct {
-	*load.Result
-	Status               Status
-	Tool, Started        string
-	ErrorPct, FailurePct float64
-	HDR, Throughput      template.HTML
-	Mix                  []htmlMixRow
-	Kinds                []htmlKind
+// LoadField is one line of a load page's summary.
+type LoadField struct{ Label, Value string }
+
+// LoadPercentiles is one row of the latency table.
+type LoadPercentiles struct {
+	Name   string
+	Values []string
 }
 
-type htmlMixRow struct {
-	ID     string
-	Weight float64
-	load.CaseCounts
+// LoadCurve is one latency distribution: At returns the latency at
+// quantile q (0..1).
+type LoadCurve struct {
+	Name string
+	At   func(q float64) time.Duration
 }
 
-type htmlKind struct {
+// LoadInterval is what one interval of the run measured.
+type LoadInterval struct {
+	Start, End    time.Duration // since the measurement started
+	Calls, Failed int64         // Failed: transport errors and GOST failures
+}
+
+// LoadGate is one pass/fail gate of the run.
+type LoadGate struct {
+	Name, Limit, Actual, Cause string
+	Breached                   bool
+}
+
+// LoadCase is one case of the mix and its counters.
+type LoadCase struct {
+	ID                               string
+	Weight                           float64
+	Calls, Errors, Failures, Changed int64
+}
+
+// LoadKind is one kind of error or GOST failure, with an example text.
+type LoadKind struct {
 	Kind  string
 	Count int64
 	Text  string
 }
 
-func loadView(r *load.Result) (htmlLoad, error) {
-	v := htmlLoad{Result: r, Status: Pass, Tool: htmlText(fmt.Sprint(r.Tool)),
-		ErrorPct: 100 * r.ErrorRate, FailurePct: 100 * r.FailureRate}
-	if !r.StartedAt.IsZero() {
-		v.Started = r.StartedAt.UTC().Format(time.RFC3339)
+// LoadHTML writes a load page as one self-contained HTML file: the
+// summary, the latency percentiles with the HDR percentile chart, the
+// throughput over time, gates, the mix and the error kinds.
+func LoadHTML(w io.Writer, p *LoadPage) error {
+	if p == nil {
+		p = &LoadPage{}
 	}
-	if r.Errors+r.Failures > 0 {
-		v.Status = Warn
+	v := htmlLoad{LoadPage: p}
+	if v.Status == "" {
+		v.Status = Pass
 	}
-	for _, g := range r.Gates {
-		if g.Breached {
-			v.Status = Fail
+	for i := range v.Summary {
+		v.Summary[i].Value = htmlText(v.Summary[i].Value)
+	}
+	if p.Count > 0 && len(p.Curves) > 0 {
+		var series []percentileSeries
+		for _, c := range p.Curves {
+			at := c.At
+			series = append(series, percentileSeries{class: c.Name, name: c.Name, at: func(q float64) float64 { return ms(at(q)) }})
 		}
+		v.HDR = percentileChart("hdr-chart", p.Count, series...)
 	}
-	if r.Requests > 0 && r.Errors+r.Failures == r.Requests {
-		v.Status = Fail
-	}
-	// The encoded histograms, not the summary percentiles, feed the chart:
-	// they hold the whole distribution, merged results included.
-	m, err := r.Metrics()
-	if err != nil {
-		return v, err
-	}
-	if n := m.Corrected.TotalCount(); n > 0 {
-		at := func(h interface{ ValueAtQuantile(float64) int64 }) func(float64) float64 {
-			return func(q float64) float64 { return ms(time.Duration(h.ValueAtQuantile(q * 100))) }
-		}
-		v.HDR = percentileChart("hdr-chart", n,
-			percentileSeries{class: "corrected", name: "corrected", at: at(m.Corrected)},
-			percentileSeries{class: "uncorrected", name: "uncorrected", at: at(m.Uncorrected)})
-	}
-	if len(r.Timeline) > 0 {
+	if len(p.Timeline) > 0 {
 		var pts []throughputPoint
-		prev := 0.0
-		for _, p := range r.Timeline {
-			secs := (p.AtMs - prev) / 1000
-			t0 := prev / 1000
-			prev = p.AtMs
+		for _, iv := range p.Timeline {
+			secs := (iv.End - iv.Start).Seconds()
 			if secs <= 0 {
 				continue
 			}
-			pts = append(pts, throughputPoint{t0: t0, t: p.AtMs / 1000, calls: float64(p.Calls) / secs, failed: float64(p.Errors+p.Failures) / secs})
+			pts = append(pts, throughputPoint{t0: iv.Start.Seconds(), t: iv.End.Seconds(), calls: float64(iv.Calls) / secs, failed: float64(iv.Failed) / secs})
 		}
 		v.Throughput = throughputChart("throughput-chart", pts)
 	}
-	for i, ci := range r.Mix {
-		row := htmlMixRow{ID: htmlText(ci.ID), Weight: ci.Weight}
-		if i < len(r.Cases) {
-			row.CaseCounts = r.Cases[i]
-		}
-		v.Mix = append(v.Mix, row)
+	var buf bytes.Buffer
+	if err := loadHTML.ExecuteTemplate(&buf, "load", v); err != nil {
+		return fmt.Errorf("html load result: %w", err)
 	}
-	for k, n := range r.ErrorsBy {
-		v.Kinds = append(v.Kinds, htmlKind{Kind: htmlText(k), Count: n})
-	}
-	for k, n := range r.FailuresBy {
-		v.Kinds = append(v.Kinds, htmlKind{Kind: htmlText(k), Count: n, Text: htmlText(r.FailureTexts[k])})
-	}
-	sort.Slice(v.Kinds, func(i, j int) bool {
-		if v.Kinds[i].Count != v.Kinds[j].Count {
-			return v.Kinds[i].Count > v.Kinds[j].Count
-		}
-		return v.Kinds[i].Kind < v.Kinds[j].Kind
-	})
-	return v, nil
+	_, err := w.Write(buf.Bytes())
+	return err
 }
+
+type htmlLoad struct {
+	*LoadPage
+	HDR, Throughput template.HTML
+}
+
+// HTMLText bounds one string from the plugin for an HTML page as the
+// other renderers bound theirs; the template escapes it.
+func HTMLText(s string) string { return htmlText(s) }

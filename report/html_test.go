@@ -4,13 +4,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
 	"github.com/plugincheck/plugincheck/clip"
-	"github.com/plugincheck/plugincheck/internal/load"
 	"github.com/plugincheck/plugincheck/report"
 )
 
@@ -72,63 +69,4 @@ func TestHTMLEscapesPluginText(t *testing.T) {
 	assert.Contains(t, got, "&lt;script&gt;alert(1)&lt;/script&gt;")
 	assert.Contains(t, got, "bytes more)")
 	assert.Less(t, strings.Count(got, "x"), 10*clip.Size, "the reply is bounded")
-}
-
-func loadFixture(t *testing.T) *load.Result {
-	t.Helper()
-	start := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
-	m := load.NewMetrics()
-	for s := 1; s <= 5; s++ {
-		iv := &load.Interval{
-			Start: start.Add(time.Duration(s-1) * time.Second), End: start.Add(time.Duration(s) * time.Second),
-			Corrected: load.NewHistogram(), Uncorrected: load.NewHistogram(),
-			Counts: load.Counts{Requests: int64(100 * s), Errors: int64(s - 1), ErrorsBy: map[string]int64{"timeout": int64(s - 1)}},
-		}
-		for i := 1; i <= 100*s; i++ {
-			d := time.Duration(i) * 10 * time.Microsecond
-			require.NoError(t, iv.Uncorrected.RecordValue(int64(d)))
-			require.NoError(t, iv.Corrected.RecordValue(int64(d*2)))
-		}
-		if s == 5 {
-			iv.Final, iv.Stop = true, load.ReasonDuration
-			iv.MeasureStart, iv.MeasureEnd = start, start.Add(5*time.Second)
-		}
-		m.Add(iv)
-	}
-	info := load.Info{Module: "auth", Transport: "grpc", Target: "127.0.0.1:8000", Mode: "open", TargetRPS: 300, Concurrency: 10, Connections: 1,
-		Mix: []load.CaseInfo{{ID: "auth/<b>one</b>", Weight: 1}}}
-	r, err := load.NewResult(info, m)
-	require.NoError(t, err)
-	return r
-}
-
-func TestLoadHTML(t *testing.T) {
-	t.Parallel()
-	r := loadFixture(t)
-	require.Len(t, r.Timeline, 5)
-	var b strings.Builder
-	require.NoError(t, report.LoadHTML(&b, r))
-	got := b.String()
-	for _, want := range []string{
-		`id="hdr-chart" class="chart hdr-percentiles"`, `data-series="corrected"`, `data-series="uncorrected"`,
-		`id="throughput-chart" class="chart throughput"`, `>99.9%<`, `>90%<`,
-		`auth/&lt;b&gt;one&lt;/b&gt;`, `<code>timeout</code>`,
-	} {
-		assert.Contains(t, got, want)
-	}
-	t.Run("golden", func(t *testing.T) { golden(t, normalizeHTML([]byte(got))) })
-
-	t.Run("no timeline, no histogram", func(t *testing.T) {
-		var b strings.Builder
-		require.NoError(t, report.LoadHTML(&b, &load.Result{}))
-		assert.Contains(t, b.String(), "no timeline in this result")
-		assert.Contains(t, b.String(), "no latency recorded")
-	})
-	t.Run("bad histogram", func(t *testing.T) {
-		r := loadFixture(t)
-		r.Histograms.Corrected = "not a histogram"
-		var b strings.Builder
-		require.Error(t, report.LoadHTML(&b, r))
-		assert.Empty(t, b.String(), "nothing half written")
-	})
 }
