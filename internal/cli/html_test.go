@@ -107,3 +107,19 @@ func TestHTMLLoadInBrowser(t *testing.T) {
 		p.Screenshot(*loadScreenshot, 1280, 1400)
 	}
 }
+
+// TestHTMLConfigInBrowser renders a deployment report: its findings with
+// file:line, the plugin's run, and no token from the config.
+func TestHTMLConfigInBrowser(t *testing.T) {
+	t.Parallel()
+	srv := refServer(t, deploymentToken, nil)
+	path := writeDeployment(t, "findings.yaml", srv)
+	_, stderr, file := runHTML(t, t.Context(), "config", path, "--only", "authers/auth-ok")
+	data, err := os.ReadFile(file)
+	require.NoError(t, err, stderr)
+	assert.NotContains(t, string(data), deploymentToken)
+	p := browsertest.Open(t, file)
+	assert.Positive(t, p.Count("table.findings tr.finding"), "the config findings")
+	assert.Contains(t, p.Text(), filepath.Base(path)+":", "findings name file:line")
+	assert.Equal(t, 1, p.Count("tr.run-row"), "--only ran the one plugin")
+}
