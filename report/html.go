@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/plugincheck/plugincheck/clip"
 )
@@ -40,8 +41,17 @@ func htmlTemplates(names ...string) *template.Template {
 var reportHTML = htmlTemplates("report.html.tmpl")
 
 // htmlText bounds one string from the plugin in the HTML report as the
-// other renderers bound theirs.
-func htmlText(s string) string { return clip.Text(s, clip.Size) }
+// other renderers bound theirs, and drops control and bidi characters:
+// the template escapes markup, but a right-to-left override would still
+// make a reader see text other than what was sent.
+func htmlText(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r != '\n' && r != '\t' && unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
+			return -1
+		}
+		return r
+	}, clip.Text(s, clip.Size))
+}
 
 // HTML writes r as one self-contained HTML page: a summary, the deployment
 // findings, each run's causes, TLS audit and latency histogram, and the
@@ -61,6 +71,7 @@ type htmlReport struct {
 	Status            Status
 	Started, Duration string
 	Runs              []htmlRun
+	Findings          []Finding
 	Cases             []htmlCase
 	Statuses          []Status
 	Modules           []string
@@ -92,6 +103,10 @@ type htmlStep struct {
 
 func htmlReportView(r *Report) htmlReport {
 	v := htmlReport{Report: r, Status: r.FindingsStatus(), Duration: r.Duration.String()}
+	for _, f := range r.Findings {
+		f.Message, f.Plugin = htmlText(f.Message), htmlText(f.Plugin)
+		v.Findings = append(v.Findings, f)
+	}
 	if !r.StartedAt.IsZero() {
 		v.Started = r.StartedAt.UTC().Format(time.RFC3339)
 	}
@@ -117,7 +132,52 @@ func htmlReportView(r *Report) htmlReport {
 	return v
 }
 
+// htmlRunCopy returns a copy of run whose free text from the plugin
+// (causes, notes, diagnosis, TLS audit) is bounded and cleaned; run itself
+// is left untouched, as other renderers may follow.
+func htmlRunCopy(run *Run) *Run {
+	rc := *run
+	rc.Diagnosis = htmlText(run.Diagnosis)
+	rc.Notes = htmlTexts(run.Notes)
+	rc.Causes = nil
+	for _, c := range run.Causes {
+		c.Text, c.Sent, c.Got, c.GOST, c.Fix = htmlText(c.Text), htmlText(c.Sent), htmlText(c.Got), htmlText(c.GOST), htmlText(c.Fix)
+		rc.Causes = append(rc.Causes, c)
+	}
+	rc.TLS.Note = htmlText(run.TLS.Note)
+	rc.TLS.Findings = htmlNotes(run.TLS.Findings)
+	rc.TLS.Matrix = nil
+	for _, m := range run.TLS.Matrix {
+		m.Reason, m.Addr = htmlText(m.Reason), htmlText(m.Addr)
+		rc.TLS.Matrix = append(rc.TLS.Matrix, m)
+	}
+	rc.TLS.Peer = nil
+	for _, c := range run.TLS.Peer {
+		c.Subject, c.Issuer = htmlText(c.Subject), htmlText(c.Issuer)
+		rc.TLS.Peer = append(rc.TLS.Peer, c)
+	}
+	return &rc
+}
+
+func htmlTexts(ss []string) []string {
+	var out []string
+	for _, s := range ss {
+		out = append(out, htmlText(s))
+	}
+	return out
+}
+
+func htmlNotes(ns []Note) []Note {
+	var out []Note
+	for _, n := range ns {
+		n.Text = htmlText(n.Text)
+		out = append(out, n)
+	}
+	return out
+}
+
 func htmlRunView(i int, run *Run) htmlRun {
+	run = htmlRunCopy(run)
 	v := htmlRun{Run: run, ID: "run-" + strconv.Itoa(i+1), Addr: htmlText(run.Target.Addr)}
 	v.Title = run.Module
 	if run.Plugin != "" {
@@ -184,7 +244,7 @@ func htmlStepView(st *Step) htmlStep {
 		Request:    htmlText(indentRaw(o.Request)),
 		Reply:      htmlText(o.Reply),
 		Reproducer: htmlText(st.Reproducer),
-		Notes:      st.Notes,
+		Notes:      htmlNotes(st.Notes),
 	}
 	if len(st.Expected) > 0 {
 		v.Expected = htmlText(htmlJSON(st.Expected))

@@ -149,7 +149,7 @@ func latencyHistogram(id string, samples []time.Duration, budget time.Duration) 
 	for _, n := range counts {
 		most = max(most, n)
 	}
-	ymax := niceMax(float64(most))
+	ymax := niceMax(float64(max(most, 5))) // whole calls on the axis
 	c.axes("latency", "calls", linearTicks(top, fmtMs), linearTicks(ymax, fmtNum))
 	bw := c.pw() / buckets
 	for i, n := range counts {

@@ -60,7 +60,8 @@ func TestHTMLEscapesPluginText(t *testing.T) {
 	t.Parallel()
 	r := fixtureReport()
 	st := r.Runs[0].Cases[0].Steps[0]
-	st.Observation.Reply = `</pre><script>alert(1)</script><img src=x onerror=alert(2)>` + strings.Repeat("x", 10*clip.Size)
+	st.Observation.Reply = "evil\u202egnp.exe\x1b[31m" + `</pre><script>alert(1)</script><img src=x onerror=alert(2)>` + strings.Repeat("x", 10*clip.Size)
+	r.Runs[0].Causes = append(r.Runs[0].Causes, report.Cause{Code: "c", Status: report.Fail, Text: "cause\u202etxt.exe"})
 	st.Checks = append(st.Checks, report.Check{Name: "n", Status: report.Fail, Message: `<b onclick="x">bold</b>`})
 	got := string(render(t, report.HTML, r))
 	assert.NotContains(t, got, "<script>alert(1)")
@@ -68,5 +69,8 @@ func TestHTMLEscapesPluginText(t *testing.T) {
 	assert.NotContains(t, got, `<b onclick`)
 	assert.Contains(t, got, "&lt;script&gt;alert(1)&lt;/script&gt;")
 	assert.Contains(t, got, "bytes more)")
+	assert.Contains(t, got, "evilgnp.exe[31m", "bidi override and ESC dropped")
+	assert.NotContains(t, got, "\u202e")
+	assert.Contains(t, got, "causetxt.exe")
 	assert.Less(t, strings.Count(got, "x"), 10*clip.Size, "the reply is bounded")
 }
