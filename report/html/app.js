@@ -18,6 +18,11 @@
     var n = document.getElementById("filter-count");
     if (n) { n.textContent = shown + " of " + rows.length + " cases"; }
   }
+  // A printed report shows every case's details, not only the open ones.
+  window.addEventListener("beforeprint", function () {
+    var ds = document.querySelectorAll("details");
+    for (var i = 0; i < ds.length; i++) { ds[i].open = true; }
+  });
   st.addEventListener("change", apply);
   mod.addEventListener("change", apply);
   apply();
