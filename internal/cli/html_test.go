@@ -51,7 +51,12 @@ func TestHTMLDemoInBrowser(t *testing.T) {
 	assert.Positive(t, p.Count("svg.latency-histogram rect.bar"), "a latency histogram with bars")
 	assert.Positive(t, p.Count("#summary"))
 	if *screenshot != "" {
-		p.Screenshot(*screenshot, 1280, 1500)
+		// The docs show the case table with a warned case open.
+		p.String(`(function(){var s=document.getElementById("filter-status");s.value="warn";s.dispatchEvent(new Event("change"));` +
+			`var d=document.querySelector("tr.case:not([hidden]) details");if(d){d.open=true;}` +
+			`document.getElementById("cases").scrollIntoView();return "";})()`)
+		p.Screenshot(*screenshot, 1280, 1100)
+		p.String(`(function(){var s=document.getElementById("filter-status");s.value="";s.dispatchEvent(new Event("change"));return "";})()`)
 	}
 	// The filter hides rows: pick a module and only its rows stay shown.
 	mod := p.String(`document.querySelector("#filter-module option:nth-child(2)").value`)
