@@ -61,10 +61,17 @@ func TestHTMLDemoInBrowser(t *testing.T) {
 	// The filter hides rows: pick a module and only its rows stay shown.
 	mod := p.String(`document.querySelector("#filter-module option:nth-child(2)").value`)
 	require.NotEmpty(t, mod)
-	shown := p.String(`(function(){var s=document.getElementById("filter-module");s.value=` + jsString(mod) + `;s.dispatchEvent(new Event("change"));` +
-		`var r=document.querySelectorAll("tr.case"),bad=0,n=0;for(var i=0;i<r.length;i++){if(!r[i].hidden){n++;if(r[i].dataset.module!==s.value)bad++;}}return n+"/"+bad;})()`)
-	assert.NotEqual(t, "0/0", shown, "some rows of the module stay shown")
-	assert.True(t, strings.HasSuffix(shown, "/0"), "only rows of the chosen module are shown: %s", shown)
+	assertFilter(t, p, "module", mod)
+}
+
+// assertFilter picks value in the filter select of field (status or
+// module) and checks that rows stay shown, all of them with that value.
+func assertFilter(t *testing.T, p *browsertest.Page, field, value string) {
+	t.Helper()
+	shown := p.String(`(function(){var s=document.getElementById("filter-` + field + `");s.value=` + jsString(value) + `;s.dispatchEvent(new Event("change"));` +
+		`var r=document.querySelectorAll("tr.case"),bad=0,n=0;for(var i=0;i<r.length;i++){if(!r[i].hidden){n++;if(r[i].dataset.` + field + `!==s.value)bad++;}}return n+"/"+bad;})()`)
+	assert.False(t, strings.HasPrefix(shown, "0/"), "some %s rows stay shown: %s", value, shown)
+	assert.True(t, strings.HasSuffix(shown, "/0"), "only %s rows are shown: %s", value, shown)
 }
 
 func jsString(s string) string {
@@ -92,6 +99,7 @@ func TestHTMLFailingRunInBrowser(t *testing.T) {
 	assert.Positive(t, p.Count(`tr.case[data-status="fail"] details pre.request`), "the failed case's request as sent")
 	assert.Positive(t, p.Count("svg.latency-histogram"))
 	assert.Equal(t, "fail", p.String(`document.getElementById("report-status").textContent`))
+	assertFilter(t, p, "status", "fail")
 	assert.NotContains(t, p.Text(), token)
 }
 
