@@ -67,4 +67,5 @@ var Reports = NewRegistry(
 	Format[*Report]{Name: "junit", New: func(opts TextOptions) func(io.Writer, *Report) error {
 		return NewJUnit(JUnitOptions{Strict: opts.Strict})
 	}},
+	Plain("html", HTML),
 )

@@ -168,7 +168,7 @@ func (o *CheckOptions) addFlags(fs *pflag.FlagSet, fixtures bool) {
 
 // addOutputFlags adds the flags that choose and shape the report.
 func (o *CheckOptions) addOutputFlags(fs *pflag.FlagSet) {
-	fs.StringArrayVarP(&o.Outputs, "output", "o", []string{"text"}, "report format text, json or junit, optionally =FILE (repeatable)")
+	fs.StringArrayVarP(&o.Outputs, "output", "o", []string{"text"}, "report format text, json, junit or html, optionally =FILE, e.g. html=report.html (repeatable)")
 	fs.BoolVarP(&o.Verbose, "verbose", "v", false, "text report: every case with its details and reproducer, and the full TLS audit (default: a line per run, then what failed or warned)")
 	fs.BoolVar(&o.NoColor, "no-color", false, "never colour the text report")
 }

@@ -78,7 +78,7 @@ type LoadOutputs struct {
 }
 
 func (o *LoadOutputs) addFlags(fs *pflag.FlagSet) {
-	fs.StringArrayVarP(&o.Outputs, "output", "o", []string{"text"}, "result format text or json, optionally =FILE (repeatable)")
+	fs.StringArrayVarP(&o.Outputs, "output", "o", []string{"text"}, "result format text, json or html, optionally =FILE, e.g. html=load.html (repeatable)")
 }
 
 func (o *LoadOutputs) parse() ([]output, error) {

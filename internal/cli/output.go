@@ -7,6 +7,7 @@ import (
 
 	"github.com/plugincheck/plugincheck/internal/iostreams"
 	"github.com/plugincheck/plugincheck/internal/load"
+	"github.com/plugincheck/plugincheck/internal/loadreport"
 	"github.com/plugincheck/plugincheck/report"
 )
 
@@ -17,6 +18,7 @@ import (
 var loadResults = report.NewRegistry(
 	report.Plain("text", load.WriteText),
 	report.Plain("json", load.WriteJSON),
+	report.Plain("html", loadreport.HTML),
 )
 
 // output is one requested rendering of a result.

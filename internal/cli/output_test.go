@@ -31,8 +31,8 @@ func TestParseOutputs(t *testing.T) {
 		{name: "dash is stdout", specs: []string{"json=-"}, want: []output{{format: "json"}}},
 		{name: "load json to a file", load: true, specs: []string{"text", "json=res.json"}, want: []output{{format: "text"}, {format: "json", file: "res.json"}}},
 		// sad
-		{name: "report unknown", specs: []string{"yaml"}, wantErr: `--output "yaml": report: unknown format "yaml" (want text, json or junit)`},
-		{name: "load has no junit", load: true, specs: []string{"junit=x.xml"}, wantErr: `--output "junit=x.xml": report: unknown format "junit" (want text or json)`},
+		{name: "report unknown", specs: []string{"yaml"}, wantErr: `--output "yaml": report: unknown format "yaml" (want text, json, junit or html)`},
+		{name: "load has no junit", load: true, specs: []string{"junit=x.xml"}, wantErr: `--output "junit=x.xml": report: unknown format "junit" (want text, json or html)`},
 		{name: "report two on stdout", specs: []string{"text", "json"}, wantErr: "only one format can go to standard output; give the others a file (json=report.json)"},
 		{name: "load two on stdout", load: true, specs: []string{"text", "json=-"}, wantErr: "only one format can go to standard output; give the others a file (json=result.json)"},
 	}
@@ -64,7 +64,7 @@ func TestParseOutputs(t *testing.T) {
 // for.
 func TestWriteOutputs(t *testing.T) {
 	t.Parallel()
-	assert.Equal(t, []string{"text", "json"}, loadResults.Names())
+	assert.Equal(t, []string{"text", "json", "html"}, loadResults.Names())
 	dir := t.TempDir()
 	m := load.NewMetrics()
 	m.Requests = 3

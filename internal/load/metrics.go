@@ -307,6 +307,8 @@ type Metrics struct {
 	// Dropped counts histogram values that could not be merged (values
 	// outside the bounds of a histogram from another version).
 	Dropped int64
+	// timeline is the calls per interval, for Result.Timeline.
+	timeline timeline
 }
 
 // NewMetrics returns empty metrics.
@@ -319,6 +321,7 @@ func (m *Metrics) Add(iv *Interval) {
 	m.Dropped += m.Corrected.Merge(iv.Corrected)
 	m.Dropped += m.Uncorrected.Merge(iv.Uncorrected)
 	m.Counts.Add(&iv.Counts)
+	m.timeline.add(tick{end: iv.End, calls: iv.Requests, errors: iv.Errors, failures: iv.Failures})
 	if iv.Final {
 		m.Unsent += iv.Unsent
 		m.MaxInFlight = max(m.MaxInFlight, iv.MaxInFlight)
@@ -333,6 +336,7 @@ func (m *Metrics) Merge(o *Metrics) {
 	m.Dropped += m.Corrected.Merge(o.Corrected) + o.Dropped
 	m.Dropped += m.Uncorrected.Merge(o.Uncorrected)
 	m.Counts.Add(&o.Counts)
+	m.timeline.merge(&o.timeline)
 	m.Unsent += o.Unsent
 	m.MaxInFlight += o.MaxInFlight
 	m.widen(o.MeasureStart, o.MeasureEnd)

@@ -137,6 +137,9 @@ type Result struct {
 	Gates                []Gate     `json:"gates,omitempty"`
 	Notes                []string   `json:"notes,omitempty"`
 	Histograms           Histograms `json:"histograms"`
+	// Timeline is the calls, errors and GOST failures of each progress
+	// interval, at most MaxTimelinePoints of them: throughput over time.
+	Timeline []TimelinePoint `json:"timeline,omitempty"`
 }
 
 // NewResult builds the result of m for a run described by info.
@@ -156,6 +159,7 @@ func NewResult(info Info, m *Metrics) (*Result, error) {
 		Unsent:      m.Unsent,
 		MaxInFlight: m.MaxInFlight,
 		Latency:     Latency{Corrected: Summarize(m.Corrected), Uncorrected: Summarize(m.Uncorrected)},
+		Timeline:    m.timeline.points(m.MeasureStart),
 	}
 	if r.Machines == 0 {
 		r.Machines = 1
@@ -207,6 +211,7 @@ func (r *Result) Metrics() (*Metrics, error) {
 		m.Dropped += p.dst.Merge(h)
 	}
 	m.Counts = r.Counts.clone()
+	m.timeline = fromPoints(r.StartedAt, r.Timeline)
 	m.MaxLag = time.Duration(r.MaxLag)
 	m.Unsent = r.Unsent
 	m.MaxInFlight = r.MaxInFlight
