@@ -206,3 +206,25 @@ func TestLoadSchemaRefuses(t *testing.T) {
 		})
 	}
 }
+
+// TestLoadSchemaDoc keeps docs/load-schema.md in step with the schema:
+// every property is mentioned there in backquotes.
+func TestLoadSchemaDoc(t *testing.T) {
+	t.Parallel()
+	md, err := os.ReadFile("../../docs/load-schema.md")
+	require.NoError(t, err)
+	b, err := os.ReadFile(loadSchemaFile)
+	require.NoError(t, err)
+	var schema map[string]any
+	require.NoError(t, json.Unmarshal(b, &schema))
+	for _, p := range declaredProperties(schema) {
+		name := p[strings.LastIndex(p, "/")+1:]
+		assert.True(t, strings.Contains(string(md), "`"+name+"`"), "docs/load-schema.md does not describe %s", p)
+	}
+	assert.Contains(t, string(md), SchemaVersion)
+	for _, code := range ErrorCodes {
+		if !strings.HasPrefix(code, "http_status_") || code == "http_status_5xx" || code == "http_status_4xx" {
+			assert.True(t, strings.Contains(string(md), "`"+code+"`"), "docs/load-schema.md does not list code %s", code)
+		}
+	}
+}
