@@ -60,9 +60,12 @@ func Plain[T any](name string, fn func(io.Writer, T) error) Format[T] {
 	return Format[T]{Name: name, New: func(TextOptions) func(io.Writer, T) error { return fn }}
 }
 
-// Reports are the formats of a conformance report: text, json and junit.
+// Reports are the formats of a conformance report: text, json, junit and
+// jsonl (which the CLI streams as cases finish; JSONL renders it after
+// the fact).
 var Reports = NewRegistry(
 	Format[*Report]{Name: "text", New: func(opts TextOptions) func(io.Writer, *Report) error { return NewText(opts) }},
 	Plain("json", JSON),
 	Plain("junit", JUnit),
+	Plain("jsonl", JSONL),
 )

@@ -136,6 +136,9 @@ type CheckOptions struct {
 	// Parallel is how many cases run at once (suites.RunOptions.Workers).
 	Parallel int
 	Outputs  []string
+	// jsonl streams -o jsonl while the run goes (jsonl.go); nil when not
+	// asked for or not started.
+	jsonl *jsonlStream
 	Verbose  bool
 	NoColor  bool
 	// LatencyBudgetExplicit is pflag's Changed for --latency-budget: a
@@ -168,7 +171,7 @@ func (o *CheckOptions) addFlags(fs *pflag.FlagSet, fixtures bool) {
 
 // addOutputFlags adds the flags that choose and shape the report.
 func (o *CheckOptions) addOutputFlags(fs *pflag.FlagSet) {
-	fs.StringArrayVarP(&o.Outputs, "output", "o", []string{"text"}, "report format text, json or junit, optionally =FILE (repeatable)")
+	fs.StringArrayVarP(&o.Outputs, "output", "o", []string{"text"}, "report format text, json, junit or jsonl (a JSON line per case as it finishes), optionally =FILE (repeatable)")
 	fs.BoolVarP(&o.Verbose, "verbose", "v", false, "text report: show every case's details, not only failures")
 	fs.BoolVar(&o.NoColor, "no-color", false, "never colour the text report")
 }
