@@ -138,9 +138,9 @@ type CheckOptions struct {
 	Outputs  []string
 	// jsonl streams -o jsonl while the run goes (jsonl.go); nil when not
 	// asked for or not started.
-	jsonl *jsonlStream
-	Verbose  bool
-	NoColor  bool
+	jsonl   *jsonlStream
+	Verbose bool
+	NoColor bool
 	// LatencyBudgetExplicit is pflag's Changed for --latency-budget: a
 	// budget the user chose fails a slow step, the default only warns.
 	LatencyBudgetExplicit bool
