@@ -172,3 +172,34 @@ cases:
 	assert.Contains(t, rest[1], report.SummaryLineSchema)
 	assert.NotEqual(t, ExitUsage, code, ios.ErrOut)
 }
+
+// TestConfigJSONL streams a deployment's check: every case line names its
+// plugin block, and the lines match the report's cases.
+func TestConfigJSONL(t *testing.T) {
+	t.Parallel()
+	srv := refServer(t, deploymentToken, nil)
+	path := writeDeployment(t, "deployment.yaml", srv)
+	dir := t.TempDir()
+	jsonlFile, jsonFile := filepath.Join(dir, "r.jsonl"), filepath.Join(dir, "r.json")
+	code, _, stderr := runMainIn(t, "", "config", path, "--only", "authers", "-o", "jsonl="+jsonlFile, "-o", "json="+jsonFile)
+	require.Equal(t, ExitOK, code, stderr)
+	data, err := os.ReadFile(jsonlFile)
+	require.NoError(t, err)
+	assert.NotContains(t, string(data), deploymentToken)
+	cases, sum := jsonlLines(t, data)
+
+	raw, err := os.ReadFile(jsonFile)
+	require.NoError(t, err)
+	var rep report.Report
+	require.NoError(t, json.Unmarshal(raw, &rep))
+	require.Len(t, rep.Runs, 2, "auth-grpc and auth-http")
+	assert.Len(t, cases, rep.Totals.Cases)
+	assert.Equal(t, rep.Totals, sum.Totals)
+	perPlugin := map[string]int{}
+	for _, cl := range cases {
+		perPlugin[cl.Run.Plugin]++
+	}
+	for _, run := range rep.Runs {
+		assert.Equal(t, len(run.Cases), perPlugin[run.Plugin], "lines of %s", run.Plugin)
+	}
+}
