@@ -42,7 +42,19 @@ func (v VerdictCounts) Entries() []VerdictCount {
 
 // MarshalJSON writes v as an array (see VerdictCounts).
 func (v VerdictCounts) MarshalJSON() ([]byte, error) {
-	return json.Marshal(v.Entries())
+	return marshalRaw(v.Entries())
+}
+
+// marshalRaw marshals v without escaping HTML characters, as WriteJSON
+// writes the rest of the result: "<redacted>" stays greppable.
+func marshalRaw(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 // UnmarshalJSON reads the array MarshalJSON writes; equal verdicts add.
@@ -93,7 +105,7 @@ func (k KindCounts) Entries() []KindCount {
 
 // MarshalJSON writes k as an array (see KindCounts).
 func (k KindCounts) MarshalJSON() ([]byte, error) {
-	return json.Marshal(k.Entries())
+	return marshalRaw(k.Entries())
 }
 
 // UnmarshalJSON reads the array MarshalJSON writes, keyed by message.

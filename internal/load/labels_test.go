@@ -1,6 +1,7 @@
 package load
 
 import (
+	"bytes"
 	"encoding/json"
 	"testing"
 
@@ -78,4 +79,18 @@ func TestMergeAddsEqualVerdicts(t *testing.T) {
 	a.Add(&b)
 	assert.Equal(t, VerdictCounts{`{"ok":true}`: 5, `{"ok":false}`: 1}, a.Verdicts)
 	assert.Equal(t, KindCounts{"http 500": 5}, a.ErrorsBy)
+}
+
+// TestCountsJSONNotHTMLEscaped keeps "<redacted>" greppable in the arrays,
+// as in the rest of the result.
+func TestCountsJSONNotHTMLEscaped(t *testing.T) {
+	r := &Result{Counts: Counts{
+		Verdicts: VerdictCounts{`{"id":"<redacted>"}`: 1},
+		ErrorsBy: KindCounts{"token <redacted> & more": 1},
+	}}
+	var buf bytes.Buffer
+	require.NoError(t, WriteJSON(&buf, r))
+	assert.Contains(t, buf.String(), `"verdict": {`)
+	assert.Contains(t, buf.String(), `"id": "<redacted>"`)
+	assert.Contains(t, buf.String(), `"message": "token <redacted> & more"`)
 }
