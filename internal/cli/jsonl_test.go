@@ -203,3 +203,31 @@ func TestConfigJSONL(t *testing.T) {
 		assert.Equal(t, len(run.Cases), perPlugin[run.Plugin], "lines of %s", run.Plugin)
 	}
 }
+
+// TestDemoJSONL streams the demo's runs, two modules over two transports
+// checked at once, into one file: a whole line each, every case once.
+func TestDemoJSONL(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	jsonlFile, jsonFile := filepath.Join(dir, "d.jsonl"), filepath.Join(dir, "d.json")
+	code, _, stderr := runMainWithin(t, 10*time.Minute, "demo", "--modules", "auth", "--modules", "bypass",
+		"-o", "jsonl="+jsonlFile, "-o", "json="+jsonFile)
+	require.Equal(t, ExitOK, code, stderr)
+	data, err := os.ReadFile(jsonlFile)
+	require.NoError(t, err)
+	cases, sum := jsonlLines(t, data)
+	raw, err := os.ReadFile(jsonFile)
+	require.NoError(t, err)
+	var rep report.Report
+	require.NoError(t, json.Unmarshal(raw, &rep))
+	assert.Len(t, cases, rep.Totals.Cases)
+	assert.Equal(t, rep.Totals, sum.Totals)
+	perRun := map[string]int{}
+	for _, cl := range cases {
+		perRun[cl.Run.Module+"/"+cl.Run.Transport]++
+	}
+	require.Len(t, rep.Runs, 4)
+	for _, run := range rep.Runs {
+		assert.Equal(t, len(run.Cases), perRun[run.Module+"/"+run.Transport], "%s over %s", run.Module, run.Transport)
+	}
+}
