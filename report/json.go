@@ -40,24 +40,30 @@ func forJSON(r *Report) *Report {
 		}
 		rc.Cases = make([]*Case, 0, len(run.Cases))
 		for _, c := range run.Cases {
-			cc := *c
-			cc.Steps = make([]*Step, 0, len(c.Steps))
-			for _, st := range c.Steps {
-				sc := *st
-				if sc.Checks == nil {
-					sc.Checks = []Check{}
-				}
-				if r := sc.Observation.Request; len(r) > 0 && !json.Valid(r) {
-					// A RawMessage that is not JSON would fail the whole
-					// report; keep the bytes as a string instead.
-					q, _ := json.Marshal(string(r))
-					sc.Observation.Request = q
-				}
-				cc.Steps = append(cc.Steps, &sc)
-			}
-			rc.Cases = append(rc.Cases, &cc)
+			rc.Cases = append(rc.Cases, caseForJSON(c))
 		}
 		out.Runs = append(out.Runs, &rc)
 	}
 	return &out
+}
+
+// caseForJSON returns a copy of c normalised for output, as the report and
+// the JSON lines of -o jsonl both write it; c is left untouched.
+func caseForJSON(c *Case) *Case {
+	cc := *c
+	cc.Steps = make([]*Step, 0, len(c.Steps))
+	for _, st := range c.Steps {
+		sc := *st
+		if sc.Checks == nil {
+			sc.Checks = []Check{}
+		}
+		if r := sc.Observation.Request; len(r) > 0 && !json.Valid(r) {
+			// A RawMessage that is not JSON would fail the whole
+			// report; keep the bytes as a string instead.
+			q, _ := json.Marshal(string(r))
+			sc.Observation.Request = q
+		}
+		cc.Steps = append(cc.Steps, &sc)
+	}
+	return &cc
 }

@@ -60,7 +60,9 @@ func Plain[T any](name string, fn func(io.Writer, T) error) Format[T] {
 	return Format[T]{Name: name, New: func(TextOptions) func(io.Writer, T) error { return fn }}
 }
 
-// Reports are the formats of a conformance report: text, json and junit.
+// Reports are the formats of a conformance report: text, json, junit and
+// jsonl (which the CLI streams as cases finish; JSONL renders it after
+// the fact).
 var Reports = NewRegistry(
 	Format[*Report]{Name: "text", New: func(opts TextOptions) func(io.Writer, *Report) error { return NewText(opts) }},
 	Plain("json", JSON),
@@ -68,4 +70,5 @@ var Reports = NewRegistry(
 		return NewJUnit(JUnitOptions{Strict: opts.Strict})
 	}},
 	Plain("html", HTML),
+	Plain("jsonl", JSONL),
 )

@@ -16,7 +16,7 @@ import (
 // the options of its output.
 func TestRegistry(t *testing.T) {
 	t.Parallel()
-	assert.Equal(t, []string{"text", "json", "junit", "html"}, report.Reports.Names())
+	assert.Equal(t, []string{"text", "json", "junit", "html", "jsonl"}, report.Reports.Names())
 	assert.Equal(t, report.Formats, report.Reports.Names())
 
 	// A registry of another kind of result, as the CLI keeps for load
@@ -44,7 +44,7 @@ func TestRegistry(t *testing.T) {
 		{name: "report junit", format: reportFormat, spec: "junit"},
 		{name: "words json", format: formatOf(words), spec: "json"},
 		// sad
-		{name: "report yaml", format: reportFormat, spec: "yaml", wantErr: `report: unknown format "yaml" (want text, json, junit or html)`},
+		{name: "report yaml", format: reportFormat, spec: "yaml", wantErr: `report: unknown format "yaml" (want text, json, junit, html or jsonl)`},
 		{name: "words junit", format: formatOf(words), spec: "junit", wantErr: `report: unknown format "junit" (want text or json)`},
 		{name: "words empty", format: formatOf(words), spec: "", wantErr: `report: unknown format "" (want text or json)`},
 	}

@@ -126,6 +126,7 @@ func (r *runner) runCases(ctx context.Context, jobs []job, workers int) {
 // runJob runs one case: alone when the run is serial, else beside other
 // cases and, when it was disturbed, again alone.
 func (r *runner) runJob(ctx context.Context, j job, parallel bool) {
+	defer r.finished(r.run, j.rc)
 	if ctx.Err() != nil {
 		j.rc.Status = report.Skip
 		j.rc.SkipReason = "interrupted"

@@ -53,6 +53,15 @@ type RunOptions struct {
 	// (package check audits the plugin's TLS), which can read here what
 	// the calls negotiated.
 	Observe func(*mockclient.Observation)
+	// OnCase, when set, sees each case of the run once, as it finishes,
+	// for streaming output (plugincheck -o jsonl): in completion order,
+	// which in a parallel run is not report order; one call at a time;
+	// cases that do not apply to the transport first, before any call.
+	// The case is final but for the run-wide latency judgement of short
+	// steps (made when every case is done), and is not yet redacted by
+	// package check's last pass; OnCase must not keep or change it. run
+	// holds the module, transport and target only.
+	OnCase func(run *report.Run, c *report.Case)
 }
 
 // Run runs every case of module m in ss against c and returns the run's
@@ -71,6 +80,7 @@ func Run(ctx context.Context, c *mockclient.Client, m mockclient.Module, ss []*S
 	r := &runner{c: c, opts: opts, lat: newLatencyJudge(c.Config(), c.Transport(), opts)}
 	t := c.Transport()
 	run := &report.Run{Module: string(m), Transport: string(t), Target: target(c.Config(), opts.ShowToken)}
+	r.run = run
 	var jobs []job
 	selected := 0 // cases --run and --skip leave in the run
 	for _, s := range ss {
@@ -95,6 +105,7 @@ func Run(ctx context.Context, c *mockclient.Client, m mockclient.Module, ss []*S
 			if !appliesTo(s.Transports, t) || !appliesTo(cs.Transports, t) {
 				rc.Status = report.Skip
 				rc.SkipReason = "case does not apply to " + string(t)
+				r.finished(run, rc)
 				continue
 			}
 			jobs = append(jobs, job{rc: rc, cs: cs})
@@ -142,6 +153,21 @@ type runner struct {
 	alone    atomic.Bool  // the rest of the run goes one case at a time
 
 	verdicts verdicts // decoded verdicts the steps' reports share (repeat.go)
+
+	// run is the run's report, whose module, transport and target
+	// OnCase sees; onCaseMu makes OnCase's calls one at a time.
+	run      *report.Run
+	onCaseMu sync.Mutex
+}
+
+// finished shows a finished case to OnCase.
+func (r *runner) finished(run *report.Run, rc *report.Case) {
+	if r.opts.OnCase == nil {
+		return
+	}
+	r.onCaseMu.Lock()
+	defer r.onCaseMu.Unlock()
+	r.opts.OnCase(run, rc)
 }
 
 // record adds a call's outcome to the case's figures and shows it to

@@ -179,6 +179,10 @@ func checkDeployment(ctx context.Context, opts *ConfigOptions, d *gostconfig.Dep
 	if err != nil {
 		return err
 	}
+	if err := startJSONL(opts.IO, &opts.Checks); err != nil {
+		return err
+	}
+	defer opts.Checks.jsonl.close()
 	rep := newReport(opts.Now())
 	rep.Source = d.Source
 	rep.Findings = findingsOf(d.Findings)
@@ -245,7 +249,9 @@ func checkPlugin(ctx context.Context, opts *ConfigOptions, p *gostconfig.Plugin,
 		fmt.Fprintf(opts.IO.ErrOut, "checking %s (%s over %s at %s) …\n", printable(p.ID()), p.Module, cfg.Transport,
 			printable(redactedAddr(cfg, opts.Checks.ShowToken)))
 	}
-	r, err := run(ctx, cfg, p.Module, checkOptions(&opts.Checks, ss, check.AuditOptions{}, opts.Now))
+	co := checkOptions(&opts.Checks, ss, check.AuditOptions{}, opts.Now)
+	co.Run.OnCase = opts.Checks.jsonl.onCase(p.ID(), cfg.Token)
+	r, err := run(ctx, cfg, p.Module, co)
 	if r == nil {
 		return nil, err
 	}

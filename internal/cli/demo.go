@@ -92,6 +92,10 @@ func demoRun(ctx context.Context, opts *DemoOptions) error {
 		return fmt.Errorf("start reference plugins: %w", err)
 	}
 	defer srv.Close()
+	if err := startJSONL(opts.IO, &opts.Checks); err != nil {
+		return err
+	}
+	defer opts.Checks.jsonl.close()
 
 	type moduleSuites struct {
 		m  mockclient.Module
@@ -137,7 +141,9 @@ func demoRun(ctx context.Context, opts *DemoOptions) error {
 				if opts.IO.IsStderrTTY() {
 					demoProgress(opts.IO, ms.m, t)
 				}
-				run, err := check.Module(ctx, cfg, ms.m, checkOptions(&opts.Checks, ms.ss, check.AuditOptions{}, opts.Now))
+				co := checkOptions(&opts.Checks, ms.ss, check.AuditOptions{}, opts.Now)
+				co.Run.OnCase = opts.Checks.jsonl.onCase("", cfg.Token)
+				run, err := check.Module(ctx, cfg, ms.m, co)
 				results[i][k] = result{run: run, err: err}
 				if err != nil && !errors.Is(err, suites.ErrNoMatch) {
 					return

@@ -136,8 +136,11 @@ type CheckOptions struct {
 	// Parallel is how many cases run at once (suites.RunOptions.Workers).
 	Parallel int
 	Outputs  []string
-	Verbose  bool
-	NoColor  bool
+	// jsonl streams -o jsonl while the run goes (jsonl.go); nil when not
+	// asked for or not started.
+	jsonl   *jsonlStream
+	Verbose bool
+	NoColor bool
 	// LatencyBudgetExplicit is pflag's Changed for --latency-budget: a
 	// budget the user chose fails a slow step, the default only warns.
 	LatencyBudgetExplicit bool
@@ -168,7 +171,7 @@ func (o *CheckOptions) addFlags(fs *pflag.FlagSet, fixtures bool) {
 
 // addOutputFlags adds the flags that choose and shape the report.
 func (o *CheckOptions) addOutputFlags(fs *pflag.FlagSet) {
-	fs.StringArrayVarP(&o.Outputs, "output", "o", []string{"text"}, "report format text, json, junit or html, optionally =FILE, e.g. html=report.html (repeatable)")
+	fs.StringArrayVarP(&o.Outputs, "output", "o", []string{"text"}, "report format text, json, junit, html or jsonl (a JSON line per case as it finishes), optionally =FILE, e.g. html=report.html (repeatable)")
 	fs.BoolVarP(&o.Verbose, "verbose", "v", false, "text report: every case with its details and reproducer, and the full TLS audit (default: a line per run, then what failed or warned)")
 	fs.BoolVar(&o.NoColor, "no-color", false, "never colour the text report")
 }

@@ -323,7 +323,7 @@ func loadRun(ctx context.Context, opts *LoadOptions) error {
 	if err != nil {
 		return err
 	}
-	res.Tool = "plugincheck " + Version
+	res.Tool = &load.Tool{Name: "plugincheck", Version: Version, GOST: GOSTVersion, Plugin: PluginVersion}
 	res.Notes = append(res.Notes, notes...)
 	if cfg.Transport == mockclient.GRPC && cfg.Timeout > 0 {
 		res.Notes = append(res.Notes, "--timeout has no effect on gRPC plugins in GOST; calls were bounded by --call-timeout")

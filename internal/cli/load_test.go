@@ -333,7 +333,7 @@ func TestLoadAllCallsFailedIsNotSuccess(t *testing.T) {
 	// The plugin answered each call, with a status GOST treats as failed.
 	assert.Zero(t, res.Errors)
 	assert.EqualValues(t, 50, res.Failures)
-	assert.Equal(t, map[string]int64{"grpc DeadlineExceeded": 50}, res.FailuresBy)
+	assert.Equal(t, load.KindCounts{"grpc DeadlineExceeded": 50}, res.FailuresBy)
 	assert.Contains(t, res.FailureTexts["grpc DeadlineExceeded"], "GOST denies the client")
 	assert.Contains(t, res.Notes, "every measured call failed")
 }
@@ -368,7 +368,7 @@ cases:
 	assert.Equal(t, "mix/http/accepts-gost", res.Mix[0].ID)
 	assert.InDelta(t, 300, res.Cases[0].Calls, 2)
 	assert.InDelta(t, 100, res.Cases[1].Calls, 2)
-	assert.Equal(t, map[string]int64{`{"id":"gost","ok":true}`: res.Cases[0].Calls, `{"id":"","ok":false}`: res.Cases[1].Calls}, res.Verdicts)
+	assert.Equal(t, load.VerdictCounts{`{"id":"gost","ok":true}`: res.Cases[0].Calls, `{"id":"","ok":false}`: res.Cases[1].Calls}, res.Verdicts)
 }
 
 func TestLoadOutputs(t *testing.T) {
@@ -517,7 +517,7 @@ func TestLoadCountsGOSTLevelFailures(t *testing.T) {
 			}
 			assert.EqualValues(t, 40, res.Failures)
 			assert.Equal(t, 1.0, res.FailureRate)
-			assert.Equal(t, map[string]int64{tt.wantKind: 40}, res.FailuresBy)
+			assert.Equal(t, load.KindCounts{tt.wantKind: 40}, res.FailuresBy)
 			assert.Contains(t, res.FailureTexts[tt.wantKind], tt.wantText)
 			assert.Contains(t, string(text), "GOST-level failures: 100% "+tt.wantKind+" (×40) — ")
 			assert.Contains(t, string(text), tt.wantText)
@@ -842,10 +842,12 @@ func TestMergeNotALoadResult(t *testing.T) {
 	}{
 		{name: "module report", data: `{"schema": "plugincheck.report/v1", "tool": "plugincheck", "target": {"addr": "x"}, "suites": []}`,
 			want: "a module report (schema plugincheck.report/v1), not a load result: merge takes the JSON written by `plugincheck load -o json=FILE`"},
-		{name: "other JSON", data: `{"hello": "world"}`, want: `not a plugincheck load result: no "schema" field (want "plugincheck-load/1"`},
+		{name: "other JSON", data: `{"hello": "world"}`, want: `not a plugincheck load result: no "schema" field (want "plugincheck.load/v1"`},
 		{name: "schema not a string", data: `{"schema": 3}`, want: "not a plugincheck load result: field schema holds a JSON number, not the string it should be"},
-		{name: "other schema", data: `{"schema": "plugincheck-load/9"}`, want: `not a load result this plugincheck reads: schema "plugincheck-load/9" (want "plugincheck-load/1")`},
-		{name: "broken JSON", data: `{"schema": "plugincheck-load/1", `, want: "not a load result: invalid JSON at byte"},
+		{name: "other schema", data: `{"schema": "plugincheck-load/9"}`, want: `not a load result this plugincheck reads: schema "plugincheck-load/9" (want "plugincheck.load/v1")`},
+		{name: "older plugincheck", data: `{"schema": "plugincheck-load/1", "tool": "plugincheck v0.1.0", "verdicts": {"{\"ok\":true}": 3}}`,
+			want: `a load result of an older plugincheck (schema "plugincheck-load/1", want "plugincheck.load/v1"): its verdict and error counts have another shape; run the load again with this plugincheck`},
+		{name: "broken JSON", data: `{"schema": "plugincheck.load/v1", `, want: "not a load result: invalid JSON at byte"},
 		{name: "wrong field type", data: string(wrongType), want: "damaged load result: field requests holds a JSON string, not the number it should be"},
 		{name: "damaged histogram", data: string(damagedData), want: "damaged load result: decode histogram"},
 		{name: "garbage", data: "\x00\x01garbage\xff" + strings.Repeat("x", 10000), want: "neither a JSON load result (-o json=FILE) nor an HDR histogram log (--hdr-log)"},

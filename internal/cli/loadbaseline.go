@@ -72,7 +72,7 @@ func finishInterruptedBaseline(ctx context.Context, opts *LoadOptions, info load
 	if err != nil {
 		return err
 	}
-	res.Tool = "plugincheck " + Version
+	res.Tool = &load.Tool{Name: "plugincheck", Version: Version, GOST: GOSTVersion, Plugin: PluginVersion}
 	res.Notes = append(append(res.Notes, notes...), b.note())
 	err = finishLoad(ctx, opts.IO, res, &opts.Gate, &opts.Out, nil)
 	if !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {

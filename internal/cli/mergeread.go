@@ -76,6 +76,8 @@ func decodeLoadResult(data []byte) (*load.Result, error) {
 	case load.SchemaVersion:
 	case report.SchemaVersion:
 		return nil, errors.New("a module report (schema " + report.SchemaVersion + "), not a load result: merge takes the JSON written by `plugincheck load -o json=FILE`")
+	case load.OldSchemaVersion:
+		return nil, fmt.Errorf("a load result of an older plugincheck (schema %q, want %q): its verdict and error counts have another shape; run the load again with this plugincheck", load.OldSchemaVersion, load.SchemaVersion)
 	case "":
 		return nil, fmt.Errorf("not a plugincheck load result: no \"schema\" field (want %q, as `plugincheck load -o json=FILE` writes)", load.SchemaVersion)
 	default:

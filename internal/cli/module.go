@@ -69,6 +69,10 @@ func moduleRun(ctx context.Context, opts *ModuleOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := startJSONL(opts.IO, &opts.Checks); err != nil {
+		return err
+	}
+	defer opts.Checks.jsonl.close()
 	rep := newReport(opts.Now())
 	if opts.IO.IsStderrTTY() {
 		fmt.Fprintf(opts.IO.ErrOut, "checking %s over %s at %s …\n", opts.Module, cfg.Transport, redactedAddr(cfg, opts.Checks.ShowToken))
@@ -77,7 +81,9 @@ func moduleRun(ctx context.Context, opts *ModuleOptions) error {
 	if run == nil {
 		run = check.Module
 	}
-	r, runErr := run(ctx, cfg, opts.Module, checkOptions(&opts.Checks, ss, auditOf(audit), opts.Now))
+	co := checkOptions(&opts.Checks, ss, auditOf(audit), opts.Now)
+	co.Run.OnCase = opts.Checks.jsonl.onCase("", cfg.Token)
+	r, runErr := run(ctx, cfg, opts.Module, co)
 	if r == nil {
 		return runErr
 	}
@@ -189,6 +195,12 @@ func render(io *iostreams.IOStreams, rep *report.Report, checks *CheckOptions) e
 	outs, err := checks.outputs()
 	if err != nil {
 		return err
+	}
+	if checks.jsonl != nil {
+		if err := checks.jsonl.finish(rep); err != nil {
+			return err
+		}
+		outs = checks.jsonl.withoutStreamed(outs)
 	}
 	return writeOutputs(io, outs, report.Reports, rep, "report", func(o output) report.TextOptions {
 		color := o.file == "" && io.ColorEnabled() && !checks.NoColor

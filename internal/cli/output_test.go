@@ -31,7 +31,7 @@ func TestParseOutputs(t *testing.T) {
 		{name: "dash is stdout", specs: []string{"json=-"}, want: []output{{format: "json"}}},
 		{name: "load json to a file", load: true, specs: []string{"text", "json=res.json"}, want: []output{{format: "text"}, {format: "json", file: "res.json"}}},
 		// sad
-		{name: "report unknown", specs: []string{"yaml"}, wantErr: `--output "yaml": report: unknown format "yaml" (want text, json, junit or html)`},
+		{name: "report unknown", specs: []string{"yaml"}, wantErr: `--output "yaml": report: unknown format "yaml" (want text, json, junit, html or jsonl)`},
 		{name: "load has no junit", load: true, specs: []string{"junit=x.xml"}, wantErr: `--output "junit=x.xml": report: unknown format "junit" (want text, json or html)`},
 		{name: "report two on stdout", specs: []string{"text", "json"}, wantErr: "only one format can go to standard output; give the others a file (json=report.json)"},
 		{name: "load two on stdout", load: true, specs: []string{"text", "json=-"}, wantErr: "only one format can go to standard output; give the others a file (json=result.json)"},

@@ -64,7 +64,7 @@ type CaseCounts struct {
 	Failures int64 `json:"gostFailures"`
 	Changed  int64 `json:"verdictChanges"`
 	// ChangedTo counts the verdicts the case changed to, by label.
-	ChangedTo map[string]int64 `json:"changedTo,omitempty"`
+	ChangedTo VerdictCounts `json:"changedTo,omitempty"`
 }
 
 // Counts are the counters of an interval or of a whole run. They add up
@@ -94,13 +94,17 @@ type Counts struct {
 	// Clamped counts latencies above HighestLatency.
 	Clamped int64 `json:"clamped,omitempty"`
 
-	ErrorsBy map[string]int64 `json:"errorsBy,omitempty"`
+	// ErrorsBy counts Errors by kind label; it marshals as an array of
+	// stable codes with the label as message (KindCounts).
+	ErrorsBy KindCounts `json:"errorsBy,omitempty"`
 	// FailuresBy counts Failures by kind; FailureTexts holds each kind's
 	// text. Both are bounded like the other label maps.
-	FailuresBy   map[string]int64  `json:"gostFailuresBy,omitempty"`
+	FailuresBy   KindCounts        `json:"gostFailuresBy,omitempty"`
 	FailureTexts map[string]string `json:"gostFailureTexts,omitempty"`
-	Verdicts     map[string]int64  `json:"verdicts,omitempty"`
-	Cases        []CaseCounts      `json:"cases,omitempty"`
+	// Verdicts counts calls by verdict label; it marshals as an array of
+	// decoded verdicts with their counts (VerdictCounts).
+	Verdicts VerdictCounts `json:"verdicts,omitempty"`
+	Cases    []CaseCounts  `json:"cases,omitempty"`
 }
 
 // Add adds o to c.

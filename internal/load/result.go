@@ -10,7 +10,11 @@ import (
 )
 
 // SchemaVersion names the JSON shape of a Result.
-const SchemaVersion = "plugincheck-load/1"
+const SchemaVersion = "plugincheck.load/v1"
+
+// OldSchemaVersion names the shape before v1, which Merge refuses: its
+// verdict and error counts were objects keyed by labels.
+const OldSchemaVersion = "plugincheck-load/1"
 
 // CaseInfo describes one case of the request mix.
 type CaseInfo struct {
@@ -106,10 +110,24 @@ type Gate struct {
 	Cause string `json:"cause,omitempty"`
 }
 
+// Tool names the program that made a result: the same JSON shape as the
+// module report's tool (package report), kept here because internal/load
+// imports no project package.
+type Tool struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	// GOST is the GOST version whose behaviour the verdicts follow.
+	GOST string `json:"gost"`
+	// Plugin is the go-gost/plugin protos version spoken.
+	Plugin string `json:"plugin"`
+}
+
 // Result is the outcome of a load run, or of several merged runs.
 type Result struct {
 	Schema string `json:"schema"`
-	Tool   string `json:"tool,omitempty"`
+	// Tool names the program that made the result, in the report's
+	// shape.
+	Tool *Tool `json:"tool,omitempty"`
 	Info
 	StartedAt   time.Time  `json:"startedAt"`
 	EndedAt     time.Time  `json:"endedAt"`

@@ -75,7 +75,7 @@ func checkResult(t *testing.T, res *Result) {
 // itself.
 func FuzzReadResult(f *testing.F) {
 	f.Add(fuzzSeedResult(f))
-	f.Add([]byte(`{"schema":"plugincheck-load/1","histograms":{"corrected":"not base64!"}}`))
+	f.Add([]byte(`{"schema":"plugincheck.load/v1","histograms":{"corrected":"not base64!"}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		res, err := readResult(data)
 		if err != nil {

@@ -323,7 +323,7 @@ func TestRecordFailures(t *testing.T) {
 			outcomes:     []Outcome{{Failure: "http 500", FailureText: "first"}, {Failure: "http 500", FailureText: "second"}, {Failure: "decode"}},
 			wantFailures: 3,
 			check: func(t *testing.T, c *Counts) {
-				assert.Equal(t, map[string]int64{"http 500": 2, "decode": 1}, c.FailuresBy)
+				assert.Equal(t, KindCounts{"http 500": 2, "decode": 1}, c.FailuresBy)
 				assert.Equal(t, map[string]string{"http 500": "first"}, c.FailureTexts)
 				assert.EqualValues(t, 3, c.Cases[0].Failures)
 			},

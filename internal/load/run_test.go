@@ -206,14 +206,14 @@ func TestRunCountsOutcomes(t *testing.T) {
 		m, _ := drain(t, ivs)
 		assert.EqualValues(t, 100, m.Requests)
 		assert.EqualValues(t, 25, m.Errors)
-		assert.Equal(t, map[string]int64{"grpc Unavailable": 25}, m.ErrorsBy)
+		assert.Equal(t, KindCounts{"grpc Unavailable": 25}, m.ErrorsBy)
 		assert.EqualValues(t, 25, m.Failures)
-		assert.Equal(t, map[string]int64{"http 500": 25}, m.FailuresBy)
+		assert.Equal(t, KindCounts{"http 500": 25}, m.FailuresBy)
 		assert.Equal(t, map[string]string{"http 500": "GOST denies"}, m.FailureTexts)
-		assert.Equal(t, map[string]int64{`{"ok":false}`: 75, `{"ok":true}`: 25}, m.Verdicts)
+		assert.Equal(t, VerdictCounts{`{"ok":false}`: 75, `{"ok":true}`: 25}, m.Verdicts)
 		assert.Equal(t, []CaseCounts{
 			{Calls: 25, Errors: 25},
-			{Calls: 75, Failures: 25, Changed: 25, ChangedTo: map[string]int64{`{"ok":true}`: 25}},
+			{Calls: 75, Failures: 25, Changed: 25, ChangedTo: VerdictCounts{`{"ok":true}`: 25}},
 		}, m.Cases)
 		assert.InDelta(t, 0.25, m.ErrorRate(), 1e-9)
 		assert.InDelta(t, 0.25, m.FailureRate(), 1e-9)
