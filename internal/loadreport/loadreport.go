@@ -9,6 +9,7 @@ import (
 	"io"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/plugincheck/plugincheck/internal/load"
@@ -53,7 +54,7 @@ func Page(r *load.Result) (*report.LoadPage, error) {
 		{Label: "Mode", Value: mode},
 		{Label: "Calls", Value: fmt.Sprintf("%d measured, %.1f calls/s", r.Requests, r.AchievedRPS)},
 		{Label: "Errors", Value: fmt.Sprintf("%d transport errors (%.3f %%), %d GOST failures (%.3f %%)", r.Errors, 100*r.ErrorRate, r.Failures, 100*r.FailureRate)},
-		{Label: "Tool", Value: fmt.Sprint(r.Tool)},
+		{Label: "Tool", Value: toolText(r.Tool)},
 		{Label: "Started", Value: started},
 		{Label: "Duration", Value: r.Elapsed.String() + " (" + r.Stop.String() + ")"},
 	}
@@ -124,6 +125,19 @@ func status(r *load.Result) report.Status {
 		if g.Breached {
 			s = report.Fail
 		}
+	}
+	return s
+}
+
+// toolText names the program that made r and the versions its verdicts
+// follow; results read back from another tool may have none.
+func toolText(t *load.Tool) string {
+	if t == nil {
+		return "-"
+	}
+	s := strings.TrimSpace(t.Name + " " + t.Version)
+	if t.GOST != "" || t.Plugin != "" {
+		s += " (verdicts follow " + strings.TrimSpace(t.GOST+" "+t.Plugin) + ")"
 	}
 	return s
 }

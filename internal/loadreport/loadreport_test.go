@@ -64,6 +64,7 @@ func loadFixture(t *testing.T) *load.Result {
 		Mix: []load.CaseInfo{{ID: "auth/<b>one</b>", Weight: 1}}}
 	r, err := load.NewResult(info, m)
 	require.NoError(t, err)
+	r.Tool = &load.Tool{Name: "plugincheck", Version: "v1.2.3", GOST: "github.com/go-gost/x v0.15.2", Plugin: "github.com/go-gost/plugin v0.5.0"}
 	return r
 }
 
