@@ -62,6 +62,7 @@ included), 4 load threshold breached, 130 interrupted.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		Args:          cobra.ArbitraryArgs,
+		Version:       Version,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return errNoModule
@@ -77,6 +78,7 @@ included), 4 load threshold breached, 130 interrupted.`,
 	// name reach RunE instead of failing on the flags.
 	root.FParseErrWhitelist.UnknownFlags = true
 	root.SuggestionsMinimumDistance = 2
+	root.SetVersionTemplate(versionText())
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {

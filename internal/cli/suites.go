@@ -103,7 +103,7 @@ func newCmdVersion(f *Factory) *cobra.Command {
 		Short: "Print plugincheck's version and the GOST versions it follows",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			fmt.Fprintf(f.IO.Out, "plugincheck %s\nverdicts: %s\nprotocol: %s\n", Version, GOSTVersion, PluginVersion)
+			fmt.Fprint(f.IO.Out, versionText())
 			return nil
 		},
 	}
