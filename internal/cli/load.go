@@ -153,7 +153,7 @@ result names it.`,
   plugincheck load bypass --addr http://127.0.0.1:8000/bypass --rate 500 --max-p99 20ms --max-error-rate 0 -o json=load.json`,
 		Args: moduleArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			m, err := mockclient.ParseModule(args[0])
+			m, err := suites.ParseModule(args[0])
 			if err != nil {
 				return &FlagError{Err: err}
 			}

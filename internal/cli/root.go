@@ -84,7 +84,6 @@ included), 4 load threshold breached, 130 interrupted.`,
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return flagErrorf("%v (see %s --help)", err, cmd.CommandPath())
 	})
-	root.CompletionOptions.DisableDefaultCmd = true
 	for _, m := range mockclient.Modules() {
 		root.AddCommand(newCmdModule(f, m, nil))
 	}

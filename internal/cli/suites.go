@@ -23,7 +23,7 @@ with every case ID as --run and --skip match it.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var only mockclient.Module
 			if len(args) == 1 {
-				m, err := mockclient.ParseModule(args[0])
+				m, err := suites.ParseModule(args[0])
 				if err != nil {
 					return &FlagError{Err: err}
 				}
