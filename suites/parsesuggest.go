@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/plugincheck/plugincheck/clip"
 	"github.com/plugincheck/plugincheck/mockclient"
 )
 
@@ -45,8 +46,8 @@ func ParseModule(name string) (mockclient.Module, error) {
 		for _, m := range mockclient.Modules() {
 			names = append(names, string(m))
 		}
-		if hint := didYouMean(name, names); hint != "" {
-			return m, fmt.Errorf("%w%s", err, hint)
+		if s := Suggest(name, names); s != "" {
+			return m, fmt.Errorf("%w %q: did you mean %q? (want one of %s)", mockclient.ErrUnknownModule, clip.Text(name, 100), s, strings.Join(names, ", "))
 		}
 	}
 	return m, err

@@ -31,7 +31,7 @@ func TestSuggest(t *testing.T) {
 func TestParseModuleSuggests(t *testing.T) {
 	_, err := ParseModule("autth")
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), `(did you mean "auth"?)`)
+	assert.Contains(t, err.Error(), `unknown module "autth": did you mean "auth"?`)
 	_, err = ParseModule("qqqqqq")
 	require.Error(t, err)
 	assert.NotContains(t, err.Error(), "did you mean")
@@ -44,5 +44,5 @@ func TestParseFixtureModuleSuggests(t *testing.T) {
 	_, err := ParseBytes("f.yaml", []byte("name: A\nmodule: autth\ncases: []\n"))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `f.yaml:2: module: `)
-	assert.Contains(t, err.Error(), `(did you mean "auth"?)`)
+	assert.Contains(t, err.Error(), `unknown module "autth": did you mean "auth"?`)
 }

@@ -32,9 +32,9 @@ func newCmdModule(f *Factory, m mockclient.Module, runF func(context.Context, *M
 	opts := &ModuleOptions{IO: f.IO, Now: f.Now, Module: m}
 	cmd := &cobra.Command{
 		Use:   string(m) + " --addr <plugin>",
-		Short: fmt.Sprintf("Check a %s plugin as GOST calls it", m),
-		Long: fmt.Sprintf(`Check a %s plugin: run the built-in %s suite (request shapes GOST really sends,
-consistency, latency, module sanity) plus any --fixtures, over the plugin's transport.`, m, m),
+		Short: fmt.Sprintf("Check %s %s plugin as GOST calls it", article(string(m)), m),
+		Long: fmt.Sprintf(`Check %s %s plugin: run the built-in %s suite (request shapes GOST really sends,
+consistency, latency, module sanity) plus any --fixtures, over the plugin's transport.`, article(string(m)), m, m),
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := opts.Conn.validate(m); err != nil {

@@ -90,6 +90,7 @@ included), 4 load threshold breached, 130 interrupted.`,
 	root.AddCommand(newCmdTLS(f, nil), newCmdDemo(f, nil), newCmdSuites(f), newCmdProtoset(f), newCmdVersion(f),
 		newCmdLoad(f, nil), newCmdMerge(f, nil), newCmdConfig(f, nil))
 	usageArgs(root)
+	registerCompletions(root)
 	bindEnv(root, f.Getenv)
 	return root
 }
