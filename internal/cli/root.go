@@ -33,7 +33,10 @@ func Main(ctx context.Context, args []string, io *iostreams.IOStreams) ExitCode 
 		err = flagErrorf("missing module or command: plugincheck <module> --addr …; modules: %s", moduleNames())
 	}
 	code := exitCodeFor(ctx, err)
-	if err != nil && !errors.Is(err, ErrChecksFailed) {
+	switch {
+	case code == ExitInterrupted:
+		fmt.Fprintln(io.ErrOut, interruptedLine(root, args, err))
+	case err != nil && !errors.Is(err, ErrChecksFailed):
 		fmt.Fprintf(io.ErrOut, "plugincheck: %s\n", errorLine(root, args, err))
 	}
 	return code
