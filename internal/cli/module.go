@@ -79,7 +79,7 @@ func moduleRun(ctx context.Context, opts *ModuleOptions) error {
 	}
 	r, runErr := run(ctx, cfg, opts.Module, checkOptions(&opts.Checks, ss, auditOf(audit), opts.Now))
 	if r == nil {
-		return runErr
+		return noMatchError(runErr, &opts.Checks, ss, opts.Module)
 	}
 	if cfg.Transport == mockclient.GRPC && cfg.Timeout > 0 {
 		r.Notes = append(r.Notes, "--timeout has no effect on gRPC plugins in GOST; calls were bounded by --call-timeout")
@@ -167,6 +167,9 @@ func finish(ctx context.Context, io *iostreams.IOStreams, now func() time.Time, 
 		if run.Diagnosis != "" {
 			return fmt.Errorf("%w: %s over %s: %s", ErrTargetUnreachable, run.Module, run.Transport, run.Diagnosis)
 		}
+	}
+	if err := noneExecuted(rep); err != nil {
+		return err
 	}
 	if rep.Totals.Fail > 0 {
 		return ErrChecksFailed
