@@ -99,7 +99,7 @@ func demoRun(ctx context.Context, opts *DemoOptions) error {
 	}
 	var todo []moduleSuites
 	for _, m := range modules {
-		ss, err := loadSuites(m, true, nil)
+		ss, err := loadSuites(nil, m, true, nil)
 		if err != nil {
 			return err
 		}

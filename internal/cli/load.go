@@ -236,7 +236,7 @@ func loadRun(ctx context.Context, opts *LoadOptions) error {
 	if err != nil {
 		return err
 	}
-	ss, err := loadSuites(opts.Module, opts.Builtin, opts.Fixtures)
+	ss, err := loadSuites(opts.IO.In, opts.Module, opts.Builtin, opts.Fixtures)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -65,7 +66,7 @@ func moduleRun(ctx context.Context, opts *ModuleOptions) error {
 	if err != nil {
 		return err
 	}
-	ss, err := loadSuites(opts.Module, opts.Checks.Builtin, opts.Checks.Fixtures)
+	ss, err := loadSuites(opts.IO.In, opts.Module, opts.Checks.Builtin, opts.Checks.Fixtures)
 	if err != nil {
 		return err
 	}
@@ -111,7 +112,7 @@ func newClient(cfg mockclient.Config, m mockclient.Module) (*mockclient.Client, 
 
 // loadSuites returns the built-in suite of m (unless builtin is false) and
 // the suites of m found in the fixture paths.
-func loadSuites(m mockclient.Module, builtin bool, paths []string) ([]*suites.Suite, error) {
+func loadSuites(in io.Reader, m mockclient.Module, builtin bool, paths []string) ([]*suites.Suite, error) {
 	var out []*suites.Suite
 	if builtin {
 		ss, err := check.EmbeddedSuites(fixtures.BuiltinDir, m)
@@ -121,7 +122,7 @@ func loadSuites(m mockclient.Module, builtin bool, paths []string) ([]*suites.Su
 		out = append(out, ss...)
 	}
 	if len(paths) > 0 {
-		ss, err := suites.ParseFiles(paths...)
+		ss, err := parseFixtures(in, paths)
 		if err != nil {
 			return nil, err
 		}

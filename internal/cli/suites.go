@@ -32,7 +32,7 @@ with every case ID as --run and --skip match it.`,
 			var ss []*suites.Suite
 			var err error
 			if len(paths) > 0 {
-				ss, err = suites.ParseFiles(paths...)
+				ss, err = parseFixtures(f.IO.In, paths)
 			} else {
 				dirs := []string{fixtures.BuiltinDir}
 				if !builtinOnly {
