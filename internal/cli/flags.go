@@ -150,7 +150,7 @@ const maxParallel = 64
 
 func (o *CheckOptions) addFlags(fs *pflag.FlagSet, fixtures bool) {
 	if fixtures {
-		fs.StringArrayVar(&o.Fixtures, "fixtures", nil, "fixture file or directory to run besides the built-in suite (repeatable)")
+		fs.StringArrayVar(&o.Fixtures, "fixtures", nil, "fixture file or directory to run besides the built-in suite; - reads one from standard input (repeatable)")
 		fs.BoolVar(&o.Builtin, "builtin", true, "run the module's built-in suite (--builtin=false runs only --fixtures)")
 		fs.StringArrayVar(&o.Services, "service", nil, "a GOST service name the built-in suite's requests are also sent with, as the deployment names its services (repeatable)")
 	}
