@@ -45,7 +45,6 @@ func TestProgressLine(t *testing.T) {
 	}
 }
 
-
 // TestProgressLive: on a terminal each redraw clears the row first and
 // fits the width; not on a terminal, nothing is written.
 func TestProgressLive(t *testing.T) {
