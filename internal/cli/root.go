@@ -82,6 +82,9 @@ included), 4 load threshold breached, 130 interrupted.`,
 	root.FParseErrWhitelist.UnknownFlags = true
 	root.SuggestionsMinimumDistance = 2
 	root.SetVersionTemplate(versionText())
+	// Defined here so that cobra does not add its -v shorthand: -v is
+	// --verbose on the commands.
+	root.Flags().Bool("version", false, "print plugincheck's version and the GOST versions it follows")
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
