@@ -46,3 +46,24 @@ func TestParseFixtureModuleSuggests(t *testing.T) {
 	assert.Contains(t, err.Error(), `f.yaml:2: module: `)
 	assert.Contains(t, err.Error(), `unknown module "autth": did you mean "auth"?`)
 }
+
+// FuzzSuggest checks the edit distance's metric properties and that a
+// suggestion is always one of the candidates and within the limit.
+func FuzzSuggest(f *testing.F) {
+	f.Add("kases", "cases")
+	f.Add("", "module")
+	f.Add("transports", "transport")
+	f.Fuzz(func(t *testing.T, a, b string) {
+		if len(a) > 64 || len(b) > 64 {
+			return
+		}
+		d := editDistance(a, b)
+		assert.Equal(t, d, editDistance(b, a))
+		assert.LessOrEqual(t, d, max(len(a), len(b)))
+		assert.GreaterOrEqual(t, d, max(len(a), len(b))-min(len(a), len(b)))
+		assert.Equal(t, d == 0, a == b)
+		if s := Suggest(a, []string{b, "name"}); s != "" {
+			assert.Contains(t, []string{b, "name"}, s)
+		}
+	})
+}

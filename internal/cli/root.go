@@ -55,7 +55,7 @@ func NewCmdRoot(f *Factory) *cobra.Command {
 runs fixture suites for the module, and reports TLS, latency and correctness.
 
 Verdicts follow ` + GOSTVersion + ` and ` + PluginVersion + `.
-Exit codes: 0 passed, 1 a check failed, 2 bad usage or fixture,
+Exit codes: 0 passed, 1 a check failed, 2 bad usage or fixture or no case ran,
 3 GOST could not reach or speak to the plugin with the settings given (TLS
 included), 4 load threshold breached, 130 interrupted.`,
 		Example: `  plugincheck auth --addr 127.0.0.1:8000 --token gost
