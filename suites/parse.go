@@ -216,7 +216,7 @@ func (p *parser) fields(n *yaml.Node, field string, allowed ...string) (map[stri
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		if !slices.Contains(allowed, k.Value) {
-			return nil, p.errorf(k, join(field, k.Value), "unknown field (want one of %s)", strings.Join(allowed, ", "))
+			return nil, p.errorf(k, join(field, k.Value), "unknown field%s (want one of %s)", didYouMean(k.Value, allowed), strings.Join(allowed, ", "))
 		}
 		if _, dup := out[k.Value]; dup {
 			return nil, p.errorf(k, join(field, k.Value), "field given twice")
@@ -316,7 +316,7 @@ func (p *parser) suite(root *yaml.Node) (*Suite, error) {
 	if err != nil {
 		return nil, err
 	}
-	if s.Module, err = mockclient.ParseModule(moduleName); err != nil {
+	if s.Module, err = ParseModule(moduleName); err != nil {
 		return nil, p.errorf(f["module"], "module", "%w", err)
 	}
 	if n := f["description"]; n != nil {

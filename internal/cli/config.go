@@ -422,10 +422,22 @@ func selectPlugins(ps []gostconfig.Plugin, only []string) ([]gostconfig.Plugin, 
 	}
 	for _, o := range only {
 		if !slices.ContainsFunc(ps, func(p gostconfig.Plugin) bool { return p.ID() == o || p.Kind == o }) {
-			return nil, flagErrorf("--only %q matches no plugin block of the config; choices: %s", clipArg(o), choices(ps))
+			return nil, flagErrorf("--only %q matches no plugin block of the config%s; choices: %s", clipArg(o), onlyHint(o, ps), choices(ps))
 		}
 	}
 	return out, nil
+}
+
+// onlyHint suggests the plugin block ID or kind closest to o.
+func onlyHint(o string, ps []gostconfig.Plugin) string {
+	var names []string
+	for _, p := range ps {
+		names = append(names, p.ID(), p.Kind)
+	}
+	if s := suites.Suggest(o, names); s != "" {
+		return fmt.Sprintf(" (did you mean %q?)", clip.Text(s, 100))
+	}
+	return ""
 }
 
 // maxChoices bounds the plugin IDs an --only error lists.

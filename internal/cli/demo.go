@@ -61,7 +61,7 @@ and HTTP, and run every module's built-in and reference suites against them:
 				return err
 			}
 			for _, name := range opts.Modules {
-				if _, err := mockclient.ParseModule(name); err != nil {
+				if _, err := suites.ParseModule(name); err != nil {
 					return &FlagError{Err: fmt.Errorf("--modules: %w", err)}
 				}
 			}
@@ -81,7 +81,7 @@ func demoRun(ctx context.Context, opts *DemoOptions) error {
 	if len(opts.Modules) > 0 {
 		modules = modules[:0:0]
 		for _, name := range opts.Modules {
-			m, _ := mockclient.ParseModule(name)
+			m, _ := suites.ParseModule(name)
 			modules = append(modules, m)
 		}
 	}
@@ -103,7 +103,7 @@ func demoRun(ctx context.Context, opts *DemoOptions) error {
 	}
 	var todo []moduleSuites
 	for _, m := range modules {
-		ss, err := loadSuites(m, true, nil)
+		ss, err := loadSuites(nil, m, true, nil)
 		if err != nil {
 			return err
 		}

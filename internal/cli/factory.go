@@ -6,9 +6,17 @@ import (
 	"github.com/plugincheck/plugincheck/internal/iostreams"
 )
 
-// Version is plugincheck's version, set at build time with
-// -ldflags "-X github.com/plugincheck/plugincheck/internal/cli.Version=v1.2.3".
-var Version = "dev"
+// Version is plugincheck's version, read from the build information
+// (versionFrom) in init. It has no initializer so that
+// -ldflags "-X github.com/plugincheck/plugincheck/internal/cli.Version=v1.2.3"
+// still overrides it (-X cannot override a function-call initializer).
+var Version string
+
+func init() {
+	if Version == "" {
+		Version = buildVersion()
+	}
+}
 
 // GOST versions whose behaviour plugincheck reproduces.
 const (

@@ -46,8 +46,8 @@ func (o *ConnOptions) addFlags(fs *pflag.FlagSet) {
 func (o *ConnOptions) addTargetFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Addr, "addr", "", "plugin address, as GOST's `addr`: host:port for gRPC, or the full http(s):// URL for HTTP")
 	fs.StringVar(&o.Transport, "transport", "", "grpc or http, as GOST's plugin `type` (default: http for an http(s):// addr, else grpc)")
-	fs.BoolVar(&o.TLS, "tls", false, "the plugin block has `tls: {}`: TLS without verification")
-	fs.BoolVar(&o.TLSSecure, "tls-secure", false, "`secure: true`: verify against the system roots (implies --tls)")
+	fs.BoolVar(&o.TLS, "tls", false, "the plugin block has \"tls: {}\": TLS without verification")
+	fs.BoolVar(&o.TLSSecure, "tls-secure", false, "the plugin block has \"secure: true\": verify against the system roots (implies --tls)")
 	fs.StringVar(&o.TLSServerName, "tls-server-name", "", "`serverName`: SNI and gRPC :authority (implies --tls)")
 	fs.StringVar(&o.TLSCACert, "tls-ca-cert", "", "probe only: also verify the chain against this CA file (GOST uses the system roots only)")
 	fs.StringVar(&o.TLSClientCert, "tls-client-cert", "", "probe only: client certificate file for plugincheck's own handshake, to read an mTLS-only server (GOST never presents one)")
@@ -153,7 +153,7 @@ const maxParallel = 64
 
 func (o *CheckOptions) addFlags(fs *pflag.FlagSet, fixtures bool) {
 	if fixtures {
-		fs.StringArrayVar(&o.Fixtures, "fixtures", nil, "fixture file or directory to run besides the built-in suite (repeatable)")
+		fs.StringArrayVar(&o.Fixtures, "fixtures", nil, "fixture file or directory to run besides the built-in suite; - reads one from standard input (repeatable)")
 		fs.BoolVar(&o.Builtin, "builtin", true, "run the module's built-in suite (--builtin=false runs only --fixtures)")
 		fs.StringArrayVar(&o.Services, "service", nil, "a GOST service name the built-in suite's requests are also sent with, as the deployment names its services (repeatable)")
 	}

@@ -20,7 +20,6 @@ import (
 	"github.com/plugincheck/plugincheck/internal/loadmix"
 	"github.com/plugincheck/plugincheck/internal/probe"
 	"github.com/plugincheck/plugincheck/mockclient"
-	"github.com/plugincheck/plugincheck/report"
 	"github.com/plugincheck/plugincheck/suites"
 )
 
@@ -153,7 +152,7 @@ result names it.`,
   plugincheck load bypass --addr http://127.0.0.1:8000/bypass --rate 500 --max-p99 20ms --max-error-rate 0 -o json=load.json`,
 		Args: moduleArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			m, err := mockclient.ParseModule(args[0])
+			m, err := suites.ParseModule(args[0])
 			if err != nil {
 				return &FlagError{Err: err}
 			}
@@ -169,7 +168,7 @@ result names it.`,
 	}
 	fs := cmd.Flags()
 	opts.Conn.addFlags(fs)
-	fs.StringArrayVar(&opts.Fixtures, "fixtures", nil, "fixture file or directory whose cases join the mix (repeatable)")
+	fs.StringArrayVar(&opts.Fixtures, "fixtures", nil, "fixture file or directory whose cases join the mix; - reads one from standard input (repeatable)")
 	fs.BoolVar(&opts.Builtin, "builtin", true, "include the module's built-in suite in the mix")
 	fs.StringSliceVar(&opts.Run, "run", nil, "mix only cases whose ID matches a pattern")
 	fs.StringSliceVar(&opts.Skip, "skip", nil, "leave out cases whose ID matches a pattern")
@@ -236,7 +235,7 @@ func loadRun(ctx context.Context, opts *LoadOptions) error {
 	if err != nil {
 		return err
 	}
-	ss, err := loadSuites(opts.Module, opts.Builtin, opts.Fixtures)
+	ss, err := loadSuites(opts.IO.In, opts.Module, opts.Builtin, opts.Fixtures)
 	if err != nil {
 		return err
 	}
@@ -390,7 +389,7 @@ func consume(ivs <-chan *load.Interval, opts *LoadOptions) (*load.Metrics, error
 			lw = load.NewLogWriter(f, time.Now())
 		}
 	}
-	prog := newProgress(opts.IO, opts.Progress)
+	prog := newProgress(opts.IO, opts.Progress, opts)
 	for iv := range ivs {
 		if lw != nil && logErr == nil {
 			logErr = lw.Write(iv)
@@ -467,10 +466,18 @@ type progress struct {
 	lines    bool
 	start    time.Time
 	lastLine time.Time
+	// warmup, total and target label the line (progressState).
+	warmup, total time.Duration
+	target        int64
+	// width is the terminal's width; termWidth in a run.
+	width func(io.Writer) int
 }
 
-func newProgress(ios *iostreams.IOStreams, mode string) *progress {
-	p := &progress{w: ios.ErrOut, start: time.Now()}
+func newProgress(ios *iostreams.IOStreams, mode string, opts *LoadOptions) *progress {
+	p := &progress{w: ios.ErrOut, start: time.Now(), width: termWidth}
+	if opts != nil {
+		p.warmup, p.total, p.target = opts.Warmup, opts.Duration, int64(min(opts.Requests, 1<<62))
+	}
 	p.lastLine = p.start
 	p.live, p.lines = progressMode(ios, mode)
 	return p
@@ -497,15 +504,18 @@ func (p *progress) update(iv *load.Interval, m *load.Metrics) {
 	if el > 0 {
 		rate = float64(iv.Requests) / el
 	}
-	line := fmt.Sprintf("%s  %d calls  %.0f rps  p99 %s  errors %d  GOST-level failures %d",
-		iv.End.Sub(p.start).Round(time.Second), m.Requests, rate,
-		report.Duration(m.Corrected.ValueAtPercentile(99)), m.Errors, m.Failures)
+	st := progressState{
+		Elapsed: iv.End.Sub(p.start), Warmup: p.warmup, Total: p.total,
+		Calls: int64(min(m.Requests, 1<<62)), Target: p.target, RPS: rate,
+		P99:    time.Duration(m.Corrected.ValueAtPercentile(99)),
+		Errors: int64(min(m.Errors, 1<<62)), Failures: int64(min(m.Failures, 1<<62)),
+	}
 	switch {
 	case p.live:
-		fmt.Fprintf(p.w, "\r\033[K%s", line)
+		fmt.Fprintf(p.w, "\r\033[K%s", progressLine(p.width(p.w), st))
 	case iv.End.Sub(p.lastLine) >= progressLineEvery && !iv.Final:
 		p.lastLine = iv.End
-		fmt.Fprintf(p.w, "load: %s\n", line)
+		fmt.Fprintf(p.w, "load: %s\n", progressLine(1<<20, st))
 	}
 }
 

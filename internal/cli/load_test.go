@@ -296,6 +296,7 @@ func TestLoadInterruptedCountsNoErrors(t *testing.T) {
 	}()
 	code, stderr, res := runLoad(t, ctx, "load", "auth", "--addr", addr, "--fixtures", fx, "--builtin=false", "-c", "4", "-d", "1m")
 	require.Equal(t, ExitInterrupted, code, stderr)
+	assert.True(t, strings.HasSuffix(stderr, "plugincheck: interrupted\n"), "stderr %q", stderr)
 	require.NotNil(t, res, "a partial result is written")
 	assert.EqualValues(t, 20, res.Requests)
 	assert.Zero(t, res.Errors, "errors: %v", res.ErrorsBy)

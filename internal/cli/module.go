@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -32,9 +33,9 @@ func newCmdModule(f *Factory, m mockclient.Module, runF func(context.Context, *M
 	opts := &ModuleOptions{IO: f.IO, Now: f.Now, Module: m}
 	cmd := &cobra.Command{
 		Use:   string(m) + " --addr <plugin>",
-		Short: fmt.Sprintf("Check a %s plugin as GOST calls it", m),
-		Long: fmt.Sprintf(`Check a %s plugin: run the built-in %s suite (request shapes GOST really sends,
-consistency, latency, module sanity) plus any --fixtures, over the plugin's transport.`, m, m),
+		Short: fmt.Sprintf("Check %s %s plugin as GOST calls it", article(string(m)), m),
+		Long: fmt.Sprintf(`Check %s %s plugin: run the built-in %s suite (request shapes GOST really sends,
+consistency, latency, module sanity) plus any --fixtures, over the plugin's transport.`, article(string(m)), m, m),
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := opts.Conn.validate(m); err != nil {
@@ -65,7 +66,7 @@ func moduleRun(ctx context.Context, opts *ModuleOptions) error {
 	if err != nil {
 		return err
 	}
-	ss, err := loadSuites(opts.Module, opts.Checks.Builtin, opts.Checks.Fixtures)
+	ss, err := loadSuites(opts.IO.In, opts.Module, opts.Checks.Builtin, opts.Checks.Fixtures)
 	if err != nil {
 		return err
 	}
@@ -85,7 +86,7 @@ func moduleRun(ctx context.Context, opts *ModuleOptions) error {
 	co.Run.OnCase = opts.Checks.jsonl.onCase("", cfg.Token)
 	r, runErr := run(ctx, cfg, opts.Module, co)
 	if r == nil {
-		return runErr
+		return noMatchError(runErr, &opts.Checks, ss, opts.Module)
 	}
 	if cfg.Transport == mockclient.GRPC && cfg.Timeout > 0 {
 		r.Notes = append(r.Notes, "--timeout has no effect on gRPC plugins in GOST; calls were bounded by --call-timeout")
@@ -117,7 +118,7 @@ func newClient(cfg mockclient.Config, m mockclient.Module) (*mockclient.Client, 
 
 // loadSuites returns the built-in suite of m (unless builtin is false) and
 // the suites of m found in the fixture paths.
-func loadSuites(m mockclient.Module, builtin bool, paths []string) ([]*suites.Suite, error) {
+func loadSuites(in io.Reader, m mockclient.Module, builtin bool, paths []string) ([]*suites.Suite, error) {
 	var out []*suites.Suite
 	if builtin {
 		ss, err := check.EmbeddedSuites(fixtures.BuiltinDir, m)
@@ -127,7 +128,7 @@ func loadSuites(m mockclient.Module, builtin bool, paths []string) ([]*suites.Su
 		out = append(out, ss...)
 	}
 	if len(paths) > 0 {
-		ss, err := suites.ParseFiles(paths...)
+		ss, err := parseFixtures(in, paths)
 		if err != nil {
 			return nil, err
 		}
@@ -173,6 +174,9 @@ func finish(ctx context.Context, io *iostreams.IOStreams, now func() time.Time, 
 		if run.Diagnosis != "" {
 			return fmt.Errorf("%w: %s over %s: %s", ErrTargetUnreachable, run.Module, run.Transport, run.Diagnosis)
 		}
+	}
+	if err := noneExecuted(rep); err != nil {
+		return err
 	}
 	if rep.Totals.Fail > 0 {
 		return ErrChecksFailed

@@ -168,7 +168,7 @@ func TestMainExitCodes(t *testing.T) {
 		{name: "missing fixture", args: []string{"auth", "--addr", "x:1", "--fixtures", "no-such.yaml"}, code: ExitUsage, stderr: "plugincheck: no-such.yaml: no such file or directory"},
 		{name: "broken fixture", args: []string{"auth", "--addr", "x:1", "--fixtures", broken}, code: ExitUsage, stderr: broken + ":5: cases[0].request.usernme: unknown field"},
 		{name: "fixture for another module", args: []string{"bypass", "--addr", "x:1", "--fixtures", failing}, code: ExitUsage, stderr: "none of the --fixtures suites is for module bypass"},
-		{name: "pattern matches nothing", args: []string{"auth", "--addr", plain.GRPCAddr(), "--run", "nothing-*"}, code: ExitUsage, stderr: "no case matches"},
+		{name: "pattern matches nothing", args: []string{"auth", "--addr", plain.GRPCAddr(), "--run", "nothing-*"}, code: ExitUsage, stderr: `no case ran: --run "nothing-*" matched none of`},
 		{name: "nothing listening", args: []string{"auth", "--addr", closedAddr}, code: ExitUnreachable, stderr: "connection refused: nothing is listening on " + closedAddr},
 		{name: "http against grpc", args: []string{"auth", "--addr", "http://" + plain.GRPCAddr() + "/auth"}, code: ExitUnreachable, stderr: "speaks HTTP/2 only, as gRPC servers do"},
 		{name: "grpc against http", args: []string{"auth", "--addr", strings.TrimSuffix(strings.TrimPrefix(plain.HTTPURL("auth"), "http://"), "/auth")}, code: ExitUnreachable, stderr: "answers HTTP/1.1, not gRPC"},

@@ -33,7 +33,10 @@ func Main(ctx context.Context, args []string, io *iostreams.IOStreams) ExitCode 
 		err = flagErrorf("missing module or command: plugincheck <module> --addr …; modules: %s", moduleNames())
 	}
 	code := exitCodeFor(ctx, err)
-	if err != nil && !errors.Is(err, ErrChecksFailed) {
+	switch {
+	case code == ExitInterrupted:
+		fmt.Fprintln(io.ErrOut, interruptedLine(root, args, err))
+	case err != nil && !errors.Is(err, ErrChecksFailed):
 		fmt.Fprintf(io.ErrOut, "plugincheck: %s\n", errorLine(root, args, err))
 	}
 	return code
@@ -52,7 +55,7 @@ func NewCmdRoot(f *Factory) *cobra.Command {
 runs fixture suites for the module, and reports TLS, latency and correctness.
 
 Verdicts follow ` + GOSTVersion + ` and ` + PluginVersion + `.
-Exit codes: 0 passed, 1 a check failed, 2 bad usage or fixture,
+Exit codes: 0 passed, 1 a check failed, 2 bad usage or fixture or no case ran,
 3 GOST could not reach or speak to the plugin with the settings given (TLS
 included), 4 load threshold breached, 130 interrupted.`,
 		Example: `  plugincheck auth --addr 127.0.0.1:8000 --token gost
@@ -62,6 +65,7 @@ included), 4 load threshold breached, 130 interrupted.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		Args:          cobra.ArbitraryArgs,
+		Version:       Version,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return errNoModule
@@ -77,18 +81,22 @@ included), 4 load threshold breached, 130 interrupted.`,
 	// name reach RunE instead of failing on the flags.
 	root.FParseErrWhitelist.UnknownFlags = true
 	root.SuggestionsMinimumDistance = 2
+	root.SetVersionTemplate(versionText())
+	// Defined here so that cobra does not add its -v shorthand: -v is
+	// --verbose on the commands.
+	root.Flags().Bool("version", false, "print plugincheck's version and the GOST versions it follows")
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return flagErrorf("%v (see %s --help)", err, cmd.CommandPath())
 	})
-	root.CompletionOptions.DisableDefaultCmd = true
 	for _, m := range mockclient.Modules() {
 		root.AddCommand(newCmdModule(f, m, nil))
 	}
 	root.AddCommand(newCmdTLS(f, nil), newCmdDemo(f, nil), newCmdSuites(f), newCmdProtoset(f), newCmdVersion(f),
 		newCmdLoad(f, nil), newCmdMerge(f, nil), newCmdConfig(f, nil))
 	usageArgs(root)
+	registerCompletions(root)
 	bindEnv(root, f.Getenv)
 	return root
 }

@@ -23,7 +23,7 @@ with every case ID as --run and --skip match it.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var only mockclient.Module
 			if len(args) == 1 {
-				m, err := mockclient.ParseModule(args[0])
+				m, err := suites.ParseModule(args[0])
 				if err != nil {
 					return &FlagError{Err: err}
 				}
@@ -32,7 +32,7 @@ with every case ID as --run and --skip match it.`,
 			var ss []*suites.Suite
 			var err error
 			if len(paths) > 0 {
-				ss, err = suites.ParseFiles(paths...)
+				ss, err = parseFixtures(f.IO.In, paths)
 			} else {
 				dirs := []string{fixtures.BuiltinDir}
 				if !builtinOnly {
@@ -85,7 +85,7 @@ func newCmdVersion(f *Factory) *cobra.Command {
 		Short: "Print plugincheck's version and the GOST versions it follows",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			fmt.Fprintf(f.IO.Out, "plugincheck %s\nverdicts: %s\nprotocol: %s\n", Version, GOSTVersion, PluginVersion)
+			fmt.Fprint(f.IO.Out, versionText())
 			return nil
 		},
 	}
