@@ -158,7 +158,7 @@ func (o *CheckOptions) addFlags(fs *pflag.FlagSet, fixtures bool) {
 		fs.StringArrayVar(&o.Services, "service", nil, "a GOST service name the built-in suite's requests are also sent with, as the deployment names its services (repeatable)")
 	}
 	fs.StringSliceVar(&o.Run, "run", nil, "run only cases whose ID matches a pattern (suite/transport/case; * and **; a bare pattern matches the case name)")
-	fs.StringSliceVar(&o.Skip, "skip", nil, "skip cases whose ID matches a pattern")
+	fs.StringSliceVar(&o.Skip, "skip", nil, "skip cases whose ID matches a pattern; they stay in the report as skipped, with the pattern as the reason")
 	fs.BoolVar(&o.Strict, "strict", false, "treat warnings as failures (exit 1)")
 	fs.BoolVar(&o.ShowToken, "show-token", false, "show the token in reports and reproducers instead of <redacted>/$PLUGIN_TOKEN")
 	o.LatencyBudget = suites.DefaultLatencyBudget
