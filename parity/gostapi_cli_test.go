@@ -102,11 +102,18 @@ func TestGOSTAPIConfigCommand(t *testing.T) {
 	assert.Contains(t, apiOut, "Deployment "+api.URL+"/config?format=json: 26 plugin runs")
 
 	// The summary tables agree line for line.
+	// The table is the indented block under the "Deployment …" line.
 	table := func(s string) string {
-		head, _, _ := strings.Cut(s, "\n\n")
-		_, rows, _ := strings.Cut(head, "\n")
-		return rows
+		var rows []string
+		for _, l := range strings.Split(s, "\n")[1:] {
+			if !strings.HasPrefix(l, "  ") {
+				break
+			}
+			rows = append(rows, l)
+		}
+		return strings.Join(rows, "\n")
 	}
+	assert.Len(t, strings.Split(table(stdout), "\n"), 27, "a header and 26 rows:\n%s", stdout)
 	assert.Equal(t, table(stdout), table(apiOut))
 
 	apiBytes, err := os.ReadFile(apiJSON)

@@ -45,9 +45,8 @@ const protosetHint = "gRPC reproducers read " + mockclient.ProtosetFile + ": run
 // writeProtosets makes the gRPC reproducers of a report work where its
 // report files are: before the outputs are written, it writes the
 // ProtosetFile once into each directory that gets a report file, and says
-// where in a line that leads the text output (standard output when the
-// text report goes there, so that its totals line stays last; else
-// standard error, so a JSON report on standard output stays valid). Without a report file it only
+// where on standard error, which keeps standard output for the report
+// alone (a table or JSON a script reads). Without a report file it only
 // hints how to make one, when a verbose text report on standard output
 // shows gRPC reproducers. Results other than a report (load) have no
 // reproducers and are left alone. A protoset that cannot be written is a
@@ -62,10 +61,10 @@ func writeProtosets(ios *iostreams.IOStreams, outs []output, v any, verbose func
 	}
 	// Only the verbose text prints reproducers; the short one points to
 	// -v and JSON for them.
-	w, shown := ios.ErrOut, false
+	shown := false
 	for _, o := range outs {
 		if o.format == "text" && o.file == "" {
-			w, shown = ios.Out, verbose(o)
+			shown = verbose(o)
 		}
 	}
 	var dirs []string
@@ -88,7 +87,7 @@ func writeProtosets(ios *iostreams.IOStreams, outs []output, v any, verbose func
 	}
 	if len(dirs) == 0 {
 		if shown {
-			fmt.Fprintln(w, protosetHint)
+			fmt.Fprintln(ios.Out, protosetHint)
 		}
 		return
 	}
@@ -103,7 +102,7 @@ func writeProtosets(ios *iostreams.IOStreams, outs []output, v any, verbose func
 			fmt.Fprintf(ios.ErrOut, "plugincheck: warning: %v; make it with `plugincheck protoset > %s`\n", err, name)
 			continue
 		}
-		fmt.Fprintln(w, protosetNotice(dir))
+		fmt.Fprintln(ios.ErrOut, protosetNotice(dir))
 	}
 }
 

@@ -48,11 +48,11 @@ func TestProtosetBesideTheReport(t *testing.T) {
 		files                  []string
 		wantStdout, wantStderr string // substrings; "" means none of ours
 	}{
-		{name: "text on stdout, json file", v: reproReport("grpc", report.Pass),
+		{name: "text on stdout, json file: the notice goes to stderr", v: reproReport("grpc", report.Pass),
 			outs: func(d string) []output {
 				return []output{{format: "text"}, {format: "json", file: filepath.Join(d, "r.json")}}
 			},
-			files: []string{"."}, wantStdout: "gRPC reproducers read DIR/plugins.protoset: run them in DIR or set PLUGINCHECK_PROTOSET\n"},
+			files: []string{"."}, wantStderr: "gRPC reproducers read DIR/plugins.protoset: run them in DIR or set PLUGINCHECK_PROTOSET\n"},
 		{name: "json on stdout keeps it JSON", v: reproReport("grpc", report.Fail),
 			outs: func(d string) []output {
 				return []output{{format: "json"}, {format: "junit", file: filepath.Join(d, "r.xml")}}
