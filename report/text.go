@@ -475,14 +475,7 @@ func (p *printer) stepDetails(st *Step, n int) {
 			}
 			continue
 		}
-		label := ch.Name
-		if ch.Status != Fail {
-			label += " (" + string(ch.Status) + ")"
-		}
-		msg := ch.Message
-		if msg == "" {
-			msg = "(no message)"
-		}
+		label, msg := checkWords(ch)
 		p.field(n, clean(label)+":", statusColor(ch.Status), msg)
 		said = append(said, msg)
 	}
@@ -688,4 +681,18 @@ func mentioned(messages []string, text string) bool {
 		}
 	}
 	return false
+}
+
+// checkWords is how a check that did not pass reads: its name, with its
+// status unless it failed, and its message.
+func checkWords(ch Check) (label, msg string) {
+	label = ch.Name
+	if ch.Status != Fail {
+		label += " (" + string(ch.Status) + ")"
+	}
+	msg = ch.Message
+	if msg == "" {
+		msg = "(no message)"
+	}
+	return label, msg
 }

@@ -312,14 +312,7 @@ func (p *printer) shortCase(c *Case) {
 				continue
 			}
 			lines++
-			label := ch.Name
-			if ch.Status != Fail {
-				label += " (" + string(ch.Status) + ")"
-			}
-			msg := ch.Message
-			if msg == "" {
-				msg = "(no message)"
-			}
+			label, msg := checkWords(ch)
 			p.field(n, prefix+clean(label)+":", statusColor(ch.Status), clip.Text(msg, maxCauseText))
 		}
 		if !wrote && lines < maxShortChecks {
