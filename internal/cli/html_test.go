@@ -115,7 +115,9 @@ func TestHTMLLoadInBrowser(t *testing.T) {
 	assert.Equal(t, 2, p.Count(`svg#hdr-chart polyline.series`), "corrected and uncorrected")
 	assert.Equal(t, 1, p.Count("svg#throughput-chart.throughput"), "the throughput chart")
 	assert.Positive(t, p.Count(`svg#throughput-chart polyline.calls`))
-	assert.Contains(t, p.Text(), "99.9%", "the log percentile axis")
+	// The axis runs as far as the data: 99.9 % needs a thousand calls,
+	// which a starved machine may not make in 2 s; 90 % needs ten.
+	assert.Contains(t, p.Text(), "90%", "the log percentile axis")
 	if *loadScreenshot != "" {
 		p.Screenshot(*loadScreenshot, 1280, 1400)
 	}
