@@ -106,10 +106,13 @@ func newBaselineProgress(ios *iostreams.IOStreams, mode string) *baselineProgres
 }
 
 func (p *baselineProgress) update(done, total int) {
-	line := fmt.Sprintf("baseline  %d of %d cases (one call each, before the load)", done, total)
+	fields := []string{fmt.Sprintf("baseline  %d of %d cases", done, total), "(one call each, before the load)"}
+	line := fields[0] + " " + fields[1]
 	switch {
 	case p.live:
-		fmt.Fprintf(p.w, "\r\033[K%s", line)
+		// Fitted to the terminal as the load's own line is: a wrapped
+		// line leaves a stale row behind.
+		fmt.Fprintf(p.w, "\r\033[K%s", fitFields(termWidth(p.w), fields))
 	case p.lines && time.Since(p.lastLine) >= progressLineEvery:
 		p.lastLine = time.Now()
 		fmt.Fprintf(p.w, "load: %s\n", line)

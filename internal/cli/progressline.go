@@ -48,14 +48,24 @@ func progressLine(width int, st progressState) string {
 	if st.Target > 0 {
 		calls = fmt.Sprintf("%d/%d calls", st.Calls, st.Target)
 	}
-	fields := []string{
+	p99 := "p99 -" // no call measured yet
+	if st.P99 > 0 {
+		p99 = "p99 " + report.Duration(st.P99).String()
+	}
+	return fitFields(width, []string{
 		head,
 		calls,
 		fmt.Sprintf("%.0f rps", st.RPS),
-		"p99 " + report.Duration(st.P99).String(),
+		p99,
 		fmt.Sprintf("errors %d", st.Errors),
 		fmt.Sprintf("GOST-level failures %d", st.Failures),
-	}
+	})
+}
+
+// fitFields joins fields in at most width-1 columns, dropping them from
+// the least important end, and cutting the first if it alone does not fit.
+func fitFields(width int, fields []string) string {
+	head := fields[0]
 	limit := width - 1
 	if limit < 1 {
 		limit = 1

@@ -32,7 +32,7 @@ func TestProgressLine(t *testing.T) {
 		{"warm-up, wide", 200, warming, "warming up 3s/5s  0 calls  2000 rps  p99 3ms  errors 2  GOST-level failures 1"},
 		{"warm-up, 20 columns", 20, warming, "warming up 3s/5s"},
 		{"warm-up, 10 columns cuts the label", 10, warming, "warming u"},
-		{"requests bound, no duration", 40, byCount, "4s  500/1000 calls  125 rps  p99 0s"},
+		{"requests bound, no duration", 40, byCount, "4s  500/1000 calls  125 rps  p99 -"},
 		{"width 0 still bounded", 0, measuring, "1"},
 	}
 	for _, tt := range tests {
@@ -71,5 +71,26 @@ func TestProgressLive(t *testing.T) {
 		for _, r := range redraws {
 			assert.LessOrEqual(t, utf8.RuneCountInString(r), 39)
 		}
+	}
+}
+
+// TestFitFields: the baseline pass's line, like the load's, never takes
+// the terminal's last column, dropping its explanation first.
+func TestFitFields(t *testing.T) {
+	t.Parallel()
+	fields := []string{"baseline  16 of 16 cases", "(one call each, before the load)"}
+	tests := []struct {
+		width int
+		want  string
+	}{
+		{80, "baseline  16 of 16 cases  (one call each, before the load)"},
+		{40, "baseline  16 of 16 cases"},
+		{20, "baseline  16 of 16 "},
+		{0, "b"},
+	}
+	for _, tt := range tests {
+		got := fitFields(tt.width, fields)
+		assert.Equal(t, tt.want, got, "width %d", tt.width)
+		assert.LessOrEqual(t, len(got), max(tt.width-1, 1))
 	}
 }
