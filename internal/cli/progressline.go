@@ -45,6 +45,9 @@ func progressLine(width int, st progressState) string {
 		head = roundS(st.Elapsed - st.Warmup).String()
 	}
 	calls := fmt.Sprintf("%d calls", st.Calls)
+	if st.Calls == 1 {
+		calls = "1 call"
+	}
 	if st.Target > 0 {
 		calls = fmt.Sprintf("%d/%d calls", st.Calls, st.Target)
 	}
