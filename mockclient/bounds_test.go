@@ -166,8 +166,15 @@ func TestReplyBudgetIsShared(t *testing.T) {
 		firsts   sync.WaitGroup
 	)
 	rest := make(chan struct{})
+	// turn lets one writer at a time send its rest and wait for its
+	// decoder to end: two decoders that each hold a first part and take
+	// the free budget in turns, 32 KiB at a time, can both run out before
+	// either gives its share back, and then no call fits. One at a time,
+	// the first to run out gives its share back before the next goes on.
+	var turn sync.Mutex
 	for range callers {
 		pr, pw := io.Pipe()
+		decoded := make(chan struct{})
 		firsts.Add(1)
 		wg.Go(func() {
 			// The writer: a first part, which completes only once the
@@ -178,10 +185,14 @@ func TestReplyBudgetIsShared(t *testing.T) {
 				return
 			}
 			<-rest
+			turn.Lock()
+			defer turn.Unlock()
 			_, _ = io.WriteString(pw, strings.Repeat("a", part)+`"}`)
 			_ = pw.Close()
+			<-decoded
 		})
 		wg.Go(func() {
+			defer close(decoded)
 			br := &budgetReader{r: pr, b: b, perCall: MaxReplyBytes}
 			var v AuthVerdict
 			err := json.NewDecoder(br).Decode(&v)

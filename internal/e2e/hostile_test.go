@@ -526,14 +526,18 @@ func TestHostileHang(t *testing.T) {
 		// Never answers: the whole first pass times out, so the plugin is
 		// unreachable in GOST's terms. Issue 9 saw load -d 3s silent for
 		// 90 s here. One case is enough to prove it: each more case only
-		// adds a call timeout to the wait.
-		{name: "load-never/http", tr: "http", load: true, args: []string{"-d", "2s", "--call-timeout", "500ms", "--run", oneCase}, want: 3},
-		{name: "load-never/grpc", tr: "grpc", load: true, args: []string{"-d", "2s", "--call-timeout", "500ms", "--run", oneCase}, want: 3},
+		// adds a call timeout to the wait. The call timeout is also the
+		// wait for GOST's gRPC connection, so it is answeredCallTimeout:
+		// with 500 ms, a loaded CI run once timed the first call out
+		// before the connection was up, and the call never reached the
+		// plugin's hang.
+		{name: "load-never/http", tr: "http", load: true, args: []string{"-d", "2s", "--call-timeout", answeredCallTimeout, "--run", oneCase}, want: 3},
+		{name: "load-never/grpc", tr: "grpc", load: true, args: []string{"-d", "2s", "--call-timeout", answeredCallTimeout, "--run", oneCase}, want: 3},
 		// Answers the first pass, then hangs: every measured call fails.
 		{name: "load-after-1/http", tr: "http", load: true, n: 1, args: []string{"-d", "2s", "--call-timeout", answeredCallTimeout, "--run", oneCase}, want: 1},
 		{name: "load-after-1/grpc", tr: "grpc", load: true, n: 1, args: []string{"-d", "2s", "--call-timeout", answeredCallTimeout, "--run", oneCase}, want: 1},
-		{name: "module-never/http", tr: "http", args: []string{"--call-timeout", "500ms", "--run", oneCase}, want: 3},
-		{name: "module-never/grpc", tr: "grpc", args: []string{"--call-timeout", "500ms", "--run", oneCase}, want: 3},
+		{name: "module-never/http", tr: "http", args: []string{"--call-timeout", answeredCallTimeout, "--run", oneCase}, want: 3},
+		{name: "module-never/grpc", tr: "grpc", args: []string{"--call-timeout", answeredCallTimeout, "--run", oneCase}, want: 3},
 		// The case's first call is answered, its repeat is not.
 		{name: "module-after-1/http", tr: "http", n: 1, args: []string{"--call-timeout", answeredCallTimeout, "--run", oneCase}, want: 1},
 		{name: "module-after-1/grpc", tr: "grpc", n: 1, args: []string{"--call-timeout", answeredCallTimeout, "--run", oneCase}, want: 1},
