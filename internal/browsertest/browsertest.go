@@ -48,6 +48,9 @@ type Page struct {
 	errors []string
 }
 
+// browsers holds a slot for each Chromium running; see Open.
+var browsers = make(chan struct{}, 1)
+
 // Open starts Chromium with a fresh profile, loads file and waits for its
 // body. Without Chromium the test is skipped, except under CI ($CI set),
 // where it fails: CI installs Chromium, so its absence is a broken setup.
@@ -66,6 +69,12 @@ func Open(t testing.TB, file string) *Page {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// One Chromium at a time per test binary: each is a few processes and
+	// hundreds of MiB, and on CI's two cores, shared with the other
+	// packages' tests, several at once starved their loopback calls.
+	// The slot is held until the test ends: a test opens one page.
+	browsers <- struct{}{}
+	t.Cleanup(func() { <-browsers })
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(bin),
 		chromedp.Flag("headless", true),
