@@ -66,22 +66,31 @@ const (
 // loadMemoryPolicy applies the policy until ctx ends or the returned
 // function is called, which restores the previous settings.
 func loadMemoryPolicy(ctx context.Context) (restore func()) {
-	gc, limit := -1, int64(-1)
+	return applyMemoryPolicy(ctx, loadGCPercent, loadMemoryLimit, loadMinHeadroom)
+}
+
+// applyMemoryPolicy sets GOGC to gcPercent and a soft memory limit of at
+// least limit that a guard keeps headroom (a share of the live heap)
+// above the live heap, each unless the user set GOGC or GOMEMLIMIT, until
+// ctx ends or restore is called. Loads and module runs differ only in
+// these three figures.
+func applyMemoryPolicy(ctx context.Context, gcPercent int, limit int64, headroom float64) (restore func()) {
+	gc, prevLimit := -1, int64(-1)
 	if os.Getenv("GOGC") == "" {
-		gc = debug.SetGCPercent(loadGCPercent)
+		gc = debug.SetGCPercent(gcPercent)
 	}
 	stopGuard := func() {}
 	if os.Getenv("GOMEMLIMIT") == "" {
-		limit = debug.SetMemoryLimit(loadMemoryLimit)
-		stopGuard = guardLimit(ctx, func(s memoryStats) int64 { return memoryLimitFor(loadMemoryLimit, s) })
+		prevLimit = debug.SetMemoryLimit(limit)
+		stopGuard = guardLimit(ctx, func(s memoryStats) int64 { return limitWithHeadroom(limit, headroom, s) })
 	}
 	return func() {
 		stopGuard()
 		if gc != -1 {
 			debug.SetGCPercent(gc)
 		}
-		if limit != -1 {
-			debug.SetMemoryLimit(limit)
+		if prevLimit != -1 {
+			debug.SetMemoryLimit(prevLimit)
 		}
 	}
 }
@@ -105,12 +114,5 @@ var memoryMetrics = []string{
 // runtime's memory, so the memory outside the heap (stacks, the runtime's
 // own structures) is added.
 func memoryLimitFor(floor int64, s memoryStats) int64 {
-	heap := s.objects + s.unused + s.free
-	inUse := s.total - min(s.total, s.released)
-	outside := inUse - min(inUse, heap)
-	need := float64(outside) + float64(s.live)*(1+loadMinHeadroom)
-	if need > math.MaxInt64/2 {
-		return math.MaxInt64 / 2
-	}
-	return max(floor, int64(need))
+	return limitWithHeadroom(floor, loadMinHeadroom, s)
 }

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"math"
-	"os"
 	"runtime/debug"
 	"runtime/metrics"
 	"sync"
@@ -40,26 +39,7 @@ const (
 // moduleMemoryPolicy applies the module run's policy until ctx ends or the
 // returned function is called, which restores the previous settings.
 func moduleMemoryPolicy(ctx context.Context) (restore func()) {
-	gc, limit := -1, int64(-1)
-	if os.Getenv("GOGC") == "" {
-		gc = debug.SetGCPercent(moduleGCPercent)
-	}
-	stopGuard := func() {}
-	if os.Getenv("GOMEMLIMIT") == "" {
-		limit = debug.SetMemoryLimit(moduleMemoryLimit)
-		stopGuard = guardLimit(ctx, func(s memoryStats) int64 {
-			return limitWithHeadroom(moduleMemoryLimit, moduleMinHeadroom, s)
-		})
-	}
-	return func() {
-		stopGuard()
-		if gc != -1 {
-			debug.SetGCPercent(gc)
-		}
-		if limit != -1 {
-			debug.SetMemoryLimit(limit)
-		}
-	}
+	return applyMemoryPolicy(ctx, moduleGCPercent, moduleMemoryLimit, moduleMinHeadroom)
 }
 
 // limitWithHeadroom is the soft limit that leaves the heap headroom (a
