@@ -25,8 +25,8 @@ import (
 // tls block exists, and the token as per-RPC metadata. GOST's ConnectParams
 // leave MinConnectTimeout zero, so each connect attempt gets only the
 // current backoff delay (1 s for the first): a plugin slower than that to
-// accept and handshake fails the first call, exactly as it does for GOST. Outside Lean mode a
-// stats handler and hs time the calls and the TLS handshake; neither
+// accept and handshake fails the first call, exactly as it does for GOST. Outside Lean mode hs
+// times the TLS handshake, and each call is timed by timedConn; neither
 // changes what goes on the wire.
 func newGRPCConn(cfg Config, hs *handshakeClock) (*grpc.ClientConn, error) {
 	opts := []grpc.DialOption{
@@ -47,9 +47,6 @@ func newGRPCConn(cfg Config, hs *handshakeClock) (*grpc.ClientConn, error) {
 	if cfg.Token != "" {
 		opts = append(opts, grpc.WithPerRPCCredentials(tokenCredentials{token: cfg.Token}))
 	}
-	if !cfg.Lean {
-		opts = append(opts, grpc.WithStatsHandler(grpcTimer{}))
-	}
 	return grpc.NewClient(cfg.Addr, opts...)
 }
 
@@ -63,12 +60,14 @@ func (t tokenCredentials) GetRequestMetadata(context.Context, ...string) (map[st
 
 func (tokenCredentials) RequireTransportSecurity() bool { return false }
 
-// grpcCallState is what one call's options write into.
+// grpcCallState is what one call's options write into. Outside Lean
+// mode the call goes through timed, which holds the call's stream; in Lean
+// mode the header and trailer options say whether the server answered.
 type grpcCallState struct {
 	header, trailer metadata.MD
 	peer            peer.Peer
 	opts            [4]grpc.CallOption
-	clock           phaseClock // outside Lean mode; here to save an allocation a call
+	timed           timedConn // outside Lean mode; here to save an allocation a call
 }
 
 // tokenHeader is the Observation.Header of a gRPC call with a token. A Lean
@@ -109,9 +108,18 @@ func compactProto(o protojson.MarshalOptions, m proto.Message) []byte {
 }
 
 // callGRPC makes one unary call through a v0.5.0 stub and records it. The
-// stub call receives the bounded context and the observation call options.
+// stub call receives the bounded context, the connection to call on and the
+// observation call options.
+//
+// Outside Lean mode the connection is a timedConn, which makes the call
+// as grpc-go's Invoke does and reads the instants of its phases between
+// the steps; the header and trailer that tell a status the server sent
+// from one the client made up are read from its stream only when the call
+// failed. A stats handler or the grpc.Header and grpc.Trailer options
+// would do the same on every call, and their copies of the metadata and
+// per-event records were a fifth of a module run's client CPU.
 func callGRPC[Rep proto.Message](ctx context.Context, c *Client, method string, req proto.Message,
-	call func(context.Context, ...grpc.CallOption) (Rep, error),
+	call func(context.Context, grpc.ClientConnInterface, ...grpc.CallOption) (Rep, error),
 ) (Rep, Observation) {
 	obs := Observation{Transport: GRPC, Method: method, Target: c.cfg.Addr, Sent: true}
 	copies := !c.cfg.Lean && keepsCopies(ctx)
@@ -128,33 +136,35 @@ func callGRPC[Rep proto.Message](ctx context.Context, c *Client, method string, 
 		// NewGRPC's conn has no per-RPC credentials; the metadata is the same.
 		ctx = metadata.AppendToOutgoingContext(ctx, "token", c.cfg.Token)
 	}
-	// One allocation for what the call options write into; the header
-	// and trailer tell a status the server sent from one the client made
-	// up. The spare room in opts takes a prepared call's StaticMethod.
+	// One allocation for what the call options write into. The spare room
+	// in opts takes a prepared call's StaticMethod.
 	st := &grpcCallState{}
-	st.opts[0], st.opts[1] = grpc.Header(&st.header), grpc.Trailer(&st.trailer)
-	opts := st.opts[:2:len(st.opts)]
-	if !c.cfg.Lean && (c.cfg.TLS != nil || c.owned == nil) {
-		// The peer gives the TLS state; a connection New dialled without
-		// a tls block has none to give, and capturing it costs a copy.
-		opts = append(opts, grpc.Peer(&st.peer))
-	}
-	header, trailer, p := &st.header, &st.trailer, &st.peer
-	var clock *phaseClock
-	ready := false
-	if !c.cfg.Lean {
-		ready = c.grpcReady()
-		st.clock.start = time.Now()
-		clock = &st.clock
-		ctx = context.WithValue(ctx, grpcClock{}, clock)
+	opts := st.opts[:0:len(st.opts)]
+	var cc grpc.ClientConnInterface = c.conn
+	var timed *timedConn
+	if c.cfg.Lean {
+		// The header and trailer tell a status the server sent from one
+		// the client made up.
+		opts = append(opts, grpc.Header(&st.header), grpc.Trailer(&st.trailer))
+	} else {
+		if c.cfg.TLS != nil || c.owned == nil {
+			// The peer gives the TLS state; a connection New dialled without
+			// a tls block has none to give, and capturing it costs a copy.
+			opts = append(opts, grpc.Peer(&st.peer))
+		}
+		timed = &st.timed
+		timed.cc = c.conn
+		timed.ready = c.grpcReady()
+		timed.clock.start = time.Now()
+		cc = timed
 	}
 	start := time.Now()
-	reply, err := call(ctx, opts...)
+	reply, err := call(ctx, cc, opts...)
 	obs.Latency = time.Since(start)
-	if clock != nil {
-		obs.Timing = clock.grpcTiming(ready, c.handshakes)
+	if timed != nil {
+		obs.Timing = timed.timing(c.handshakes)
 	}
-	if info, ok := p.AuthInfo.(credentials.TLSInfo); ok {
+	if info, ok := st.peer.AuthInfo.(credentials.TLSInfo); ok {
 		state := info.State
 		obs.TLS = &state
 	}
@@ -165,7 +175,7 @@ func callGRPC[Rep proto.Message](ctx context.Context, c *Client, method string, 
 		case timedOut(ctx):
 			obs.Failure = FailureTimeout
 			obs.Err = fmt.Errorf("%w after %s (GOST sets no deadline and would keep waiting)", ErrCallTimeout, c.callTimeout)
-		case obs.Code == codes.Unavailable && !serverAnswered(*header, *trailer):
+		case obs.Code == codes.Unavailable && !st.answered(timed):
 			obs.Failure = FailureTransport
 		default:
 			obs.Failure = FailureStatus
@@ -184,4 +194,14 @@ func callGRPC[Rep proto.Message](ctx context.Context, c *Client, method string, 
 		}
 	}
 	return reply, obs
+}
+
+// answered reports whether the server sent a header or trailer on the
+// failed call: read from the timed call's stream, or else from the
+// header and trailer options.
+func (st *grpcCallState) answered(timed *timedConn) bool {
+	if timed != nil {
+		return timed.serverAnswered()
+	}
+	return serverAnswered(st.header, st.trailer)
 }

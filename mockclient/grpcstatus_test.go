@@ -145,7 +145,7 @@ func TestUnavailableWhenTheServerStopsMidCallIsTransport(t *testing.T) {
 	proto.RegisterIngressServer(srv, blockingIngress{started: started})
 	go func() { _ = srv.Serve(lis) }()
 	t.Cleanup(srv.Stop)
-	c, err := NewGRPC(bufconnConn(t, lis, true), Config{Addr: "passthrough:///bufnet", CallTimeout: testTimeout})
+	c, err := NewGRPC(bufconnConn(t, lis), Config{Addr: "passthrough:///bufnet", CallTimeout: testTimeout})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = c.Close() })
 

@@ -121,8 +121,8 @@ func unary[G protov2.Message, R any](msg protov2.Message,
 
 // do makes the call on c's connection with the bounded context.
 func (s grpcSpec[R]) do(ctx context.Context, c *Client, method string) (R, Observation) {
-	g, obs := callGRPC(ctx, c, method, s.msg, func(ctx context.Context, opts ...grpc.CallOption) (protov2.Message, error) {
-		return s.invoke(ctx, c.conn, opts...)
+	g, obs := callGRPC(ctx, c, method, s.msg, func(ctx context.Context, cc grpc.ClientConnInterface, opts ...grpc.CallOption) (protov2.Message, error) {
+		return s.invoke(ctx, cc, opts...)
 	})
 	var r R
 	if obs.OK() {

@@ -124,9 +124,9 @@ func (o *op[Req, V, R]) prepared(c *Client, req Req) *Prepared {
 // as the generated stub does (grpc.StaticMethod first) and decodes the
 // reply with grpc-go's proto codec as usual.
 func (s grpcSpec[R]) doRaw(ctx context.Context, c *Client, method string, raw *premarshalled) (R, Observation) {
-	g, obs := callGRPC(ctx, c, method, s.msg, func(ctx context.Context, opts ...grpc.CallOption) (protov2.Message, error) {
+	g, obs := callGRPC(ctx, c, method, s.msg, func(ctx context.Context, cc grpc.ClientConnInterface, opts ...grpc.CallOption) (protov2.Message, error) {
 		reply := s.newReply()
-		if err := c.conn.Invoke(ctx, method, raw, reply, append(opts, grpc.StaticMethod())...); err != nil {
+		if err := cc.Invoke(ctx, method, raw, reply, append(opts, grpc.StaticMethod())...); err != nil {
 			return nil, err
 		}
 		return reply, nil
@@ -145,8 +145,8 @@ func (s grpcSpec[R]) doRaw(ctx context.Context, c *Client, method string, raw *p
 // "application/grpc", stay grpc-go's own. A codec forced per call
 // (grpc.ForceCodecV2) would be simpler, but grpc-go then names the codec in
 // the content-type ("application/grpc+proto"), which GOST never sends.
-// Every other method is the original message's, for stats handlers and
-// logs that look at it.
+// Every other method is the original message's, for logs that look at
+// it.
 type premarshalled struct {
 	protoreflect.Message
 	b []byte

@@ -76,7 +76,7 @@ func TestNewGRPCSendsTheTokenLikeNew(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = viaNew.Close() })
 	waitReady(t, viaNew.owned)
-	viaSeam, err := NewGRPC(bufconnConn(t, buf, true), cfg)
+	viaSeam, err := NewGRPC(bufconnConn(t, buf), cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = viaSeam.Close() })
 
@@ -162,7 +162,7 @@ func TestNewGRPCCloseLeavesTheConnUsable(t *testing.T) {
 	proto.RegisterAuthenticatorServer(srv, &authServer{reply: &proto.AuthenticateReply{Ok: true}})
 	go func() { _ = srv.Serve(lis) }()
 	t.Cleanup(srv.Stop)
-	cc := bufconnConn(t, lis, false)
+	cc := bufconnConn(t, lis)
 
 	first, err := NewGRPC(cc, Config{CallTimeout: testTimeout})
 	require.NoError(t, err)

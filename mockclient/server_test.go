@@ -61,7 +61,7 @@ func newGRPCTestClient(t *testing.T, cfg Config, register func(*grpc.Server)) (*
 	if cfg.CallTimeout == 0 {
 		cfg.CallTimeout = testTimeout
 	}
-	c, err := NewGRPC(bufconnConn(t, lis, !cfg.Lean), cfg)
+	c, err := NewGRPC(bufconnConn(t, lis), cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = c.Close() })
 	return c, seen
@@ -71,15 +71,11 @@ func newGRPCTestClient(t *testing.T, cfg Config, register func(*grpc.Server)) (*
 // rather than GOST's dial options, whose ConnectParams leave a first
 // connect only the 1 s backoff base delay: on a loaded machine the bufconn
 // server may not be scheduled within it, and the call then fails fast.
-// timed adds the stats handler New installs outside Lean mode.
-func bufconnConn(t *testing.T, lis *bufconn.Listener, timed bool) *grpc.ClientConn {
+func bufconnConn(t *testing.T, lis *bufconn.Listener) *grpc.ClientConn {
 	t.Helper()
 	opts := []grpc.DialOption{
 		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
-	}
-	if timed {
-		opts = append(opts, grpc.WithStatsHandler(grpcTimer{}))
 	}
 	cc, err := grpc.NewClient("passthrough:///bufnet", opts...)
 	require.NoError(t, err)

@@ -7,10 +7,11 @@ import (
 	"net/http/httptrace"
 	"sync"
 	"time"
+	_ "unsafe" // for go:linkname (unaryDesc)
 
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/connectivity"
 	"google.golang.org/grpc/credentials"
-	"google.golang.org/grpc/stats"
 )
 
 // Timing splits one call's latency into phases, so that a slow call says
@@ -30,7 +31,8 @@ type Timing struct {
 	// Wrote is from having a connection to the request being written.
 	Wrote time.Duration `json:"wrote,omitempty"`
 	// FirstByte is from the request written to the first byte of the
-	// reply: the plugin's own time plus the network's.
+	// reply: the plugin's own time plus the network's. Over gRPC it ends
+	// when the reply message was read (see timedConn).
 	FirstByte time.Duration `json:"firstByte,omitempty"`
 	// Retransmits counts TCP segments resent on a new HTTP connection up to
 	// the first byte (Linux only). On loopback they mean the plugin dropped
@@ -124,38 +126,81 @@ func (p *phaseClock) snapshot() *Timing {
 	return t
 }
 
-// grpcClock is the context key under which a call's phaseClock reaches
-// grpcTimer.
-type grpcClock struct{}
-
-// grpcTimer is a stats.Handler that times each call's phases: stats
-// handlers observe, they add nothing to the wire, so the connection stays
-// the one GOST's dial options make. It is installed only outside Lean mode.
-type grpcTimer struct{}
-
-var _ stats.Handler = grpcTimer{}
-
-func (grpcTimer) TagRPC(ctx context.Context, _ *stats.RPCTagInfo) context.Context { return ctx }
-
-func (grpcTimer) HandleRPC(ctx context.Context, s stats.RPCStats) {
-	p, ok := ctx.Value(grpcClock{}).(*phaseClock)
-	if !ok {
-		return
-	}
-	switch s.(type) {
-	case *stats.OutHeader:
-		// The stream exists: the call has a ready connection.
-		p.mark(&p.gotConn)
-	case *stats.OutPayload:
-		p.mark(&p.wrote)
-	case *stats.InHeader:
-		p.mark(&p.firstByte)
-	}
+// timedConn makes one unary call as grpc-go's ClientConn.Invoke does (a
+// stream for a unary method, one SendMsg, one RecvMsg, so the frames on the
+// wire and the status are Invoke's) and reads the clock between the steps:
+// the stream exists once NewStream returns, the request is queued once
+// SendMsg returns, and the reply is in once RecvMsg returns. The generated
+// v0.5.0 stubs call Invoke on it as on GOST's connection. It keeps the
+// stream so that a failed call can still ask whether the server sent a
+// header or trailer.
+//
+// Unlike a stats handler it gives no separate instant for the reply's
+// header; the first byte of a gRPC call is taken when its reply was read,
+// which for a plugin's small replies is the same frame write.
+type timedConn struct {
+	cc     grpc.ClientConnInterface
+	ready  bool // the connection was ready when the call started
+	clock  phaseClock
+	stream grpc.ClientStream
 }
 
-func (grpcTimer) TagConn(ctx context.Context, _ *stats.ConnTagInfo) context.Context { return ctx }
+// unaryDesc is grpc-go's own description of a unary method, the one its
+// invoke passes. grpc-go tells unary calls by this pointer: for any other
+// description, even one with the same fields, it starts a goroutine per
+// stream to watch the context, which cost a module run about a tenth of
+// its client CPU. grpc-go does not export it, hence the linkname; should a
+// grpc-go release rename it, the build fails at link time rather than
+// quietly, and TestUnaryDesc pins its fields.
+//
+//go:linkname unaryDesc google.golang.org/grpc.unaryStreamDesc
+var unaryDesc *grpc.StreamDesc
 
-func (grpcTimer) HandleConn(context.Context, stats.ConnStats) {}
+var _ grpc.ClientConnInterface = (*timedConn)(nil)
+
+// Invoke mirrors grpc-go's invoke, step for step.
+func (t *timedConn) Invoke(ctx context.Context, method string, args, reply any, opts ...grpc.CallOption) error {
+	cs, err := t.cc.NewStream(ctx, unaryDesc, method, opts...)
+	if err != nil {
+		return err
+	}
+	t.stream = cs
+	t.clock.mark(&t.clock.gotConn)
+	if err := cs.SendMsg(args); err != nil {
+		return err
+	}
+	t.clock.mark(&t.clock.wrote)
+	if err := cs.RecvMsg(reply); err != nil {
+		if t.serverAnswered() {
+			t.clock.mark(&t.clock.firstByte)
+		}
+		return err
+	}
+	t.clock.mark(&t.clock.firstByte)
+	return nil
+}
+
+// NewStream is the connection's own: GOST's plugin calls are all unary.
+func (t *timedConn) NewStream(ctx context.Context, desc *grpc.StreamDesc, method string, opts ...grpc.CallOption) (grpc.ClientStream, error) {
+	return t.cc.NewStream(ctx, desc, method, opts...)
+}
+
+// serverAnswered reports whether the server sent a header or a trailer on
+// the call's stream. Read only after the call ended: the header then no
+// longer waits.
+func (t *timedConn) serverAnswered() bool {
+	if t.stream == nil {
+		return false
+	}
+	header, _ := t.stream.Header()
+	return serverAnswered(header, t.stream.Trailer())
+}
+
+// timing is the call's Timing; hs holds the TLS handshakes of the
+// connection (nil without TLS).
+func (t *timedConn) timing(hs *handshakeClock) *Timing {
+	return t.clock.grpcTiming(t.ready, hs)
+}
 
 // grpcTiming turns the clock of a gRPC call into a Timing; ready says the
 // connection was ready when the call started, and hs holds the TLS

@@ -110,3 +110,12 @@ func TestTimingTLS(t *testing.T) {
 		})
 	}
 }
+
+// TestUnaryDesc pins the grpc-go description timedConn borrows: a unary
+// method, so its streams are made exactly as Invoke makes them.
+func TestUnaryDesc(t *testing.T) {
+	require.NotNil(t, unaryDesc)
+	assert.False(t, unaryDesc.ClientStreams)
+	assert.False(t, unaryDesc.ServerStreams)
+	assert.Nil(t, unaryDesc.Handler)
+}
