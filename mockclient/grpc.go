@@ -155,10 +155,12 @@ func callGRPC[Rep proto.Message](ctx context.Context, c *Client, method string, 
 		timed = &st.timed
 		timed.cc = c.conn
 		timed.ready = c.grpcReady()
-		timed.clock.start = time.Now()
 		cc = timed
 	}
 	start := time.Now()
+	if timed != nil {
+		timed.start = start
+	}
 	reply, err := call(ctx, cc, opts...)
 	obs.Latency = time.Since(start)
 	if timed != nil {

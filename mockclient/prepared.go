@@ -17,9 +17,10 @@ import (
 // the plugin's answer. Every call still applies GOST's skip, verdict and
 // failure rules exactly as Operation.Do does, so a Prepared call and
 // Operation.Do give the same Outcome for the same reply. The Outcomes of
-// one Prepared share their Request and Header, and over HTTP may share
-// their Reply and the boxed Verdict with earlier Outcomes that had the same
-// reply: callers only read them.
+// one Prepared share their Request and Header, may share the boxed Verdict
+// with earlier Outcomes that had the same verdict, and over HTTP may share
+// their Reply with earlier Outcomes that had the same reply: callers only
+// read them.
 type Prepared struct {
 	do func(ctx context.Context) Outcome
 }
@@ -66,9 +67,18 @@ func (o *op[Req, V, R]) prepared(c *Client, req Req) *Prepared {
 			// Marshalling fails the same way on every call.
 			return perCall
 		}
+		vb := newVerdictBox[V]()
+		// The Result each call decides into, as on the lean HTTP path
+		// below: the rules keep no pointer to it.
+		results := &sync.Pool{New: func() any { return new(Result[V]) }}
 		return &Prepared{do: func(ctx context.Context) Outcome {
 			reply, obs := spec.doRaw(ctx, c, o.grpcMethod, raw)
-			return outcome(o.decide(c, req, obs, reply))
+			res := results.Get().(*Result[V])
+			o.decideInto(res, c, req, obs, reply)
+			out := Outcome{Observation: res.Observation, Verdict: vb.box(res.Verdict), Notes: res.Notes}
+			*res = Result[V]{}
+			results.Put(res)
+			return out
 		}}
 	case HTTP:
 		if c.lean == nil {

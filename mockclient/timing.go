@@ -139,10 +139,12 @@ func (p *phaseClock) snapshot() *Timing {
 // header; the first byte of a gRPC call is taken when its reply was read,
 // which for a plugin's small replies is the same frame write.
 type timedConn struct {
-	cc     grpc.ClientConnInterface
-	ready  bool // the connection was ready when the call started
-	clock  phaseClock
-	stream grpc.ClientStream
+	cc    grpc.ClientConnInterface
+	ready bool // the connection was ready when the call started
+	// The call's instants. Invoke marks them on the caller's goroutine,
+	// so unlike HTTP's phaseClock they need no lock.
+	start, gotConn, wrote, firstByte time.Time
+	stream                           grpc.ClientStream
 }
 
 // unaryDesc is grpc-go's own description of a unary method, the one its
@@ -165,18 +167,18 @@ func (t *timedConn) Invoke(ctx context.Context, method string, args, reply any, 
 		return err
 	}
 	t.stream = cs
-	t.clock.mark(&t.clock.gotConn)
+	t.gotConn = time.Now()
 	if err := cs.SendMsg(args); err != nil {
 		return err
 	}
-	t.clock.mark(&t.clock.wrote)
+	t.wrote = time.Now()
 	if err := cs.RecvMsg(reply); err != nil {
 		if t.serverAnswered() {
-			t.clock.mark(&t.clock.firstByte)
+			t.firstByte = time.Now()
 		}
 		return err
 	}
-	t.clock.mark(&t.clock.firstByte)
+	t.firstByte = time.Now()
 	return nil
 }
 
@@ -199,25 +201,16 @@ func (t *timedConn) serverAnswered() bool {
 // timing is the call's Timing; hs holds the TLS handshakes of the
 // connection (nil without TLS).
 func (t *timedConn) timing(hs *handshakeClock) *Timing {
-	return t.clock.grpcTiming(t.ready, hs)
-}
-
-// grpcTiming turns the clock of a gRPC call into a Timing; ready says the
-// connection was ready when the call started, and hs holds the TLS
-// handshakes of the connection (nil without TLS).
-func (p *phaseClock) grpcTiming(ready bool, hs *handshakeClock) *Timing {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	t := &Timing{Reused: ready, Wrote: span(p.gotConn, p.wrote), FirstByte: span(p.wrote, p.firstByte)}
-	if !ready {
-		t.Connect = span(p.start, p.gotConn)
-		if start, end := hs.last(); !start.Before(p.start) && !end.After(p.gotConn) && !end.IsZero() {
+	out := &Timing{Reused: t.ready, Wrote: span(t.gotConn, t.wrote), FirstByte: span(t.wrote, t.firstByte)}
+	if !t.ready {
+		out.Connect = span(t.start, t.gotConn)
+		if start, end := hs.last(); !start.Before(t.start) && !end.After(t.gotConn) && !end.IsZero() {
 			// The handshake of the connection this call waited for.
-			t.TLS = end.Sub(start)
-			t.Connect -= t.TLS
+			out.TLS = end.Sub(start)
+			out.Connect -= out.TLS
 		}
 	}
-	return t
+	return out
 }
 
 // handshakeClock remembers the last TLS handshake of a gRPC connection, so
