@@ -112,7 +112,7 @@ type Client struct {
 	leanKey string      // scheme://host:port the lean pool dials
 	leanOff atomic.Bool // a reply needed net/http: Prepared calls use hc from now on
 
-	keysMemo  atomic.Pointer[keysMemo]    // the key scan of the last reply (replyKeysOf)
+	keysMemo  keysMemos                   // the key scans of the last replies (replyKeysOf)
 	leanToken atomic.Pointer[http.Header] // a Lean gRPC client's shared Observation.Header
 }
 

@@ -14,7 +14,6 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/plugincheck/plugincheck/mockclient/internal/h1"
@@ -86,7 +85,7 @@ type wireCall struct {
 	target string      // the URL with its query
 	body   []byte      // Observation.Request
 	header http.Header // Observation.Header; shared by every call, read-only
-	keys   atomic.Pointer[keysMemo]
+	keys   keysMemos
 }
 
 // render runs call through GOST's own client stack (token RoundTripper,

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"unicode"
 )
 
@@ -107,7 +106,7 @@ func (c *Client) replyKeyFacts(obs *Observation, reply any) {
 
 // replyKeyFactsMemo is replyKeyFacts, for a reply of type t, with the key
 // scan remembered in memo.
-func (c *Client) replyKeyFactsMemo(obs *Observation, t reflect.Type, memo *atomic.Pointer[keysMemo]) {
+func (c *Client) replyKeyFactsMemo(obs *Observation, t reflect.Type, memo *keysMemos) {
 	known, ok := jsonFieldNamesOf(t)
 	if !ok {
 		return

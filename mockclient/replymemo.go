@@ -20,22 +20,38 @@ type keysMemo struct {
 	ok    bool
 }
 
-// replyKeysOf is replyKeys, remembered for the client's last reply. The
+// replyKeysOf is replyKeys, remembered for the client's last replies. The
 // keys returned are shared: callers only read them.
 func (c *Client) replyKeysOf(reply []byte) ([]string, bool) {
 	return memoKeys(&c.keysMemo, reply)
 }
 
-// memoKeys is replyKeys, remembered in memo for the last reply: a
+// keysMemoSize is how many distinct replies a memo remembers. A module run
+// has a few cases in flight, each answered with its own reply, so one
+// remembered reply missed most of the time over conformance's net/http
+// path; a few cover the cases in flight.
+const keysMemoSize = 8
+
+// keysMemos remembers the key scans of the last keysMemoSize distinct
+// replies, replacing the oldest.
+type keysMemos struct {
+	slots [keysMemoSize]atomic.Pointer[keysMemo]
+	next  atomic.Uint32
+}
+
+// memoKeys is replyKeys, remembered in memo for the last replies: a
 // client's, or a prepared call's, whose replies differ from the other
 // cases' but rarely from call to call.
-func memoKeys(memo *atomic.Pointer[keysMemo], reply []byte) ([]string, bool) {
-	if m := memo.Load(); m != nil && m.reply == string(reply) {
-		return m.keys, m.ok
+func memoKeys(memo *keysMemos, reply []byte) ([]string, bool) {
+	for i := range memo.slots {
+		if m := memo.slots[i].Load(); m != nil && m.reply == string(reply) {
+			return m.keys, m.ok
+		}
 	}
 	keys, ok := replyKeys(reply)
 	if len(reply) <= maxMemoReply {
-		memo.Store(&keysMemo{reply: string(reply), keys: keys, ok: ok})
+		slot := memo.next.Add(1) % keysMemoSize
+		memo.slots[slot].Store(&keysMemo{reply: string(reply), keys: keys, ok: ok})
 	}
 	return keys, ok
 }
