@@ -133,7 +133,13 @@ func (c *Client) callHTTP(ctx context.Context, call httpCall) Observation {
 	defer done()
 	var sentHeader http.Header
 	var hops hopLog
-	reqCtx := context.WithValue(context.WithValue(ctx, hopSlot{}, &hops), headerSlot{}, &sentHeader)
+	reqCtx := context.WithValue(ctx, hopSlot{}, &hops)
+	if keepsCopies(ctx) {
+		// The headers as sent are for the call's reproducer; a repeat
+		// (WithoutCopies) has none, and the copy was a twelfth of what a
+		// module run over HTTP allocates.
+		reqCtx = context.WithValue(reqCtx, headerSlot{}, &sentHeader)
+	}
 	var clock *phaseClock
 	if !c.cfg.Lean {
 		clock = newPhaseClock()
