@@ -43,8 +43,9 @@ type RunOptions struct {
 	LatencyBudgetExplicit bool
 	Concurrency           int
 	// Workers bounds how many cases run at once; zero means
-	// DefaultWorkers, and 1 runs one case at a time. Modules whose calls
-	// share plugin state (ingress, sd) always run one case at a time.
+	// DefaultGRPCWorkers over gRPC and DefaultWorkers over HTTP, and 1
+	// runs one case at a time. Modules whose calls share plugin state
+	// (ingress, sd) always run one case at a time.
 	Workers int
 	// ShowToken puts the real token into reports and reproducers.
 	ShowToken bool
@@ -113,7 +114,7 @@ func Run(ctx context.Context, c *mockclient.Client, m mockclient.Module, ss []*S
 	}
 	workers := opts.Workers
 	if workers <= 0 {
-		workers = DefaultWorkers
+		workers = defaultWorkers(c.Transport())
 	}
 	if sharesState(m) {
 		workers = 1

@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -133,9 +134,13 @@ type CheckOptions struct {
 	ShowToken     bool
 	LatencyBudget time.Duration
 	Concurrency   int
-	// Parallel is how many cases run at once (suites.RunOptions.Workers).
+	// Parallel is how many cases run at once (suites.RunOptions.Workers);
+	// zero leaves it to suites, which keeps more in flight over gRPC.
 	Parallel int
-	Outputs  []string
+	// parallelSet is pflag's Changed for --parallel: a value given must
+	// be 1 to maxParallel, zero included.
+	parallelSet bool
+	Outputs     []string
 	// jsonl streams -o jsonl while the run goes (jsonl.go); nil when not
 	// asked for or not started.
 	jsonl   *jsonlStream
@@ -165,7 +170,7 @@ func (o *CheckOptions) addFlags(fs *pflag.FlagSet, fixtures bool) {
 	fs.Var(&budgetFlag{d: &o.LatencyBudget, set: &o.LatencyBudgetExplicit}, "latency-budget",
 		"median call time allowed per step; over it warns, or fails when this flag is given")
 	fs.IntVar(&o.Concurrency, "concurrency", suites.DefaultConcurrency, "identical calls made at once by the concurrent check")
-	fs.IntVar(&o.Parallel, "parallel", suites.DefaultWorkers, fmt.Sprintf("cases run at once (1 to %d; 1 for a plugin whose answers depend on other cases' calls); ingress and sd always run one at a time", maxParallel))
+	fs.Var(&parallelFlag{n: &o.Parallel, set: &o.parallelSet}, "parallel", fmt.Sprintf("cases run at once, 1 to %d (default %d over gRPC, %d over HTTP; 1 for a plugin whose answers depend on other cases' calls); ingress and sd always run one at a time", maxParallel, suites.DefaultGRPCWorkers, suites.DefaultWorkers))
 	o.addOutputFlags(fs)
 }
 
@@ -193,7 +198,8 @@ func (o *CheckOptions) validate() error {
 	if o.Concurrency > suites.MaxConcurrency {
 		return flagErrorf("--concurrency %d is above the ceiling of %d", o.Concurrency, suites.MaxConcurrency)
 	}
-	if o.Parallel < 1 || o.Parallel > maxParallel {
+	// Left unset, zero lets suites pick the transport's default.
+	if (o.parallelSet || o.Parallel != 0) && (o.Parallel < 1 || o.Parallel > maxParallel) {
 		return flagErrorf("--parallel %d: want 1 to %d", o.Parallel, maxParallel)
 	}
 	if err := checkDuration("--latency-budget", o.LatencyBudget, time.Nanosecond, maxTimeout, false); err != nil {
@@ -241,3 +247,28 @@ func (f *budgetFlag) Set(s string) error {
 }
 
 func (*budgetFlag) Type() string { return "duration" }
+
+// parallelFlag is --parallel: an int that remembers it was given, so that
+// an explicit 0 is refused while the unset default lets suites choose.
+type parallelFlag struct {
+	n   *int
+	set *bool
+}
+
+func (f *parallelFlag) String() string {
+	if f.n == nil || *f.n == 0 {
+		return ""
+	}
+	return strconv.Itoa(*f.n)
+}
+
+func (f *parallelFlag) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return err
+	}
+	*f.n, *f.set = n, true
+	return nil
+}
+
+func (*parallelFlag) Type() string { return "int" }

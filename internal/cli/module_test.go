@@ -23,7 +23,6 @@ import (
 	"github.com/plugincheck/plugincheck/internal/testnet"
 	"github.com/plugincheck/plugincheck/mockclient"
 	"github.com/plugincheck/plugincheck/report"
-	"github.com/plugincheck/plugincheck/suites"
 )
 
 func TestNewCmdModule(t *testing.T) {
@@ -42,7 +41,7 @@ func TestNewCmdModule(t *testing.T) {
 				assert.Equal(t, mockclient.DefaultCallTimeout, o.Conn.CallTimeout)
 				assert.True(t, o.Checks.Builtin)
 				assert.Equal(t, []string{"text"}, o.Checks.Outputs)
-				assert.Equal(t, suites.DefaultWorkers, o.Checks.runOptions().Workers)
+				assert.Zero(t, o.Checks.runOptions().Workers, "suites picks the transport's default")
 			},
 		},
 		{
