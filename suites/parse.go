@@ -195,6 +195,42 @@ type parser struct {
 	// casesApart: the document's cases are parsed apart (parseApart), so
 	// suite leaves its cases field alone.
 	casesApart bool
+	// patterns are the file's expect and warn_if blocks by their JSON, so
+	// that steps with equal blocks share one map (see sharedPattern).
+	patterns map[string]map[string]any
+}
+
+// maxSharedPatterns bounds the distinct expect and warn_if blocks a file's
+// steps share; maxSharedPattern bounds the JSON of one.
+const (
+	maxSharedPatterns = 4096
+	maxSharedPattern  = 1 << 10
+)
+
+// sharedPattern returns a map equal to m that earlier steps of the file
+// already hold, or m. A large suite repeats a few blocks ({ok: true})
+// thousands of times, and each step kept its own map for as long as the
+// suite and its report live. Sharing is safe because nothing changes a
+// pattern once parsed: the runner and the renderers only read it, and
+// clip.RedactAll replaces a map rather than writing into it.
+func (p *parser) sharedPattern(m map[string]any) map[string]any {
+	b, err := json.Marshal(m)
+	if err != nil || len(b) > maxSharedPattern {
+		return m
+	}
+	// Canonical values that render the same JSON are equal: json.Marshal
+	// sorts keys, and every value is a map, list, float64, string, bool
+	// or nil.
+	if s, ok := p.patterns[string(b)]; ok {
+		return s
+	}
+	if p.patterns == nil {
+		p.patterns = make(map[string]map[string]any)
+	}
+	if len(p.patterns) < maxSharedPatterns {
+		p.patterns[string(b)] = m
+	}
+	return m
 }
 
 func (p *parser) errorf(n *yaml.Node, field, format string, args ...any) error {
@@ -502,7 +538,7 @@ func (p *parser) verdictPattern(n *yaml.Node, op mockclient.Operation, field str
 	if !ok {
 		return nil, p.errorf(n, field, "want a mapping of verdict fields")
 	}
-	return m, nil
+	return p.sharedPattern(m), nil
 }
 
 // decode fills v from n by the JSON field names of v's type, rejecting
@@ -673,19 +709,21 @@ func jsonFields(t reflect.Type) map[string][]int {
 
 // canonical converts YAML-decoded values to the shapes encoding/json
 // produces (map[string]any, []any, float64, string, bool, nil), so that
-// expectations compare equal to marshalled verdicts.
+// expectations compare equal to marshalled verdicts. It converts the maps
+// and lists of v in place and returns them: v is the parser's own freshly
+// decoded value, and a copy of every expect block cost a large suite a map
+// per case for as long as the suite lives.
 func canonical(v any) (any, error) {
 	switch x := v.(type) {
 	case map[string]any:
-		out := make(map[string]any, len(x))
 		for k, e := range x {
 			c, err := canonical(e)
 			if err != nil {
 				return nil, err
 			}
-			out[k] = c
+			x[k] = c // an existing key: no growth, and allowed during range
 		}
-		return out, nil
+		return x, nil
 	case map[any]any:
 		out := make(map[string]any, len(x))
 		for k, e := range x {
@@ -701,15 +739,14 @@ func canonical(v any) (any, error) {
 		}
 		return out, nil
 	case []any:
-		out := make([]any, len(x))
 		for i, e := range x {
 			c, err := canonical(e)
 			if err != nil {
 				return nil, err
 			}
-			out[i] = c
+			x[i] = c
 		}
-		return out, nil
+		return x, nil
 	case int:
 		return float64(x), nil
 	case int64:
