@@ -153,6 +153,7 @@ type runner struct {
 	alone    atomic.Bool  // the rest of the run goes one case at a time
 
 	verdicts verdicts // decoded verdicts the steps' reports share (repeat.go)
+	texts    texts    // texts the steps' reports share (share.go)
 
 	// run is the run's report, whose module, transport and target
 	// OnCase sees; onCaseMu makes OnCase's calls one at a time.
@@ -191,16 +192,24 @@ func (r *runner) step(ctx context.Context, cr *caseRun, st *Step) *report.Step {
 	out := st.Op.Do(ctx, r.c, st.Request)
 	r.record(cr, &out)
 	verdict := r.verdicts.value(out.Verdict)
+	sanity, hasSanity := sanityCheck(st.Op, r.c.Transport(), &out)
+	repeats := out.OK() && out.Sent
+	stable := repeats && slices.Contains(st.Checks, CheckStable)
+	concurrent := repeats && slices.Contains(st.Checks, CheckConcurrent)
+	latency := slices.Contains(st.Checks, CheckLatency) && out.Sent && out.Failure != mockclient.FailureTimeout
+	reply := slices.Contains(st.Checks, CheckReply)
 	rs := &report.Step{
 		Op:          st.Op.Name,
-		Request:     json.RawMessage(r.hide(string(st.RequestJSON()))),
+		Request:     r.texts.raw(r.hide(string(st.RequestJSON()))),
 		Expected:    st.Expect,
 		Actual:      verdict,
-		Observation: observation(&out.Observation, r.hide),
-		Reproducer:  r.c.Reproducer(&out.Observation, r.opts.ShowToken),
-		// Sized for the step's checks: a large suite keeps thousands of
-		// steps, and append's doubling left a third of each unused.
-		Checks: make([]report.Check, 0, checkCount(st)),
+		Observation: r.observation(&out.Observation),
+		Reproducer:  r.texts.str(r.c.Reproducer(&out.Observation, r.opts.ShowToken)),
+		// Sized for the checks the step makes, counted below as they are
+		// added: a large suite keeps thousands of steps, and room for
+		// checks a step does not make (append's doubling, or a step's
+		// every selectable check) went unused in each.
+		Checks: make([]report.Check, 0, count(reply, st.Expect != nil, st.WarnIf != nil, hasSanity, stable, concurrent, latency)),
 	}
 	for _, n := range out.Notes {
 		rs.Notes = append(rs.Notes, report.Note{Code: n.Code, Text: bound(r.hide(n.Text), maxReportText)})
@@ -208,7 +217,7 @@ func (r *runner) step(ctx context.Context, cr *caseRun, st *Step) *report.Step {
 	timed := []*mockclient.Observation{&out.Observation}
 	add := func(ch report.Check) { rs.Checks = append(rs.Checks, ch) }
 
-	if slices.Contains(st.Checks, CheckReply) {
+	if reply {
 		add(r.replyCheck(st.Op, &out))
 	}
 	if st.Expect != nil {
@@ -225,23 +234,23 @@ func (r *runner) step(ctx context.Context, cr *caseRun, st *Step) *report.Step {
 		}
 		add(ch)
 	}
-	if ch, ok := sanityCheck(st.Op, r.c.Transport(), &out); ok {
-		add(ch)
+	if hasSanity {
+		add(sanity)
 	}
 	// The repeats of the stable and concurrent checks keep only verdicts
 	// (see slim): mockclient need not copy their requests and replies.
 	repeat := mockclient.WithoutCopies(ctx)
 	var do func(context.Context) mockclient.Outcome
-	if (slices.Contains(st.Checks, CheckStable) || slices.Contains(st.Checks, CheckConcurrent)) && out.OK() && out.Sent {
+	if stable || concurrent {
 		do = r.repeater(st)
 	}
-	if slices.Contains(st.Checks, CheckStable) && out.OK() && out.Sent {
+	if stable {
 		again := do(repeat)
 		r.record(cr, &again)
 		timed = append(timed, &again.Observation)
 		add(r.sameCheck(CheckStable, st, verdict, out.Verdict, []mockclient.Outcome{again}))
 	}
-	if slices.Contains(st.Checks, CheckConcurrent) && out.OK() && out.Sent {
+	if concurrent {
 		outs := make([]mockclient.Outcome, r.opts.Concurrency)
 		r.burst(len(outs), func(i int) {
 			outs[i] = do(repeat)
@@ -253,7 +262,7 @@ func (r *runner) step(ctx context.Context, cr *caseRun, st *Step) *report.Step {
 		}
 		add(r.sameCheck(CheckConcurrent, st, verdict, out.Verdict, outs))
 	}
-	if slices.Contains(st.Checks, CheckLatency) && out.Sent && out.Failure != mockclient.FailureTimeout {
+	if latency {
 		r.lat.judgeInto(&cr.lat, rs, timed)
 	}
 
@@ -266,15 +275,13 @@ func (r *runner) step(ctx context.Context, cr *caseRun, st *Step) *report.Step {
 	return rs
 }
 
-// checkCount is how many checks step st can have: those it selects, and
-// expect, policy and sanity.
-func checkCount(st *Step) int {
-	n := len(st.Checks) + 1
-	if st.Expect != nil {
-		n++
-	}
-	if st.WarnIf != nil {
-		n++
+// count is how many of made are true: the checks a step makes.
+func count(made ...bool) int {
+	n := 0
+	for _, m := range made {
+		if m {
+			n++
+		}
 	}
 	return n
 }
@@ -431,17 +438,19 @@ const maxSentRequest = 64 << 10
 // to see what the plugin sent, not megabytes repeated for every case.
 const maxReportReply = 4 << 10
 
-// observation copies what the report needs of o, with hide applied to
-// everything that may quote the token.
-func observation(o *mockclient.Observation, hide func(string) string) report.Observation {
+// observation copies what the report needs of o, with the token redacted
+// from everything that may quote it; the request, reply and error are
+// shared with earlier steps of the run that observed the same.
+func (r *runner) observation(o *mockclient.Observation) report.Observation {
+	hide, ts := r.hide, &r.texts
 	ro := report.Observation{
 		Method:     o.Method,
 		Target:     hide(o.Target),
 		Sent:       o.Sent,
 		HTTPStatus: o.HTTPStatus,
 		Failure:    string(o.Failure),
-		Error:      bound(hide(o.Error()), clip.Size),
-		Reply:      bound(hide(string(o.Reply)), maxReportReply),
+		Error:      ts.str(bound(hide(o.Error()), clip.Size)),
+		Reply:      ts.str(bound(hide(string(o.Reply)), maxReportReply)),
 		Latency:    report.Duration(o.Latency),
 		Timing:     timing(o.Timing),
 	}
@@ -457,7 +466,7 @@ func observation(o *mockclient.Observation, hide func(string) string) report.Obs
 		case len(sent) > maxSentRequest:
 			ro.Request, _ = json.Marshal(bound(sent, maxSentRequest/4))
 		case json.Valid([]byte(sent)):
-			ro.Request = json.RawMessage(sent)
+			ro.Request = ts.raw(sent)
 		default:
 			ro.Request, _ = json.Marshal(sent)
 		}
