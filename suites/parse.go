@@ -723,7 +723,7 @@ func canonical(v any) (any, error) {
 			}
 			x[k] = c // an existing key: no growth, and allowed during range
 		}
-		return x, nil
+		return v, nil
 	case map[any]any:
 		out := make(map[string]any, len(x))
 		for k, e := range x {
@@ -746,7 +746,7 @@ func canonical(v any) (any, error) {
 			}
 			x[i] = c
 		}
-		return x, nil
+		return v, nil // v already holds x: boxing x again would copy its header
 	case int:
 		return float64(x), nil
 	case int64:

@@ -1,0 +1,165 @@
+package suites
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+	"unsafe"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/plugincheck/plugincheck/mockclient"
+	"github.com/plugincheck/plugincheck/report"
+)
+
+// sameMap reports whether a and b are one map, not two equal ones.
+func sameMap(a, b map[string]any) bool {
+	return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
+}
+
+// sameBytes reports whether a and b share their backing array.
+func sameBytes(a, b []byte) bool { return unsafe.SliceData(a) == unsafe.SliceData(b) }
+
+// sameString reports whether a and b share their bytes.
+func sameString(a, b string) bool { return unsafe.StringData(a) == unsafe.StringData(b) }
+
+// TestParseSharesEqualPatterns: steps of a file whose expect or warn_if
+// blocks are equal hold one map; different blocks keep their own, and
+// the canonical shapes (a YAML int as float64) are kept.
+func TestParseSharesEqualPatterns(t *testing.T) {
+	t.Parallel()
+	ss := mustParse(t, `
+name: Shared
+module: auth
+cases:
+  - name: a
+    request: {username: gost, password: gost}
+    expect: {ok: true, id: gost}
+  - name: b
+    request: {username: alice, password: x}
+    expect: {id: gost, ok: true}
+  - name: c
+    request: {username: bob, password: x}
+    expect: {ok: false}
+  - name: d
+    request: {username: eve, password: x}
+    warn_if: {ok: false}
+    warning: refused
+`)
+	steps := func(i int) *Step { return ss[0].Cases[i].Steps[0] }
+	assert.True(t, sameMap(steps(0).Expect, steps(1).Expect), "equal expect blocks share one map")
+	assert.False(t, sameMap(steps(0).Expect, steps(2).Expect), "different expect blocks keep their own")
+	assert.True(t, sameMap(steps(2).Expect, steps(3).WarnIf), "an expect and a warn_if block that are equal share too")
+	assert.Equal(t, map[string]any{"ok": true, "id": "gost"}, steps(0).Expect)
+}
+
+// TestCanonicalInPlace: canonical converts a decoded YAML value to JSON's
+// shapes in the value itself, with no copy of its maps and lists.
+func TestCanonicalInPlace(t *testing.T) {
+	raw := map[string]any{"n": 3, "list": []any{1, "x", map[string]any{"m": int64(2)}}, "s": "y"}
+	got, err := canonical(raw)
+	require.NoError(t, err)
+	m, ok := got.(map[string]any)
+	require.True(t, ok)
+	assert.True(t, sameMap(raw, m), "the map itself is converted")
+	assert.Equal(t, map[string]any{"n": float64(3), "list": []any{float64(1), "x", map[string]any{"m": float64(2)}}, "s": "y"}, m)
+	allocs := testing.AllocsPerRun(100, func() { _, _ = canonical(m) })
+	assert.Zero(t, allocs, "canonical of a value already in JSON's shapes copies nothing")
+}
+
+// TestRunSharesEqualTexts: two cases that make the same call keep one
+// copy of the request, the observed request and reply, and the
+// reproducer; a case with another request keeps its own. Each step's
+// checks take no more room than the checks it made.
+func TestRunSharesEqualTexts(t *testing.T) {
+	t.Parallel()
+	c := authPlugin(t, mockclient.Config{Transport: mockclient.HTTP}, gostPolicy)
+	ss := mustParse(t, `
+name: Same
+module: auth
+cases:
+  - name: first
+    request: {username: gost, password: gost}
+    expect: {ok: true}
+  - name: again
+    request: {username: gost, password: gost}
+    expect: {ok: true}
+  - name: other
+    request: {username: gost, password: other}
+    expect: {ok: false}
+`)
+	run, err := Run(t.Context(), c, mockclient.Auth, ss, RunOptions{Workers: 1})
+	require.NoError(t, err)
+	step := func(name string) *report.Step { return caseByName(t, run, name).Steps[0] }
+	a, b, o := step("first"), step("again"), step("other")
+
+	require.Equal(t, string(a.Request), string(b.Request))
+	assert.True(t, sameBytes(a.Request, b.Request), "request")
+	assert.True(t, sameBytes(a.Observation.Request, b.Observation.Request), "observed request")
+	assert.True(t, sameString(a.Observation.Reply, b.Observation.Reply), "reply")
+	require.NotEmpty(t, a.Reproducer)
+	assert.True(t, sameString(a.Reproducer, b.Reproducer), "reproducer")
+	assert.False(t, sameBytes(a.Request, o.Request), "another request keeps its own bytes")
+	assert.NotEqual(t, a.Reproducer, o.Reproducer)
+
+	for _, st := range []*report.Step{a, b, o} {
+		assert.Len(t, st.Checks, cap(st.Checks), "checks of %s", st.Request)
+		// An append by a reader copies rather than writing into the
+		// bytes another step shows.
+		assert.Equal(t, len(st.Request), cap(st.Request))
+	}
+}
+
+// TestRunSharesOnlyRedacted: a reply echoing the token is redacted before
+// it is shared, so no step of the run shows the token, and a step whose
+// reply differs only by the token shares the redacted text.
+func TestRunSharesOnlyRedacted(t *testing.T) {
+	t.Parallel()
+	const token = "s3cret-token"
+	c := authPlugin(t, mockclient.Config{Transport: mockclient.HTTP, Token: token}, func(_ int64, user, _ string) (int, string) {
+		return 200, `{"ok":false,"id":"` + token + `"}`
+	})
+	ss := mustParse(t, `
+name: Echo
+module: auth
+cases:
+  - name: one
+    request: {username: a, password: x}
+  - name: two
+    request: {username: a, password: x}
+`)
+	run, err := Run(t.Context(), c, mockclient.Auth, ss, RunOptions{Workers: 1})
+	require.NoError(t, err)
+	a, b := caseByName(t, run, "one").Steps[0], caseByName(t, run, "two").Steps[0]
+	for _, st := range []*report.Step{a, b} {
+		assert.NotContains(t, st.Observation.Reply, token)
+		assert.NotContains(t, st.Reproducer, token)
+	}
+	assert.True(t, sameString(a.Observation.Reply, b.Observation.Reply))
+}
+
+// TestTextsBounds: texts shares nothing longer than maxSharedText and keeps
+// at most maxSharedTexts of each kind; equal text under the bounds comes
+// back as the first copy.
+func TestTextsBounds(t *testing.T) {
+	t.Parallel()
+	var ts texts
+	long := strings.Repeat("x", maxSharedText+1)
+	assert.False(t, sameString(ts.str(long), ts.str(strings.Clone(long))), "a long string is not shared")
+	jl := `"` + long + `"`
+	assert.False(t, sameBytes(ts.raw(jl), ts.raw(jl)), "long JSON is not shared")
+
+	first := ts.raw(`{"a":1}`)
+	assert.True(t, sameBytes(first, ts.raw(`{"a":1}`)))
+	assert.False(t, sameBytes(first, ts.raw(`{"a":2}`)))
+	s := ts.str(strings.Clone("reply"))
+	assert.True(t, sameString(s, ts.str(strings.Clone("reply"))))
+
+	for i := range 2 * maxSharedTexts {
+		ts.str(strings.Repeat("y", i%maxSharedText+1) + string(rune('a'+i/maxSharedText)))
+		ts.raw(`[` + strings.Repeat("1,", i) + `1]`)
+	}
+	assert.LessOrEqual(t, len(ts.strs), maxSharedTexts)
+	assert.LessOrEqual(t, len(ts.raws), maxSharedTexts)
+}
