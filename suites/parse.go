@@ -198,6 +198,33 @@ type parser struct {
 	// patterns are the file's expect and warn_if blocks by their JSON, so
 	// that steps with equal blocks share one map (see sharedPattern).
 	patterns map[string]map[string]any
+	// requests are the file's requests by their JSON (sharedRequest).
+	requests map[string]any
+}
+
+// sharedRequest returns a request equal to req that an earlier step of the
+// file already holds, or req. Requests are values to the code that reads
+// them: a run or a load makes calls from them, and a derived case
+// (ForServices) gets a copy before anything changes. A suite that repeats
+// a request thousands of times then keeps it, and its decoded strings,
+// once.
+func (p *parser) sharedRequest(req any) any {
+	b, err := json.Marshal(req)
+	if err != nil || len(b) > maxSharedPattern {
+		return req
+	}
+	// Equal JSON means equal requests: fixtures can only set the fields
+	// JSON names (decode), and each renders as it was set.
+	if s, ok := p.requests[string(b)]; ok && reflect.TypeOf(s) == reflect.TypeOf(req) {
+		return s
+	}
+	if p.requests == nil {
+		p.requests = make(map[string]any)
+	}
+	if len(p.requests) < maxSharedPatterns {
+		p.requests[string(b)] = req
+	}
+	return req
 }
 
 // maxSharedPatterns bounds the distinct expect and warn_if blocks a file's
@@ -486,6 +513,7 @@ func (p *parser) step(s *Suite, n *yaml.Node, f map[string]*yaml.Node, field str
 	if err := p.decode(rn, reflect.ValueOf(st.Request).Elem(), join(field, "request")); err != nil {
 		return nil, err
 	}
+	st.Request = p.sharedRequest(st.Request)
 	if en := f["expect"]; en != nil {
 		if st.Expect, err = p.verdictPattern(en, st.Op, join(field, "expect")); err != nil {
 			return nil, err

@@ -54,6 +54,27 @@ cases:
 	assert.Equal(t, map[string]any{"ok": true, "id": "gost"}, steps(0).Expect)
 }
 
+// TestParseSharesEqualRequests: steps of a file with equal requests hold
+// one request value; a request that differs in any field keeps its own.
+func TestParseSharesEqualRequests(t *testing.T) {
+	t.Parallel()
+	ss := mustParse(t, `
+name: Requests
+module: auth
+cases:
+  - name: a
+    request: {username: gost, password: gost}
+  - name: b
+    request: {password: gost, username: gost, client: ""}
+  - name: c
+    request: {username: gost, password: gost, client: "127.0.0.1:1"}
+`)
+	req := func(i int) any { return ss[0].Cases[i].Steps[0].Request }
+	assert.Same(t, req(0).(*mockclient.AuthRequest), req(1).(*mockclient.AuthRequest), "equal requests share one value")
+	assert.NotSame(t, req(0).(*mockclient.AuthRequest), req(2).(*mockclient.AuthRequest))
+	assert.Equal(t, "127.0.0.1:1", req(2).(*mockclient.AuthRequest).Client)
+}
+
 // TestCanonicalInPlace: canonical converts a decoded YAML value to JSON's
 // shapes in the value itself, with no copy of its maps and lists.
 func TestCanonicalInPlace(t *testing.T) {
