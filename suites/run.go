@@ -68,7 +68,9 @@ type RunOptions struct {
 // report, with an empty TLS section: package check fills it from its TLS
 // audit. Failed checks are report data; an error means the run could not
 // be done (no case selected, or ctx ended, in which case the partial run is
-// returned too).
+// returned too). Steps of the report share equal values (verdicts, texts,
+// lists of checks) to keep a large run small: a caller that changes a
+// step's values in place must copy them first.
 func Run(ctx context.Context, c *mockclient.Client, m mockclient.Module, ss []*Suite, opts RunOptions) (*report.Run, error) {
 	if opts.LatencyBudget <= 0 {
 		opts.LatencyBudget = DefaultLatencyBudget
@@ -262,8 +264,11 @@ func (r *runner) step(ctx context.Context, cr *caseRun, st *Step) *report.Step {
 		}
 		add(r.sameCheck(CheckConcurrent, st, verdict, out.Verdict, outs))
 	}
+	pending := false // a latency check finish judges and rewrites
 	if latency {
+		short := len(cr.lat.short)
 		r.lat.judgeInto(&cr.lat, rs, timed)
+		pending = len(cr.lat.short) > short
 	}
 
 	rs.Status = report.Pass
@@ -271,8 +276,20 @@ func (r *runner) step(ctx context.Context, cr *caseRun, st *Step) *report.Step {
 		rs.Status = rs.Status.Worse(ch.Status)
 		rs.Checks[i].Message = bound(r.hide(ch.Message), maxReportText)
 	}
+	if !pending {
+		rs.Checks = r.texts.checkList(rs.Checks, r.redactedToken())
+	}
 	rs.Actual = r.hideValue(rs.Actual)
 	return rs
+}
+
+// redactedToken is the token package check's last pass redacts from the
+// run's report: none when the token is shown.
+func (r *runner) redactedToken() string {
+	if r.opts.ShowToken {
+		return ""
+	}
+	return r.c.Config().Token
 }
 
 // count is how many of made are true: the checks a step makes.

@@ -3,7 +3,11 @@ package suites
 import (
 	"encoding/json"
 	"hash/maphash"
+	"strings"
 	"sync"
+
+	"github.com/plugincheck/plugincheck/clip"
+	"github.com/plugincheck/plugincheck/report"
 )
 
 // maxSharedTexts bounds the distinct texts a run's steps share, per kind;
@@ -31,6 +35,8 @@ type texts struct {
 	// JSON text seen once costs the table no copy of its own; a lookup
 	// compares the bytes, so a collision only goes unshared.
 	raws map[uint64]json.RawMessage
+	// checks are lists of checks by their content (see checkList).
+	checks map[string][]report.Check
 }
 
 // str returns s, or an equal string an earlier step of the run holds.
@@ -77,4 +83,48 @@ func (t *texts) raw(s string) json.RawMessage {
 		t.raws[h] = b
 	}
 	return b
+}
+
+// checkList returns cs, or an equal list of checks an earlier step of the
+// run holds. Most steps of a large suite end with the same checks (reply,
+// expect, stable, concurrent and latency passed, or the same expectation
+// missed the same way), and the list was the largest part of a step's
+// report after the step itself. cs must be final: its messages redacted
+// and bounded, and no latency judgement pending (latency.go's finish
+// writes into a short step's list). A list in which token, the run's,
+// appears in any form is not shared: package check's last pass
+// (clip.RedactAll) writes into such a list, once for every step that
+// holds it.
+func (t *texts) checkList(cs []report.Check, token string) []report.Check {
+	var b strings.Builder
+	for _, c := range cs {
+		b.WriteString(c.Name)
+		b.WriteByte(0)
+		b.WriteString(string(c.Status))
+		b.WriteByte(0)
+		b.WriteString(c.Message)
+		b.WriteByte(0)
+		if b.Len() > maxSharedText {
+			return cs
+		}
+	}
+	key := b.String()
+	if clip.Contains(key, token) {
+		return cs
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if v, ok := t.checks[key]; ok {
+		return v
+	}
+	if t.checks == nil {
+		t.checks = make(map[string][]report.Check)
+	}
+	if len(t.checks) < maxSharedTexts {
+		// Capacity is length, so that an append by a reader of the
+		// report copies rather than writing into another step's list.
+		cs = cs[:len(cs):len(cs)]
+		t.checks[key] = cs
+	}
+	return cs
 }

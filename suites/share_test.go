@@ -21,6 +21,9 @@ func sameMap(a, b map[string]any) bool {
 // sameBytes reports whether a and b share their backing array.
 func sameBytes(a, b []byte) bool { return unsafe.SliceData(a) == unsafe.SliceData(b) }
 
+// sameChecks reports whether a and b share their backing array.
+func sameChecks(a, b []report.Check) bool { return unsafe.SliceData(a) == unsafe.SliceData(b) }
+
 // sameString reports whether a and b share their bytes.
 func sameString(a, b string) bool { return unsafe.StringData(a) == unsafe.StringData(b) }
 
@@ -108,7 +111,7 @@ cases:
     expect: {ok: true}
   - name: other
     request: {username: gost, password: other}
-    expect: {ok: false}
+    expect: {ok: true}
 `)
 	run, err := Run(t.Context(), c, mockclient.Auth, ss, RunOptions{Workers: 1})
 	require.NoError(t, err)
@@ -124,6 +127,8 @@ cases:
 	assert.False(t, sameBytes(a.Request, o.Request), "another request keeps its own bytes")
 	assert.NotEqual(t, a.Reproducer, o.Reproducer)
 
+	assert.True(t, sameChecks(a.Checks, b.Checks), "equal checks share one list")
+	assert.False(t, sameChecks(a.Checks, o.Checks), "checks that differ keep their own")
 	for _, st := range []*report.Step{a, b, o} {
 		assert.Len(t, st.Checks, cap(st.Checks), "checks of %s", st.Request)
 		// An append by a reader copies rather than writing into the
@@ -183,4 +188,41 @@ func TestTextsBounds(t *testing.T) {
 	}
 	assert.LessOrEqual(t, len(ts.strs), maxSharedTexts)
 	assert.LessOrEqual(t, len(ts.raws), maxSharedTexts)
+}
+
+// TestChecksNotSharedWhenRewritten: a list of checks is shared only when
+// nothing writes into it later: not when the run's token appears in it
+// (package check's last pass redacts it in place, once per step holding
+// it), and not when the latency check waits for the run's median
+// (finish rewrites it).
+func TestChecksNotSharedWhenRewritten(t *testing.T) {
+	t.Parallel()
+	var ts texts
+	cs := func() []report.Check {
+		return []report.Check{{Name: CheckReply, Status: report.Pass}, {Name: CheckExpect, Status: report.Pass}}
+	}
+	first := ts.checkList(cs(), "s3cret")
+	assert.True(t, sameChecks(first, ts.checkList(cs(), "s3cret")))
+	assert.False(t, sameChecks(first, ts.checkList(cs(), "pass")), "a token found in the checks")
+	assert.False(t, sameChecks(first, ts.checkList(cs(), "e")), "a token found in the checks")
+
+	// Two single-call steps over the budget: each waits for the run's
+	// median, so each keeps its own list, and finish judges each.
+	c := authPlugin(t, mockclient.Config{Transport: mockclient.HTTP}, gostPolicy)
+	ss := mustParse(t, `
+name: Short
+module: auth
+checks: [reply, latency]
+cases:
+  - name: one
+    request: {username: gost, password: gost}
+  - name: two
+    request: {username: gost, password: gost}
+`)
+	run, err := Run(t.Context(), c, mockclient.Auth, ss, RunOptions{Workers: 1, LatencyBudget: 1})
+	require.NoError(t, err)
+	a, b := caseByName(t, run, "one").Steps[0], caseByName(t, run, "two").Steps[0]
+	assert.False(t, sameChecks(a.Checks, b.Checks), "checks a latency judgement rewrites")
+	assert.Equal(t, a.Checks[1].Status, b.Checks[1].Status)
+	assert.Contains(t, a.Checks[1].Message, "budget")
 }
