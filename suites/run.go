@@ -83,7 +83,17 @@ func Run(ctx context.Context, c *mockclient.Client, m mockclient.Module, ss []*S
 	t := c.Transport()
 	run := &report.Run{Module: string(m), Transport: string(t), Target: target(c.Config(), opts.ShowToken)}
 	r.run = run
-	var jobs []job
+	// Sized for every case of the module up front: appending 10,000
+	// cases one at a time copied each list a dozen times and left up to
+	// a quarter of it unused.
+	n := 0
+	for _, s := range ss {
+		if s.Module == m {
+			n += len(s.Cases)
+		}
+	}
+	run.Cases = make([]*report.Case, 0, n)
+	jobs := make([]job, 0, n)
 	selected := 0 // cases --run and --skip leave in the run
 	for _, s := range ss {
 		if s.Module != m {

@@ -3,7 +3,6 @@ package suites
 import (
 	"encoding/json"
 	"hash/maphash"
-	"strings"
 	"sync"
 
 	"github.com/plugincheck/plugincheck/clip"
@@ -96,26 +95,28 @@ func (t *texts) raw(s string) json.RawMessage {
 // (clip.RedactAll) writes into such a list, once for every step that
 // holds it.
 func (t *texts) checkList(cs []report.Check, token string) []report.Check {
-	var b strings.Builder
+	// The key is built on the stack: a lookup that finds the list, which
+	// is most of them, allocates nothing.
+	var buf [256]byte
+	key := buf[:0]
 	for _, c := range cs {
-		b.WriteString(c.Name)
-		b.WriteByte(0)
-		b.WriteString(string(c.Status))
-		b.WriteByte(0)
-		b.WriteString(c.Message)
-		b.WriteByte(0)
-		if b.Len() > maxSharedText {
+		key = append(key, c.Name...)
+		key = append(key, 0)
+		key = append(key, c.Status...)
+		key = append(key, 0)
+		key = append(key, c.Message...)
+		key = append(key, 0)
+		if len(key) > maxSharedText {
 			return cs
 		}
 	}
-	key := b.String()
-	if clip.Contains(key, token) {
-		return cs
-	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if v, ok := t.checks[key]; ok {
+	if v, ok := t.checks[string(key)]; ok {
 		return v
+	}
+	if clip.Contains(string(key), token) {
+		return cs
 	}
 	if t.checks == nil {
 		t.checks = make(map[string][]report.Check)
@@ -124,7 +125,7 @@ func (t *texts) checkList(cs []report.Check, token string) []report.Check {
 		// Capacity is length, so that an append by a reader of the
 		// report copies rather than writing into another step's list.
 		cs = cs[:len(cs):len(cs)]
-		t.checks[key] = cs
+		t.checks[string(key)] = cs
 	}
 	return cs
 }
