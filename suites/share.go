@@ -9,8 +9,9 @@ import (
 	"github.com/plugincheck/plugincheck/report"
 )
 
-// maxSharedTexts bounds the distinct texts a run's steps share, per kind;
-// maxSharedText bounds the length of one.
+// maxSharedTexts bounds the distinct texts a run's steps share, per kind,
+// and the texts met once that the run remembers; maxSharedText bounds the
+// length of one.
 const (
 	maxSharedTexts = 4096
 	maxSharedText  = 4 << 10
@@ -26,16 +27,44 @@ const (
 // not have held it. Reports only read these values, and clip.RedactAll
 // replaces a string or byte slice rather than writing into it, so a
 // value shared by several steps stays right for each.
+//
+// A text is kept for sharing when it is met a second time: a run of
+// unique calls (a password per case) would otherwise fill the tables
+// with texts no other step holds, and the tables live as long as the
+// run. Texts are known by a hash of their content; a lookup compares the
+// text itself, so a collision only goes unshared.
 type texts struct {
 	mu   sync.Mutex
 	seed maphash.Seed
-	strs map[string]string
-	// raws are keyed by a hash of their text, not the text, so that a
-	// JSON text seen once costs the table no copy of its own; a lookup
-	// compares the bytes, so a collision only goes unshared.
+	// seen are the hashes of texts met once.
+	seen map[uint64]struct{}
+	strs map[uint64]string
 	raws map[uint64]json.RawMessage
 	// checks are lists of checks by their content (see checkList).
 	checks map[string][]report.Check
+}
+
+// hash is the hash of text s; t.mu is held.
+func (t *texts) hash(s string) uint64 {
+	if t.seen == nil {
+		t.seed = maphash.MakeSeed()
+		t.seen = make(map[uint64]struct{})
+		t.strs = make(map[uint64]string)
+		t.raws = make(map[uint64]json.RawMessage)
+	}
+	return maphash.String(t.seed, s)
+}
+
+// again reports whether the text of hash h was met before, and remembers
+// it otherwise; t.mu is held.
+func (t *texts) again(h uint64) bool {
+	if _, ok := t.seen[h]; ok {
+		return true
+	}
+	if len(t.seen) < maxSharedTexts {
+		t.seen[h] = struct{}{}
+	}
+	return false
 }
 
 // str returns s, or an equal string an earlier step of the run holds.
@@ -45,14 +74,13 @@ func (t *texts) str(s string) string {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if v, ok := t.strs[s]; ok {
+	h := t.hash(s)
+	v, ok := t.strs[h]
+	if ok && v == s {
 		return v
 	}
-	if t.strs == nil {
-		t.strs = make(map[string]string)
-	}
-	if len(t.strs) < maxSharedTexts {
-		t.strs[s] = s
+	if !ok && t.again(h) && len(t.strs) < maxSharedTexts {
+		t.strs[h] = s
 	}
 	return s
 }
@@ -67,18 +95,14 @@ func (t *texts) raw(s string) json.RawMessage {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.raws == nil {
-		t.seed = maphash.MakeSeed()
-		t.raws = make(map[uint64]json.RawMessage)
-	}
-	h := maphash.String(t.seed, s)
+	h := t.hash(s)
 	v, ok := t.raws[h]
 	if ok && string(v) == s {
 		return v
 	}
 	b := json.RawMessage(s)
 	b = b[:len(b):len(b)]
-	if !ok && len(t.raws) < maxSharedTexts {
+	if !ok && t.again(h) && len(t.raws) < maxSharedTexts {
 		t.raws[h] = b
 	}
 	return b

@@ -92,10 +92,11 @@ func TestCanonicalInPlace(t *testing.T) {
 	assert.Zero(t, allocs, "canonical of a value already in JSON's shapes copies nothing")
 }
 
-// TestRunSharesEqualTexts: two cases that make the same call keep one
-// copy of the request, the observed request and reply, and the
-// reproducer; a case with another request keeps its own. Each step's
-// checks take no more room than the checks it made.
+// TestRunSharesEqualTexts: cases that make the same call keep one copy of
+// the request, the observed request and reply, and the reproducer from
+// the second on (the first is the one met once); a case with another
+// request keeps its own. Equal checks share one list from the first on,
+// and each step's checks take no more room than the checks it made.
 func TestRunSharesEqualTexts(t *testing.T) {
 	t.Parallel()
 	c := authPlugin(t, mockclient.Config{Transport: mockclient.HTTP}, gostPolicy)
@@ -109,6 +110,9 @@ cases:
   - name: again
     request: {username: gost, password: gost}
     expect: {ok: true}
+  - name: third
+    request: {username: gost, password: gost}
+    expect: {ok: true}
   - name: other
     request: {username: gost, password: other}
     expect: {ok: true}
@@ -116,20 +120,21 @@ cases:
 	run, err := Run(t.Context(), c, mockclient.Auth, ss, RunOptions{Workers: 1})
 	require.NoError(t, err)
 	step := func(name string) *report.Step { return caseByName(t, run, name).Steps[0] }
-	a, b, o := step("first"), step("again"), step("other")
+	a, b, c3, o := step("first"), step("again"), step("third"), step("other")
 
 	require.Equal(t, string(a.Request), string(b.Request))
-	assert.True(t, sameBytes(a.Request, b.Request), "request")
-	assert.True(t, sameBytes(a.Observation.Request, b.Observation.Request), "observed request")
-	assert.True(t, sameString(a.Observation.Reply, b.Observation.Reply), "reply")
-	require.NotEmpty(t, a.Reproducer)
-	assert.True(t, sameString(a.Reproducer, b.Reproducer), "reproducer")
-	assert.False(t, sameBytes(a.Request, o.Request), "another request keeps its own bytes")
-	assert.NotEqual(t, a.Reproducer, o.Reproducer)
+	assert.True(t, sameBytes(b.Request, c3.Request), "request")
+	assert.True(t, sameBytes(b.Observation.Request, c3.Observation.Request), "observed request")
+	assert.True(t, sameString(b.Observation.Reply, c3.Observation.Reply), "reply")
+	require.NotEmpty(t, b.Reproducer)
+	assert.True(t, sameString(b.Reproducer, c3.Reproducer), "reproducer")
+	assert.False(t, sameBytes(b.Request, o.Request), "another request keeps its own bytes")
+	assert.NotEqual(t, b.Reproducer, o.Reproducer)
 
 	assert.True(t, sameChecks(a.Checks, b.Checks), "equal checks share one list")
+	assert.True(t, sameChecks(a.Checks, c3.Checks), "equal checks share one list")
 	assert.False(t, sameChecks(a.Checks, o.Checks), "checks that differ keep their own")
-	for _, st := range []*report.Step{a, b, o} {
+	for _, st := range []*report.Step{a, b, c3, o} {
 		assert.Len(t, st.Checks, cap(st.Checks), "checks of %s", st.Request)
 		// An append by a reader copies rather than writing into the
 		// bytes another step shows.
@@ -138,8 +143,8 @@ cases:
 }
 
 // TestRunSharesOnlyRedacted: a reply echoing the token is redacted before
-// it is shared, so no step of the run shows the token, and a step whose
-// reply differs only by the token shares the redacted text.
+// it is shared, so no step of the run shows the token, and the steps
+// share the redacted text.
 func TestRunSharesOnlyRedacted(t *testing.T) {
 	t.Parallel()
 	const token = "s3cret-token"
@@ -154,20 +159,24 @@ cases:
     request: {username: a, password: x}
   - name: two
     request: {username: a, password: x}
+  - name: three
+    request: {username: a, password: x}
 `)
 	run, err := Run(t.Context(), c, mockclient.Auth, ss, RunOptions{Workers: 1})
 	require.NoError(t, err)
-	a, b := caseByName(t, run, "one").Steps[0], caseByName(t, run, "two").Steps[0]
-	for _, st := range []*report.Step{a, b} {
+	var steps []*report.Step
+	for _, name := range []string{"one", "two", "three"} {
+		st := caseByName(t, run, name).Steps[0]
 		assert.NotContains(t, st.Observation.Reply, token)
 		assert.NotContains(t, st.Reproducer, token)
+		steps = append(steps, st)
 	}
-	assert.True(t, sameString(a.Observation.Reply, b.Observation.Reply))
+	assert.True(t, sameString(steps[1].Observation.Reply, steps[2].Observation.Reply))
 }
 
 // TestTextsBounds: texts shares nothing longer than maxSharedText and keeps
 // at most maxSharedTexts of each kind; equal text under the bounds comes
-// back as the first copy.
+// back as the copy kept when it was met again.
 func TestTextsBounds(t *testing.T) {
 	t.Parallel()
 	var ts texts
@@ -176,18 +185,27 @@ func TestTextsBounds(t *testing.T) {
 	jl := `"` + long + `"`
 	assert.False(t, sameBytes(ts.raw(jl), ts.raw(jl)), "long JSON is not shared")
 
-	first := ts.raw(`{"a":1}`)
-	assert.True(t, sameBytes(first, ts.raw(`{"a":1}`)))
-	assert.False(t, sameBytes(first, ts.raw(`{"a":2}`)))
+	once := ts.raw(`{"a":1}`)
+	kept := ts.raw(`{"a":1}`)
+	assert.False(t, sameBytes(once, kept), "a text is kept when met again")
+	assert.True(t, sameBytes(kept, ts.raw(`{"a":1}`)))
+	ts.raw(`{"a":2}`)
+	assert.False(t, sameBytes(kept, ts.raw(`{"a":2}`)))
+	ts.str(strings.Clone("reply"))
 	s := ts.str(strings.Clone("reply"))
 	assert.True(t, sameString(s, ts.str(strings.Clone("reply"))))
 
 	for i := range 2 * maxSharedTexts {
-		ts.str(strings.Repeat("y", i%maxSharedText+1) + string(rune('a'+i/maxSharedText)))
-		ts.raw(`[` + strings.Repeat("1,", i) + `1]`)
+		for range 2 { // met again: kept while there is room
+			ts.str(strings.Repeat("y", i%maxSharedText+1) + string(rune('a'+i/maxSharedText)))
+			ts.raw(`[` + strings.Repeat("1,", i%maxSharedText/2) + strings.Repeat(" ", i/(maxSharedText/2)) + `1]`)
+		}
 	}
+	assert.LessOrEqual(t, len(ts.seen), maxSharedTexts)
 	assert.LessOrEqual(t, len(ts.strs), maxSharedTexts)
 	assert.LessOrEqual(t, len(ts.raws), maxSharedTexts)
+	assert.NotEmpty(t, ts.strs)
+	assert.NotEmpty(t, ts.raws)
 }
 
 // TestChecksNotSharedWhenRewritten: a list of checks is shared only when
