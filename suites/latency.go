@@ -51,8 +51,53 @@ type latencyJudge struct {
 	gostTimeout time.Duration
 	grpc        bool
 
-	// caseLatency holds the run's figures: every kept case's, merged.
+	// caseLatency holds the run's figures: every kept case's, merged,
+	// but for their latencies, which merge moves to kept.
 	caseLatency
+	kept latencies
+}
+
+// latencies holds the latency of every kept call of a run, for the run's
+// median and summary, in four bytes a call while every latency fits:
+// a 10,000-case run keeps 100,000 of them until it ends, and every
+// garbage collection of the run counted them.
+type latencies struct {
+	// ns are the latencies in nanoseconds while each is under 2³² ns
+	// (4.29 s); wide is nil until then.
+	ns   []uint32
+	wide []time.Duration
+}
+
+// add keeps ds.
+func (l *latencies) add(ds []time.Duration) {
+	for i, d := range ds {
+		if l.wide != nil {
+			l.wide = append(l.wide, ds[i:]...)
+			return
+		}
+		if d < 0 || d > math.MaxUint32 {
+			l.wide = make([]time.Duration, len(l.ns), len(l.ns)+len(ds))
+			for k, v := range l.ns {
+				l.wide[k] = time.Duration(v)
+			}
+			l.ns = nil
+			l.wide = append(l.wide, ds[i:]...)
+			return
+		}
+		l.ns = append(l.ns, uint32(d))
+	}
+}
+
+// all returns every latency kept, in a slice of the caller's.
+func (l *latencies) all() []time.Duration {
+	if l.wide != nil {
+		return l.wide
+	}
+	out := make([]time.Duration, len(l.ns))
+	for i, v := range l.ns {
+		out[i] = time.Duration(v)
+	}
+	return out
 }
 
 // caseLatency is what calls add to the latency figures: of one case while
@@ -67,7 +112,7 @@ type caseLatency struct {
 
 // merge adds one case's figures to the run's.
 func (j *latencyJudge) merge(c *caseLatency) {
-	j.samples = append(j.samples, c.samples...)
+	j.kept.add(c.samples)
 	j.synRetries += c.synRetries
 	j.short = append(j.short, c.short...)
 }
@@ -241,9 +286,11 @@ func (j *latencyJudge) overrun(fig, slow string) (report.Status, string) {
 // finish judges the short steps against the run's median and fills the
 // run's latency summary.
 func (j *latencyJudge) finish(run *report.Run) {
-	// The run's samples are the judge's own and their order means
-	// nothing: sorted in place, they spare median a copy of every call's
-	// latency.
+	// Every call's latency, in a slice of finish's own: sorted in place,
+	// it spares median a copy.
+	j.kept.add(j.samples)
+	j.samples = j.kept.all()
+	j.kept = latencies{}
 	slices.Sort(j.samples)
 	runMedian := sortedMedian(j.samples)
 	for _, s := range j.short {
