@@ -396,7 +396,13 @@ func timing(t *mockclient.Timing) *report.Timing {
 	if t == nil {
 		return nil
 	}
-	return &report.Timing{
+	v := timingValue(t)
+	return &v
+}
+
+// timingValue converts mockclient's phases, t non-nil, for the report.
+func timingValue(t *mockclient.Timing) report.Timing {
+	return report.Timing{
 		Reused:    t.Reused,
 		Connect:   report.Duration(t.Connect),
 		TLS:       report.Duration(t.TLS),

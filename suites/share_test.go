@@ -247,3 +247,44 @@ cases:
 	assert.Equal(t, a.Checks[1].Status, b.Checks[1].Status)
 	assert.Contains(t, a.Checks[1].Message, "budget")
 }
+
+// TestIDBlocks: case IDs are carved one after another out of a block, and
+// an ID that does not fit starts a new block rather than growing the full
+// one (whose IDs would keep the old copy alive).
+func TestIDBlocks(t *testing.T) {
+	t.Parallel()
+	var ids idBlocks
+	a := ids.join("suite/grpc/", "case-1")
+	b := ids.join("suite/grpc/", "case-2")
+	assert.Equal(t, "suite/grpc/case-1", a)
+	assert.Equal(t, "suite/grpc/case-2", b)
+	assert.Equal(t, unsafe.Add(unsafe.Pointer(unsafe.StringData(a)), len(a)), unsafe.Pointer(unsafe.StringData(b)), "b follows a in one block")
+
+	long := strings.Repeat("x", idBlockSize)
+	c := ids.join("s/", long)
+	assert.Equal(t, "s/"+long, c)
+	d := ids.join("s/", "d")
+	assert.Equal(t, "s/d", d)
+	assert.Equal(t, "suite/grpc/case-1", a, "earlier IDs are unchanged")
+}
+
+// TestStepTimingAllocatedWithStep: a timed step's report holds its timing
+// in the same allocation.
+func TestStepTimingAllocatedWithStep(t *testing.T) {
+	t.Parallel()
+	c := authPlugin(t, mockclient.Config{Transport: mockclient.HTTP}, gostPolicy)
+	ss := mustParse(t, `
+name: Timed
+module: auth
+cases:
+  - name: one
+    request: {username: gost, password: gost}
+`)
+	run, err := Run(t.Context(), c, mockclient.Auth, ss, RunOptions{Workers: 1})
+	require.NoError(t, err)
+	st := caseByName(t, run, "one").Steps[0]
+	require.NotNil(t, st.Observation.Timing)
+	want := unsafe.Add(unsafe.Pointer(st), unsafe.Offsetof(timedStep{}.timing))
+	assert.Equal(t, want, unsafe.Pointer(st.Observation.Timing))
+	assert.Equal(t, 384, int(unsafe.Sizeof(timedStep{})), "timedStep fills the 384-byte size class; grown, it may waste what it saved")
+}
