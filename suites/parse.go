@@ -202,33 +202,9 @@ type parser struct {
 	requests map[string]any
 }
 
-// sharedRequest returns a request equal to req that an earlier step of the
-// file already holds, or req. Requests are values to the code that reads
-// them: a run or a load makes calls from them, and a derived case
-// (ForServices) gets a copy before anything changes. A suite that repeats
-// a request thousands of times then keeps it, and its decoded strings,
-// once.
-func (p *parser) sharedRequest(req any) any {
-	b, err := json.Marshal(req)
-	if err != nil || len(b) > maxSharedPattern {
-		return req
-	}
-	// Equal JSON means equal requests: fixtures can only set the fields
-	// JSON names (decode), and each renders as it was set.
-	if s, ok := p.requests[string(b)]; ok && reflect.TypeOf(s) == reflect.TypeOf(req) {
-		return s
-	}
-	if p.requests == nil {
-		p.requests = make(map[string]any)
-	}
-	if len(p.requests) < maxSharedPatterns {
-		p.requests[string(b)] = req
-	}
-	return req
-}
-
-// maxSharedPatterns bounds the distinct expect and warn_if blocks a file's
-// steps share; maxSharedPattern bounds the JSON of one.
+// maxSharedPatterns bounds the distinct expect and warn_if blocks, and the
+// distinct requests, a file's steps share; maxSharedPattern bounds the
+// JSON of one.
 const (
 	maxSharedPatterns = 4096
 	maxSharedPattern  = 1 << 10
@@ -258,6 +234,31 @@ func (p *parser) sharedPattern(m map[string]any) map[string]any {
 		p.patterns[string(b)] = m
 	}
 	return m
+}
+
+// sharedRequest returns a request equal to req that an earlier step of the
+// file already holds, or req. Requests are values to the code that reads
+// them: a run or a load makes calls from them, and a derived case
+// (ForServices) gets a copy before anything changes. A suite that repeats
+// a request thousands of times then keeps it, and its decoded strings,
+// once.
+func (p *parser) sharedRequest(req any) any {
+	b, err := json.Marshal(req)
+	if err != nil || len(b) > maxSharedPattern {
+		return req
+	}
+	// Equal JSON means equal requests: fixtures can only set the fields
+	// JSON names (decode), and each renders as it was set.
+	if s, ok := p.requests[string(b)]; ok && reflect.TypeOf(s) == reflect.TypeOf(req) {
+		return s
+	}
+	if p.requests == nil {
+		p.requests = make(map[string]any)
+	}
+	if len(p.requests) < maxSharedPatterns {
+		p.requests[string(b)] = req
+	}
+	return req
 }
 
 func (p *parser) errorf(n *yaml.Node, field, format string, args ...any) error {
