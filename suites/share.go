@@ -20,8 +20,8 @@ const (
 // texts shares equal text between the step reports of a run: a large
 // suite makes the same few calls thousands of times, and each step's
 // report kept its own copy of the request, the observed request and reply,
-// and the reproducer line for as long as the report lives, which made
-// every garbage collection of the run mark them again. Only text that is
+// and the reproducer line for as long as the report lives: a larger live
+// heap, and a collector that ran more often. Only text that is
 // final goes in: redacted and bounded before it is shared, so sharing
 // cannot carry a token or an unbounded value into a report that would
 // not have held it. Reports only read these values, and clip.RedactAll
@@ -117,7 +117,9 @@ func (t *texts) raw(s string) json.RawMessage {
 // writes into a short step's list). A list in which token, the run's,
 // appears in any form is not shared: package check's last pass
 // (clip.RedactAll) writes into such a list, once for every step that
-// holds it.
+// holds it. (A config run's pass also redacts the other plugins' tokens;
+// redacting a list again changes it only for a token its own
+// replacement recreates, such as one inside clip.Redacted ("e").)
 func (t *texts) checkList(cs []report.Check, token string) []report.Check {
 	// The key is built on the stack: a lookup that finds the list, which
 	// is most of them, allocates nothing.
