@@ -51,8 +51,53 @@ type latencyJudge struct {
 	gostTimeout time.Duration
 	grpc        bool
 
-	// caseLatency holds the run's figures: every kept case's, merged.
+	// caseLatency holds the run's figures: every kept case's, merged,
+	// but for their latencies, which merge moves to kept.
 	caseLatency
+	kept latencies
+}
+
+// latencies holds the latency of every kept call of a run, for the run's
+// median and summary, in four bytes a call while every latency fits:
+// a 10,000-case run keeps 100,000 of them until it ends, and every
+// garbage collection of the run counted them.
+type latencies struct {
+	// ns are the latencies in nanoseconds while each is under 2³² ns
+	// (4.29 s); wide is nil until then.
+	ns   []uint32
+	wide []time.Duration
+}
+
+// add keeps ds.
+func (l *latencies) add(ds []time.Duration) {
+	for i, d := range ds {
+		if l.wide != nil {
+			l.wide = append(l.wide, ds[i:]...)
+			return
+		}
+		if d < 0 || d > math.MaxUint32 {
+			l.wide = make([]time.Duration, len(l.ns), len(l.ns)+len(ds))
+			for k, v := range l.ns {
+				l.wide[k] = time.Duration(v)
+			}
+			l.ns = nil
+			l.wide = append(l.wide, ds[i:]...)
+			return
+		}
+		l.ns = append(l.ns, uint32(d))
+	}
+}
+
+// all returns every latency kept, in a slice of the caller's.
+func (l *latencies) all() []time.Duration {
+	if l.wide != nil {
+		return l.wide
+	}
+	out := make([]time.Duration, len(l.ns))
+	for i, v := range l.ns {
+		out[i] = time.Duration(v)
+	}
+	return out
 }
 
 // caseLatency is what calls add to the latency figures: of one case while
@@ -67,7 +112,7 @@ type caseLatency struct {
 
 // merge adds one case's figures to the run's.
 func (j *latencyJudge) merge(c *caseLatency) {
-	j.samples = append(j.samples, c.samples...)
+	j.kept.add(c.samples)
 	j.synRetries += c.synRetries
 	j.short = append(j.short, c.short...)
 }
@@ -137,6 +182,14 @@ func median(d []time.Duration) time.Duration {
 	}
 	s := slices.Clone(d)
 	slices.Sort(s)
+	return sortedMedian(s)
+}
+
+// sortedMedian is median of s, sorted already.
+func sortedMedian(s []time.Duration) time.Duration {
+	if len(s) == 0 {
+		return 0
+	}
 	return s[int(math.Ceil(float64(len(s))/2))-1]
 }
 
@@ -233,7 +286,13 @@ func (j *latencyJudge) overrun(fig, slow string) (report.Status, string) {
 // finish judges the short steps against the run's median and fills the
 // run's latency summary.
 func (j *latencyJudge) finish(run *report.Run) {
-	runMedian := median(j.samples)
+	// Every call's latency, in a slice of finish's own: sorted in place,
+	// it spares median a copy.
+	j.kept.add(j.samples)
+	j.samples = j.kept.all()
+	j.kept = latencies{}
+	slices.Sort(j.samples)
+	runMedian := sortedMedian(j.samples)
 	for _, s := range j.short {
 		ch := &s.step.Checks[s.check]
 		fig, slow := figure(s.calls, s.median, s.slow)
@@ -337,7 +396,13 @@ func timing(t *mockclient.Timing) *report.Timing {
 	if t == nil {
 		return nil
 	}
-	return &report.Timing{
+	v := timingValue(t)
+	return &v
+}
+
+// timingValue converts mockclient's phases, t non-nil, for the report.
+func timingValue(t *mockclient.Timing) report.Timing {
+	return report.Timing{
 		Reused:    t.Reused,
 		Connect:   report.Duration(t.Connect),
 		TLS:       report.Duration(t.TLS),

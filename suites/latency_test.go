@@ -1,6 +1,7 @@
 package suites
 
 import (
+	"math"
 	"net/url"
 	"testing"
 	"time"
@@ -177,5 +178,39 @@ func TestMedian(t *testing.T) {
 	}
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, median(tt.in), "median(%v)", tt.in)
+	}
+}
+
+// TestLatenciesKeepEvery: the run's latencies come back as added, in
+// order, whether they fit four bytes each or one does not; they take four
+// bytes a call while they fit.
+func TestLatenciesKeepEvery(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		adds  [][]time.Duration
+		fourB bool
+	}{
+		{name: "none", adds: nil, fourB: true},
+		{name: "fit", adds: [][]time.Duration{{1, 2 * time.Millisecond}, {4294967295}}, fourB: true},
+		{name: "one too long first", adds: [][]time.Duration{{5 * time.Second, 3}, {7}}},
+		{name: "one too long later", adds: [][]time.Duration{{1, 2}, {3, 5 * time.Second, 4}, {6}}},
+		{name: "too long at the end", adds: [][]time.Duration{{1}, {math.MaxInt64}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var l latencies
+			var want []time.Duration
+			for _, a := range tt.adds {
+				l.add(a)
+				want = append(want, a...)
+			}
+			assert.Equal(t, len(want), len(l.all()))
+			if len(want) > 0 {
+				assert.Equal(t, want, l.all())
+			}
+			assert.Equal(t, tt.fourB, l.wide == nil, "kept in four bytes a call")
+		})
 	}
 }

@@ -195,6 +195,70 @@ type parser struct {
 	// casesApart: the document's cases are parsed apart (parseApart), so
 	// suite leaves its cases field alone.
 	casesApart bool
+	// patterns are the file's expect and warn_if blocks by their JSON, so
+	// that steps with equal blocks share one map (see sharedPattern).
+	patterns map[string]map[string]any
+	// requests are the file's requests by their JSON (sharedRequest).
+	requests map[string]any
+}
+
+// maxSharedPatterns bounds the distinct expect and warn_if blocks, and the
+// distinct requests, a file's steps share; maxSharedPattern bounds the
+// JSON of one.
+const (
+	maxSharedPatterns = 4096
+	maxSharedPattern  = 1 << 10
+)
+
+// sharedPattern returns a map equal to m that earlier steps of the file
+// already hold, or m. A large suite repeats a few blocks ({ok: true})
+// thousands of times, and each step kept its own map for as long as the
+// suite and its report live. Sharing is safe because nothing changes a
+// pattern once parsed: the runner and the renderers only read it, and
+// clip.RedactAll replaces a map rather than writing into it.
+func (p *parser) sharedPattern(m map[string]any) map[string]any {
+	b, err := json.Marshal(m)
+	if err != nil || len(b) > maxSharedPattern {
+		return m
+	}
+	// Canonical values that render the same JSON are equal: json.Marshal
+	// sorts keys, and every value is a map, list, float64, string, bool
+	// or nil.
+	if s, ok := p.patterns[string(b)]; ok {
+		return s
+	}
+	if p.patterns == nil {
+		p.patterns = make(map[string]map[string]any)
+	}
+	if len(p.patterns) < maxSharedPatterns {
+		p.patterns[string(b)] = m
+	}
+	return m
+}
+
+// sharedRequest returns a request equal to req that an earlier step of the
+// file already holds, or req. Requests are values to the code that reads
+// them: a run or a load makes calls from them, and a derived case
+// (ForServices) gets a copy before anything changes. A suite that repeats
+// a request thousands of times then keeps it, and its decoded strings,
+// once.
+func (p *parser) sharedRequest(req any) any {
+	b, err := json.Marshal(req)
+	if err != nil || len(b) > maxSharedPattern {
+		return req
+	}
+	// Equal JSON means equal requests: fixtures can only set the fields
+	// JSON names (decode), and each renders as it was set.
+	if s, ok := p.requests[string(b)]; ok && reflect.TypeOf(s) == reflect.TypeOf(req) {
+		return s
+	}
+	if p.requests == nil {
+		p.requests = make(map[string]any)
+	}
+	if len(p.requests) < maxSharedPatterns {
+		p.requests[string(b)] = req
+	}
+	return req
 }
 
 func (p *parser) errorf(n *yaml.Node, field, format string, args ...any) error {
@@ -450,6 +514,7 @@ func (p *parser) step(s *Suite, n *yaml.Node, f map[string]*yaml.Node, field str
 	if err := p.decode(rn, reflect.ValueOf(st.Request).Elem(), join(field, "request")); err != nil {
 		return nil, err
 	}
+	st.Request = p.sharedRequest(st.Request)
 	if en := f["expect"]; en != nil {
 		if st.Expect, err = p.verdictPattern(en, st.Op, join(field, "expect")); err != nil {
 			return nil, err
@@ -502,7 +567,7 @@ func (p *parser) verdictPattern(n *yaml.Node, op mockclient.Operation, field str
 	if !ok {
 		return nil, p.errorf(n, field, "want a mapping of verdict fields")
 	}
-	return m, nil
+	return p.sharedPattern(m), nil
 }
 
 // decode fills v from n by the JSON field names of v's type, rejecting
@@ -673,19 +738,21 @@ func jsonFields(t reflect.Type) map[string][]int {
 
 // canonical converts YAML-decoded values to the shapes encoding/json
 // produces (map[string]any, []any, float64, string, bool, nil), so that
-// expectations compare equal to marshalled verdicts.
+// expectations compare equal to marshalled verdicts. It converts the maps
+// and lists of v in place and returns them: v is the parser's own freshly
+// decoded value, and a copy of every expect block cost a large suite a map
+// per case for as long as the suite lives.
 func canonical(v any) (any, error) {
 	switch x := v.(type) {
 	case map[string]any:
-		out := make(map[string]any, len(x))
 		for k, e := range x {
 			c, err := canonical(e)
 			if err != nil {
 				return nil, err
 			}
-			out[k] = c
+			x[k] = c // an existing key: no growth, and allowed during range
 		}
-		return out, nil
+		return v, nil
 	case map[any]any:
 		out := make(map[string]any, len(x))
 		for k, e := range x {
@@ -701,15 +768,14 @@ func canonical(v any) (any, error) {
 		}
 		return out, nil
 	case []any:
-		out := make([]any, len(x))
 		for i, e := range x {
 			c, err := canonical(e)
 			if err != nil {
 				return nil, err
 			}
-			out[i] = c
+			x[i] = c
 		}
-		return out, nil
+		return v, nil // v already holds x: boxing x again would copy its header
 	case int:
 		return float64(x), nil
 	case int64:

@@ -69,7 +69,9 @@ type RunOptions struct {
 // report, with an empty TLS section: package check fills it from its TLS
 // audit. Failed checks are report data; an error means the run could not
 // be done (no case selected, or ctx ended, in which case the partial run is
-// returned too).
+// returned too). Steps of the report share equal values (verdicts, texts,
+// lists of checks) to keep a large run small: a caller that changes a
+// step's values in place must copy them first.
 func Run(ctx context.Context, c *mockclient.Client, m mockclient.Module, ss []*Suite, opts RunOptions) (*report.Run, error) {
 	if opts.LatencyBudget <= 0 {
 		opts.LatencyBudget = DefaultLatencyBudget
@@ -82,14 +84,26 @@ func Run(ctx context.Context, c *mockclient.Client, m mockclient.Module, ss []*S
 	t := c.Transport()
 	run := &report.Run{Module: string(m), Transport: string(t), Target: target(c.Config(), opts.ShowToken)}
 	r.run = run
-	var jobs []job
+	// Sized for every case of the module up front: appending 10,000
+	// cases one at a time copied each list a dozen times and left up to
+	// a quarter of it unused.
+	n := 0
+	for _, s := range ss {
+		if s.Module == m {
+			n += len(s.Cases)
+		}
+	}
+	run.Cases = make([]*report.Case, 0, n)
+	jobs := make([]job, 0, n)
 	selected := 0 // cases --run and --skip leave in the run
+	var ids idBlocks
 	for _, s := range ss {
 		if s.Module != m {
 			continue
 		}
+		prefix := s.Slug() + "/" + string(t) + "/"
 		for _, cs := range s.Cases {
-			id := s.Slug() + "/" + string(t) + "/" + cs.Name
+			id := ids.join(prefix, cs.Name)
 			rc := &report.Case{ID: id, Suite: s.Name, Name: cs.Name, Doc: cs.Doc, File: s.File, Line: cs.Line}
 			if pat, ok := opts.Filter.SkippedBy(id); ok {
 				// Listed, not run: reports show what --skip removed.
@@ -136,6 +150,31 @@ func Run(ctx context.Context, c *mockclient.Client, m mockclient.Module, ss []*S
 	return run, ctx.Err()
 }
 
+// idBlockSize is the size of the blocks case IDs are carved from.
+const idBlockSize = 4 << 10
+
+// idBlocks carves a run's case IDs out of shared blocks: a large suite
+// keeps an ID per case for as long as its report lives, and one
+// allocation each cost a size class's rounding and a header apiece.
+type idBlocks struct {
+	b strings.Builder
+}
+
+// join returns a + b, in the current block while it has room.
+func (ids *idBlocks) join(a, b string) string {
+	n := len(a) + len(b)
+	if ids.b.Cap()-ids.b.Len() < n {
+		// A fresh block rather than growing the full one: growing copies
+		// it, and the IDs already carved would keep the old copy alive.
+		ids.b = strings.Builder{}
+		ids.b.Grow(max(n, idBlockSize))
+	}
+	start := ids.b.Len()
+	ids.b.WriteString(a)
+	ids.b.WriteString(b)
+	return ids.b.String()[start:]
+}
+
 type runner struct {
 	c    *mockclient.Client
 	opts RunOptions
@@ -154,6 +193,7 @@ type runner struct {
 	alone    atomic.Bool  // the rest of the run goes one case at a time
 
 	verdicts verdicts // decoded verdicts the steps' reports share (repeat.go)
+	texts    texts    // texts the steps' reports share (share.go)
 
 	// run is the run's report, whose module, transport and target
 	// OnCase sees; onCaseMu makes OnCase's calls one at a time.
@@ -192,16 +232,26 @@ func (r *runner) step(ctx context.Context, cr *caseRun, st *Step) *report.Step {
 	out := st.Op.Do(ctx, r.c, st.Request)
 	r.record(cr, &out)
 	verdict := r.verdicts.value(out.Verdict)
-	rs := &report.Step{
+	sanity, hasSanity := sanityCheck(st.Op, r.c.Transport(), &out)
+	repeats := out.OK() && out.Sent
+	stable := repeats && slices.Contains(st.Checks, CheckStable)
+	concurrent := repeats && slices.Contains(st.Checks, CheckConcurrent)
+	latency := slices.Contains(st.Checks, CheckLatency) && out.Sent && out.Failure != mockclient.FailureTimeout
+	reply := slices.Contains(st.Checks, CheckReply)
+	rs := newStep(out.Timing != nil)
+	tm := rs.Observation.Timing
+	*rs = report.Step{
 		Op:          st.Op.Name,
-		Request:     json.RawMessage(r.hide(string(st.RequestJSON()))),
+		Request:     r.texts.raw(r.hide(string(st.RequestJSON()))),
 		Expected:    st.Expect,
 		Actual:      verdict,
-		Observation: observation(&out.Observation, r.hide),
-		Reproducer:  r.c.Reproducer(&out.Observation, r.opts.ShowToken),
-		// Sized for the step's checks: a large suite keeps thousands of
-		// steps, and append's doubling left a third of each unused.
-		Checks: make([]report.Check, 0, checkCount(st)),
+		Observation: r.observation(&out.Observation, tm),
+		Reproducer:  r.texts.str(r.c.Reproducer(&out.Observation, r.opts.ShowToken)),
+		// Sized for the checks the step makes, counted below as they are
+		// added: a large suite keeps thousands of steps, and room for
+		// checks a step does not make (append's doubling, or a step's
+		// every selectable check) went unused in each.
+		Checks: make([]report.Check, 0, count(reply, st.Expect != nil, st.WarnIf != nil, hasSanity, stable, concurrent, latency)),
 	}
 	for _, n := range out.Notes {
 		rs.Notes = append(rs.Notes, report.Note{Code: n.Code, Text: bound(r.hide(n.Text), maxReportText)})
@@ -209,7 +259,7 @@ func (r *runner) step(ctx context.Context, cr *caseRun, st *Step) *report.Step {
 	timed := []*mockclient.Observation{&out.Observation}
 	add := func(ch report.Check) { rs.Checks = append(rs.Checks, ch) }
 
-	if slices.Contains(st.Checks, CheckReply) {
+	if reply {
 		add(r.replyCheck(st.Op, &out))
 	}
 	if st.Expect != nil {
@@ -226,23 +276,23 @@ func (r *runner) step(ctx context.Context, cr *caseRun, st *Step) *report.Step {
 		}
 		add(ch)
 	}
-	if ch, ok := sanityCheck(st.Op, r.c.Transport(), &out); ok {
-		add(ch)
+	if hasSanity {
+		add(sanity)
 	}
 	// The repeats of the stable and concurrent checks keep only verdicts
 	// (see slim): mockclient need not copy their requests and replies.
 	repeat := mockclient.WithoutCopies(ctx)
 	var do func(context.Context) mockclient.Outcome
-	if (slices.Contains(st.Checks, CheckStable) || slices.Contains(st.Checks, CheckConcurrent)) && out.OK() && out.Sent {
+	if stable || concurrent {
 		do = r.repeater(st)
 	}
-	if slices.Contains(st.Checks, CheckStable) && out.OK() && out.Sent {
+	if stable {
 		again := do(repeat)
 		r.record(cr, &again)
 		timed = append(timed, &again.Observation)
 		add(r.sameCheck(CheckStable, st, verdict, out.Verdict, []mockclient.Outcome{again}))
 	}
-	if slices.Contains(st.Checks, CheckConcurrent) && out.OK() && out.Sent {
+	if concurrent {
 		outs := make([]mockclient.Outcome, r.opts.Concurrency)
 		r.burst(len(outs), func(i int) {
 			outs[i] = do(repeat)
@@ -254,8 +304,11 @@ func (r *runner) step(ctx context.Context, cr *caseRun, st *Step) *report.Step {
 		}
 		add(r.sameCheck(CheckConcurrent, st, verdict, out.Verdict, outs))
 	}
-	if slices.Contains(st.Checks, CheckLatency) && out.Sent && out.Failure != mockclient.FailureTimeout {
+	pending := false // a latency check finish judges and rewrites
+	if latency {
+		short := len(cr.lat.short)
 		r.lat.judgeInto(&cr.lat, rs, timed)
+		pending = len(cr.lat.short) > short
 	}
 
 	rs.Status = report.Pass
@@ -263,19 +316,48 @@ func (r *runner) step(ctx context.Context, cr *caseRun, st *Step) *report.Step {
 		rs.Status = rs.Status.Worse(ch.Status)
 		rs.Checks[i].Message = bound(r.hide(ch.Message), maxReportText)
 	}
+	if !pending {
+		rs.Checks = r.texts.checkList(rs.Checks, r.redactedToken())
+	}
 	rs.Actual = r.hideValue(rs.Actual)
 	return rs
 }
 
-// checkCount is how many checks step st can have: those it selects, and
-// expect, policy and sanity.
-func checkCount(st *Step) int {
-	n := len(st.Checks) + 1
-	if st.Expect != nil {
-		n++
+// redactedToken is the token package check's last pass redacts from the
+// run's report: none when the token is shown.
+func (r *runner) redactedToken() string {
+	if r.opts.ShowToken {
+		return ""
 	}
-	if st.WarnIf != nil {
-		n++
+	return r.c.Config().Token
+}
+
+// timedStep is a step's report and its observation's timing in one
+// allocation: 384 bytes, a size class, where the two apart took 352 and
+// 48, and a large suite keeps one per step.
+type timedStep struct {
+	step   report.Step
+	timing report.Timing
+}
+
+// newStep returns a zero step report whose Observation.Timing, when timed
+// is set, points to a zero Timing allocated with it.
+func newStep(timed bool) *report.Step {
+	if !timed {
+		return &report.Step{}
+	}
+	ts := &timedStep{}
+	ts.step.Observation.Timing = &ts.timing
+	return &ts.step
+}
+
+// count is how many of made are true: the checks a step makes.
+func count(made ...bool) int {
+	n := 0
+	for _, m := range made {
+		if m {
+			n++
+		}
 	}
 	return n
 }
@@ -432,19 +514,26 @@ const maxSentRequest = 64 << 10
 // to see what the plugin sent, not megabytes repeated for every case.
 const maxReportReply = 4 << 10
 
-// observation copies what the report needs of o, with hide applied to
-// everything that may quote the token.
-func observation(o *mockclient.Observation, hide func(string) string) report.Observation {
+// observation copies what the report needs of o, with the token redacted
+// from everything that may quote it; the request, reply and error are
+// shared with earlier steps of the run that observed the same.
+//
+// The timing is written to into, which must be non-nil when o has one.
+func (r *runner) observation(o *mockclient.Observation, into *report.Timing) report.Observation {
+	hide, ts := r.hide, &r.texts
+	if o.Timing != nil {
+		*into = timingValue(o.Timing)
+	}
 	ro := report.Observation{
 		Method:     o.Method,
 		Target:     hide(o.Target),
 		Sent:       o.Sent,
 		HTTPStatus: o.HTTPStatus,
 		Failure:    string(o.Failure),
-		Error:      bound(hide(o.Error()), clip.Size),
-		Reply:      bound(hide(string(o.Reply)), maxReportReply),
+		Error:      ts.str(bound(hide(o.Error()), clip.Size)),
+		Reply:      ts.str(bound(hide(string(o.Reply)), maxReportReply)),
 		Latency:    report.Duration(o.Latency),
-		Timing:     timing(o.Timing),
+		Timing:     into,
 	}
 	for _, rd := range o.Redirects {
 		ro.Redirects = append(ro.Redirects, report.Redirect{Method: rd.Method, URL: hide(rd.URL), Status: rd.Status})
@@ -458,7 +547,7 @@ func observation(o *mockclient.Observation, hide func(string) string) report.Obs
 		case len(sent) > maxSentRequest:
 			ro.Request, _ = json.Marshal(bound(sent, maxSentRequest/4))
 		case json.Valid([]byte(sent)):
-			ro.Request = json.RawMessage(sent)
+			ro.Request = ts.raw(sent)
 		default:
 			ro.Request, _ = json.Marshal(sent)
 		}
