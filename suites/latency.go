@@ -217,7 +217,6 @@ func (j *latencyJudge) judgeInto(c *caseLatency, rs *report.Step, obs []*mockcli
 // too few calls to judge alone; finish then decides its status.
 func (j *latencyJudge) check(obs []*mockclient.Observation) (report.Check, *shortStep) {
 	ch := report.Check{Name: CheckLatency, Status: report.Pass}
-	ch = report.Check{Name: CheckLatency, Status: report.Pass}
 	var lat []time.Duration
 	var slowest *mockclient.Observation
 	timedOut, over := 0, 0
