@@ -133,12 +133,7 @@ func (p *recordingPlugin) serve(t *testing.T, m mockclient.Module, tag func(*htt
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n := p.inflight.Add(1)
 		defer p.inflight.Add(-1)
-		for {
-			most := p.most.Load()
-			if n <= most || p.most.CompareAndSwap(most, n) {
-				break
-			}
-		}
+		raiseMost(&p.most, n)
 		if n >= 2 {
 			p.twoOnce.Do(func() { close(p.two) })
 		}

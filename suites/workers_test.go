@@ -35,12 +35,7 @@ type gateAuth struct {
 func (g *gateAuth) Authenticate(ctx context.Context, _ *authpb.AuthenticateRequest) (*authpb.AuthenticateReply, error) {
 	n := g.inflight.Add(1)
 	defer g.inflight.Add(-1)
-	for {
-		most := g.most.Load()
-		if n <= most || g.most.CompareAndSwap(most, n) {
-			break
-		}
-	}
+	raiseMost(&g.most, n)
 	if n >= g.want {
 		g.once.Do(func() { close(g.reached) })
 	}
@@ -99,4 +94,15 @@ func TestDefaultWorkers(t *testing.T) {
 	}
 	assert.Less(t, DefaultWorkers, DefaultGRPCWorkers)
 	assert.Equal(t, DefaultWorkers*(DefaultConcurrency+1), MaxInFlight(RunOptions{}), "the HTTP pool is sized for HTTP's default")
+}
+
+// raiseMost raises most to n when n is more: the test plugins' count of
+// the most calls in flight at once.
+func raiseMost(most *atomic.Int32, n int32) {
+	for {
+		m := most.Load()
+		if n <= m || most.CompareAndSwap(m, n) {
+			return
+		}
+	}
 }
