@@ -203,7 +203,7 @@ func callGRPC[Rep proto.Message](ctx context.Context, c *Client, method string, 
 // header and trailer options.
 func (st *grpcCallState) answered(timed *timedConn) bool {
 	if timed != nil {
-		return timed.serverAnswered()
+		return timed.answered
 	}
 	return serverAnswered(st.header, st.trailer)
 }

@@ -145,6 +145,9 @@ type timedConn struct {
 	// so unlike HTTP's phaseClock they need no lock.
 	start, gotConn, wrote, firstByte time.Time
 	stream                           grpc.ClientStream
+	// answered: the failed call's server sent a header or trailer, read
+	// once when RecvMsg failed.
+	answered bool
 }
 
 // unaryDesc is grpc-go's own description of a unary method, the one its
@@ -169,11 +172,12 @@ func (t *timedConn) Invoke(ctx context.Context, method string, args, reply any, 
 	t.stream = cs
 	t.gotConn = time.Now()
 	if err := cs.SendMsg(args); err != nil {
+		t.answered = t.serverAnswered()
 		return err
 	}
 	t.wrote = time.Now()
 	if err := cs.RecvMsg(reply); err != nil {
-		if t.serverAnswered() {
+		if t.answered = t.serverAnswered(); t.answered {
 			t.firstByte = time.Now()
 		}
 		return err
